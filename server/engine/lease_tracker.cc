@@ -1,0 +1,67 @@
+#include "server/engine/lease_tracker.h"
+
+namespace raftlab::engine {
+
+const char* ToString(LeaseOutcome outcome) {
+  switch (outcome) {
+    case LeaseOutcome::kHit: return "hit";
+    case LeaseOutcome::kNotLeader: return "not_leader";
+    case LeaseOutcome::kNotCommittedInTerm: return "not_committed_in_term";
+    case LeaseOutcome::kNoQuorumRound: return "no_quorum_round";
+    case LeaseOutcome::kExpired: return "expired";
+    case LeaseOutcome::kDisabled: return "disabled";
+  }
+  return "unknown";
+}
+
+LeaseTracker::LeaseTracker(Nanos election_timeout, Nanos margin)
+    : lease_(election_timeout - margin) {}
+
+void LeaseTracker::Reset(uint64_t term) {
+  term_ = term;
+  committed_in_term_ = false;
+  acked_round_ = 0;
+  acked_sent_at_ = Nanos::min();
+  pending_rounds_.clear();
+}
+
+void LeaseTracker::OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at) {
+  if (term != term_) Reset(term);
+  if (round <= acked_round_) return;
+  // A round is stamped once, at its first send; a resend must not make it look newer.
+  pending_rounds_.emplace(round, sent_at);
+}
+
+void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round,
+                           bool committed_in_term) {
+  if (term != term_ || (is_leader_ && !is_leader)) Reset(term);
+  is_leader_ = is_leader;
+  if (!is_leader) return;
+  committed_in_term_ = committed_in_term;
+  if (quorum_acked_round <= acked_round_) return;
+  auto it = pending_rounds_.find(quorum_acked_round);
+  if (it == pending_rounds_.end()) {
+    // An acked round this tracker never saw sent (e.g. sent before a restart): it cannot
+    // be timed, so it cannot extend the lease.
+    return;
+  }
+  acked_round_ = quorum_acked_round;
+  acked_sent_at_ = it->second;
+  pending_rounds_.erase(pending_rounds_.begin(), std::next(it));
+}
+
+LeaseOutcome LeaseTracker::Check(Nanos now) const {
+  if (lease_ <= Nanos::zero()) return LeaseOutcome::kDisabled;
+  if (!is_leader_) return LeaseOutcome::kNotLeader;
+  if (!committed_in_term_) return LeaseOutcome::kNotCommittedInTerm;
+  if (acked_round_ == 0) return LeaseOutcome::kNoQuorumRound;
+  if (now >= acked_sent_at_ + lease_) return LeaseOutcome::kExpired;
+  return LeaseOutcome::kHit;
+}
+
+Nanos LeaseTracker::ExpiresAt() const {
+  if (acked_round_ == 0 || !is_leader_ || lease_ <= Nanos::zero()) return Nanos::min();
+  return acked_sent_at_ + lease_;
+}
+
+}  // namespace raftlab::engine

@@ -1,0 +1,69 @@
+#pragma once
+// LeaseTracker decides whether a leader may serve a read from local state (a lease read).
+//
+// The Raft core numbers heartbeat rounds and reports, per Ready, the highest round a quorum
+// of voters acknowledged in the current term and whether the leader has committed an entry
+// of that term. The engine records the monotonic time at which each round was *sent*.
+// Timing the lease from the send instant is what keeps it safe: every follower that acked
+// round r reset its election timer no earlier than r's send time, so none of them can vote
+// for a new leader before send_time(r) + election timeout. The lease is shorter than that by
+// a safety margin that absorbs clock drift between nodes.
+//
+// Owned and called by one group's Ready-loop thread; Check may be called from that thread
+// only (the engine publishes the result to readers).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+
+namespace raftlab::engine {
+
+using Nanos = std::chrono::nanoseconds;
+
+// Why a lease check failed, for the raftlab_lease_read_total{outcome} counter and logs.
+enum class LeaseOutcome {
+  kHit,                 // the lease holds: serve locally
+  kNotLeader,           // only the leader holds a lease
+  kNotCommittedInTerm,  // the leader has not yet committed an entry of its term
+  kNoQuorumRound,       // no heartbeat round of this term was acked by a quorum yet
+  kExpired,             // the latest quorum-acked round is too old
+  kDisabled,            // lease duration is not positive: leases are off
+};
+
+const char* ToString(LeaseOutcome outcome);
+
+class LeaseTracker {
+ public:
+  // lease = election timeout - margin; a non-positive lease disables lease reads.
+  LeaseTracker(Nanos election_timeout, Nanos margin);
+
+  // A heartbeat round was handed to the transport at sent_at (monotonic).
+  void OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at);
+
+  // State reported by the core in a Ready. A change of term or loss of leadership
+  // forgets every round: rounds of an old term say nothing about the new one.
+  void OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round, bool committed_in_term);
+
+  // Whether a read at `now` may be served locally; `now` is one sample taken by the caller.
+  LeaseOutcome Check(Nanos now) const;
+
+  // When the current lease ends (monotonic), or Nanos::min() when there is none.
+  Nanos ExpiresAt() const;
+
+  Nanos lease_duration() const { return lease_; }
+
+ private:
+  void Reset(uint64_t term);
+
+  const Nanos lease_;
+  uint64_t term_ = 0;
+  bool is_leader_ = false;
+  bool committed_in_term_ = false;
+  // Send time of the quorum-acked round, or min() when none.
+  Nanos acked_sent_at_ = Nanos::min();
+  uint64_t acked_round_ = 0;
+  // Send times of rounds not yet acked by a quorum; pruned as acks arrive.
+  std::map<uint64_t, Nanos> pending_rounds_;
+};
+
+}  // namespace raftlab::engine

@@ -1,0 +1,107 @@
+#include "server/engine/lease_tracker.h"
+
+#include <gtest/gtest.h>
+
+namespace raftlab::engine {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr Nanos kElection = milliseconds(2000);
+constexpr Nanos kMargin = milliseconds(300);
+
+LeaseTracker LeaderWithLease(Nanos sent_at) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 1, sent_at);
+  t.OnReady(5, /*is_leader=*/true, /*quorum_acked_round=*/1, /*committed_in_term=*/true);
+  return t;
+}
+
+TEST(LeaseTracker, LeaseRunsFromTheSendTimeOfTheAckedRound) {
+  LeaseTracker t = LeaderWithLease(milliseconds(1000));
+  EXPECT_EQ(t.lease_duration(), milliseconds(1700));
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2700));
+  EXPECT_EQ(t.Check(milliseconds(2699)), LeaseOutcome::kHit);
+  EXPECT_EQ(t.Check(milliseconds(2700)), LeaseOutcome::kExpired);
+}
+
+TEST(LeaseTracker, AckArrivingLateDoesNotExtendTheLease) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 1, milliseconds(1000));
+  // The quorum ack is processed much later than the send; the lease still counts from 1000.
+  t.OnReady(5, true, 0, true);
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2700));
+  EXPECT_EQ(t.Check(milliseconds(2800)), LeaseOutcome::kExpired);
+}
+
+TEST(LeaseTracker, NoLeaseBeforeTheLeaderCommitsInItsTerm) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 1, milliseconds(1000));
+  t.OnReady(5, true, 1, /*committed_in_term=*/false);
+  EXPECT_EQ(t.Check(milliseconds(1001)), LeaseOutcome::kNotCommittedInTerm);
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.Check(milliseconds(1001)), LeaseOutcome::kHit);
+}
+
+TEST(LeaseTracker, NoLeaseWithoutAQuorumAckedRound) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 1, milliseconds(1000));
+  t.OnReady(5, true, 0, true);
+  EXPECT_EQ(t.Check(milliseconds(1001)), LeaseOutcome::kNoQuorumRound);
+}
+
+TEST(LeaseTracker, StepDownForgetsTheLease) {
+  LeaseTracker t = LeaderWithLease(milliseconds(1000));
+  t.OnReady(5, /*is_leader=*/false, 1, true);
+  EXPECT_EQ(t.Check(milliseconds(1001)), LeaseOutcome::kNotLeader);
+  // Regaining leadership in the same term is impossible in Raft, but even a stray report
+  // must not resurrect the old round without a new quorum ack.
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.Check(milliseconds(1001)), LeaseOutcome::kNoQuorumRound);
+}
+
+TEST(LeaseTracker, NewTermForgetsRoundsOfTheOldTerm) {
+  LeaseTracker t = LeaderWithLease(milliseconds(1000));
+  t.OnRoundSent(5, 2, milliseconds(1500));
+  t.OnReady(7, true, 2, true);  // round 2 of term 7 was never sent in term 7
+  EXPECT_EQ(t.Check(milliseconds(1600)), LeaseOutcome::kNoQuorumRound);
+}
+
+TEST(LeaseTracker, LaterRoundsExtendTheLeaseAndOlderAcksAreIgnored) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 1, milliseconds(1000));
+  t.OnRoundSent(5, 2, milliseconds(1200));
+  t.OnRoundSent(5, 3, milliseconds(1400));
+  t.OnReady(5, true, 2, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2900));
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2900));
+  t.OnReady(5, true, 3, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(3100));
+}
+
+TEST(LeaseTracker, AResentRoundKeepsItsFirstSendTime) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 1, milliseconds(1000));
+  t.OnRoundSent(5, 1, milliseconds(1900));
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2700));
+}
+
+TEST(LeaseTracker, UntimedRoundGivesNoLease) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnReady(5, true, 4, true);
+  EXPECT_EQ(t.Check(milliseconds(1)), LeaseOutcome::kNoQuorumRound);
+}
+
+TEST(LeaseTracker, MarginAtLeastTheElectionTimeoutDisablesLeases) {
+  LeaseTracker t(milliseconds(300), milliseconds(300));
+  t.OnRoundSent(5, 1, milliseconds(1000));
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.Check(milliseconds(1000)), LeaseOutcome::kDisabled);
+  EXPECT_EQ(t.ExpiresAt(), Nanos::min());
+}
+
+}  // namespace
+}  // namespace raftlab::engine

@@ -1,0 +1,91 @@
+#pragma once
+// ReadCoalescer batches linearizable reads so concurrent requests share one ReadIndex round.
+//
+// Reads that arrive while a round is in flight wait for the next one; when the core answers
+// a round with a read index, its reads wait until the state machine has applied that index,
+// then run. A round the core never answers (the leader changed, a message was dropped) is
+// re-issued after `retry_ticks` ticks with a fresh context, keeping its reads.
+//
+// Thread-safety: Add and Expire may be called from any thread; the other methods from the
+// group's Ready-loop thread. Callbacks run on the calling thread, outside the lock.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace raftlab::engine {
+
+enum class ReadFailure {
+  kNone,
+  kTimeout,   // the request's deadline passed before the read could be served
+  kAborted,   // the group stopped or lost leadership: retry elsewhere
+};
+
+// The outcome handed to a waiting read: on success, the read index it was served at.
+struct ReadOutcome {
+  ReadFailure failure = ReadFailure::kNone;
+  uint64_t read_index = 0;
+  bool ok() const { return failure == ReadFailure::kNone; }
+};
+
+class ReadCoalescer {
+ public:
+  using Callback = std::function<void(const ReadOutcome&)>;
+  using Clock = std::chrono::steady_clock;
+
+  explicit ReadCoalescer(int retry_ticks) : retry_ticks_(retry_ticks) {}
+
+  // Queues a read for the next round.
+  void Add(Clock::time_point deadline, Callback done);
+
+  // If no round is in flight and reads are queued, starts a round and returns the context
+  // to pass to the core's ReadIndex; otherwise nullopt.
+  std::optional<std::string> TakeRoundToIssue();
+
+  // The core answered the round `context` with `read_index`; reads of that round whose
+  // index is already applied complete now.
+  void OnReadState(const std::string& context, uint64_t read_index, uint64_t applied);
+
+  // The state machine applied up to `applied`: completes reads waiting for it.
+  void OnApplied(uint64_t applied);
+
+  // Ages the in-flight round; after retry_ticks the round is re-issued by TakeRoundToIssue.
+  void Tick();
+
+  // Fails reads whose deadline is before now.
+  void Expire(Clock::time_point now);
+
+  // Fails every read (step-down, shutdown).
+  void AbortAll();
+
+  // Reads queued, in flight or waiting for apply.
+  size_t pending() const;
+
+ private:
+  struct Waiter {
+    Clock::time_point deadline;
+    Callback done;
+  };
+  struct Completion {
+    Callback done;
+    ReadOutcome outcome;
+  };
+  static void Run(std::vector<Completion>& completions);
+  void CollectApplied(uint64_t applied, std::vector<Completion>& out);
+
+  const int retry_ticks_;
+  mutable std::mutex mu_;
+  uint64_t next_context_ = 1;                  // guarded by mu_
+  std::vector<Waiter> queued_;                 // guarded by mu_: waiting for a round
+  std::optional<std::string> inflight_ctx_;    // guarded by mu_
+  std::vector<Waiter> inflight_;               // guarded by mu_: in the in-flight round
+  int inflight_age_ = 0;                       // guarded by mu_: ticks since issued
+  std::multimap<uint64_t, Waiter> by_index_;   // guarded by mu_: waiting for apply
+};
+
+}  // namespace raftlab::engine

@@ -1,0 +1,120 @@
+#include "server/engine/read_coalescer.h"
+
+#include <gtest/gtest.h>
+
+namespace raftlab::engine {
+namespace {
+
+using Clock = ReadCoalescer::Clock;
+using std::chrono::seconds;
+
+struct Recorder {
+  std::vector<ReadOutcome> outcomes;
+  ReadCoalescer::Callback cb() {
+    return [this](const ReadOutcome& o) { outcomes.push_back(o); };
+  }
+};
+
+TEST(ReadCoalescer, ConcurrentReadsShareOneRound) {
+  ReadCoalescer c(10);
+  Recorder r;
+  const auto deadline = Clock::now() + seconds(5);
+  c.Add(deadline, r.cb());
+  c.Add(deadline, r.cb());
+  c.Add(deadline, r.cb());
+  auto ctx = c.TakeRoundToIssue();
+  ASSERT_TRUE(ctx.has_value());
+  EXPECT_FALSE(c.TakeRoundToIssue().has_value()) << "a second round while one is in flight";
+  c.OnReadState(*ctx, 42, /*applied=*/42);
+  ASSERT_EQ(r.outcomes.size(), 3u);
+  for (const auto& o : r.outcomes) {
+    EXPECT_TRUE(o.ok());
+    EXPECT_EQ(o.read_index, 42u);
+  }
+}
+
+TEST(ReadCoalescer, ReadsArrivingDuringARoundWaitForTheNextOne) {
+  ReadCoalescer c(10);
+  Recorder first, second;
+  const auto deadline = Clock::now() + seconds(5);
+  c.Add(deadline, first.cb());
+  auto ctx1 = c.TakeRoundToIssue();
+  c.Add(deadline, second.cb());
+  c.OnReadState(*ctx1, 10, 10);
+  EXPECT_EQ(first.outcomes.size(), 1u);
+  EXPECT_TRUE(second.outcomes.empty()) << "a read that arrived after the round began was served by it";
+  auto ctx2 = c.TakeRoundToIssue();
+  ASSERT_TRUE(ctx2.has_value());
+  EXPECT_NE(*ctx1, *ctx2);
+  c.OnReadState(*ctx2, 11, 11);
+  ASSERT_EQ(second.outcomes.size(), 1u);
+  EXPECT_EQ(second.outcomes[0].read_index, 11u);
+}
+
+TEST(ReadCoalescer, ReadsWaitUntilTheReadIndexIsApplied) {
+  ReadCoalescer c(10);
+  Recorder r;
+  c.Add(Clock::now() + seconds(5), r.cb());
+  auto ctx = c.TakeRoundToIssue();
+  c.OnReadState(*ctx, 20, /*applied=*/15);
+  EXPECT_TRUE(r.outcomes.empty());
+  c.OnApplied(19);
+  EXPECT_TRUE(r.outcomes.empty());
+  c.OnApplied(20);
+  ASSERT_EQ(r.outcomes.size(), 1u);
+  EXPECT_EQ(r.outcomes[0].read_index, 20u);
+}
+
+TEST(ReadCoalescer, UnansweredRoundIsReissuedAndTheLateAnswerIgnored) {
+  ReadCoalescer c(3);
+  Recorder r;
+  c.Add(Clock::now() + seconds(5), r.cb());
+  auto old_ctx = c.TakeRoundToIssue();
+  for (int i = 0; i < 2; ++i) c.Tick();
+  EXPECT_FALSE(c.TakeRoundToIssue().has_value());
+  c.Tick();
+  auto new_ctx = c.TakeRoundToIssue();
+  ASSERT_TRUE(new_ctx.has_value());
+  EXPECT_NE(*old_ctx, *new_ctx);
+  c.OnReadState(*old_ctx, 5, 5);
+  EXPECT_TRUE(r.outcomes.empty()) << "an answer to a superseded round was used";
+  c.OnReadState(*new_ctx, 6, 6);
+  ASSERT_EQ(r.outcomes.size(), 1u);
+  EXPECT_EQ(r.outcomes[0].read_index, 6u);
+}
+
+TEST(ReadCoalescer, ExpireFailsLateReadsWhereverTheyWait) {
+  ReadCoalescer c(10);
+  Recorder r;
+  const auto t0 = Clock::now();
+  c.Add(t0 + seconds(1), r.cb());
+  auto ctx = c.TakeRoundToIssue();
+  c.OnReadState(*ctx, 9, 0);     // waiting for apply
+  c.Add(t0 + seconds(1), r.cb());  // queued
+  c.Add(t0 + seconds(9), r.cb());  // queued, not yet late
+  c.Expire(t0 + seconds(2));
+  ASSERT_EQ(r.outcomes.size(), 2u);
+  for (const auto& o : r.outcomes) EXPECT_EQ(o.failure, ReadFailure::kTimeout);
+  EXPECT_EQ(c.pending(), 1u);
+}
+
+TEST(ReadCoalescer, AbortAllFailsEverything) {
+  ReadCoalescer c(10);
+  Recorder r;
+  c.Add(Clock::now() + seconds(5), r.cb());
+  c.TakeRoundToIssue();
+  c.Add(Clock::now() + seconds(5), r.cb());
+  c.AbortAll();
+  ASSERT_EQ(r.outcomes.size(), 2u);
+  for (const auto& o : r.outcomes) EXPECT_EQ(o.failure, ReadFailure::kAborted);
+  EXPECT_EQ(c.pending(), 0u);
+  EXPECT_FALSE(c.TakeRoundToIssue().has_value());
+}
+
+TEST(ReadCoalescer, NoRoundWithoutReads) {
+  ReadCoalescer c(10);
+  EXPECT_FALSE(c.TakeRoundToIssue().has_value());
+}
+
+}  // namespace
+}  // namespace raftlab::engine
