@@ -1,0 +1,91 @@
+#include "server/api/server_flags.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+
+namespace raftlab::api {
+namespace {
+
+const char* RealGetenv(const char* name) { return std::getenv(name); }
+
+absl::Status Invalid(const std::string& msg) { return absl::InvalidArgumentError(msg); }
+
+}  // namespace
+
+absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args,
+                                             const char* (*getenv_fn)(const char*)) {
+  if (getenv_fn == nullptr) getenv_fn = RealGetenv;
+  ParsedFlags out;
+  ServerConfig& c = out.config;
+  std::string listen, peers, http = "127.0.0.1:0";
+
+  CLI::App app("raftlab-server: a multi-raft key-value server", "raftlab-server");
+  app.add_option("--id", c.id, "This node's id (one of the ids in --peers)")->required();
+  app.add_option("--peers", peers, "Every voter: id=host:port,... (this node included)")->required();
+  app.add_option("--listen", listen,
+                 "gRPC address for clients and peers (default: 127.0.0.1 and this node's port in --peers)");
+  app.add_option("--data-dir", c.data_dir, "Directory for the WAL, snapshots and RocksDB")->required();
+  app.add_option("--http", http, "Address of /metrics, /status and /keyviz")->capture_default_str();
+  app.add_option("--tick-ms", c.tick_ms, "Raft tick interval in milliseconds")->capture_default_str();
+  app.add_option("--election-ticks", c.election_ticks, "Election timeout in ticks")->capture_default_str();
+  app.add_option("--heartbeat-ticks", c.heartbeat_ticks, "Heartbeat interval in ticks")->capture_default_str();
+  app.add_option("--lease-margin-ms", c.lease_margin_ms,
+                 "Lease = election timeout minus this safety margin")->capture_default_str();
+  app.add_option("--dispatcher-lanes", c.dispatcher_lanes,
+                 "Outbound lanes per peer: 2 or 4 (env RAFTLAB_RAFT_DISPATCHER_LANES)");
+  app.add_option("--fsm-sync-mode", c.fsm_sync_mode,
+                 "Fsync each state-machine batch: sync or nosync (env RAFTLAB_FSM_SYNC_MODE)");
+  app.add_option("--fault-control", c.fault_control, "Open libfiu remote control at PREFIX-<pid>.in/.out");
+  app.add_flag("--allow-faults", c.allow_faults, "Accept fault, partition and clock RPCs");
+  app.add_option("--max-key-bytes", c.max_key_bytes, "Largest accepted key")->capture_default_str();
+  app.add_option("--max-value-bytes", c.max_value_bytes, "Largest accepted value")->capture_default_str();
+  out.usage = app.help();
+
+  std::vector<std::string> rev(args.rbegin(), args.rend());
+  if (!rev.empty()) rev.pop_back();  // argv[0]
+  try {
+    app.parse(rev);
+  } catch (const CLI::CallForHelp&) {
+    out.help = true;
+    return out;
+  } catch (const CLI::ParseError& e) {
+    return Invalid(std::string(e.what()) + " (see --help)");
+  }
+
+  auto parsed_peers = ParsePeers(peers, "--peers");
+  if (!parsed_peers.ok()) return parsed_peers.status();
+  c.peers = std::move(*parsed_peers);
+  auto self = c.peers.find(c.id);
+  if (self == c.peers.end()) {
+    return Invalid("--id: node " + std::to_string(c.id) + " is not listed in --peers");
+  }
+  if (listen.empty()) {
+    c.listen = {"127.0.0.1", self->second.port};
+  } else {
+    auto l = ParseHostPort(listen, "--listen");
+    if (!l.ok()) return l.status();
+    c.listen = *l;
+  }
+  auto h = ParseHostPort(http, "--http");
+  if (!h.ok()) return h.status();
+  c.http = *h;
+  if (c.tick_ms <= 0) return Invalid("--tick-ms: must be positive, got " + std::to_string(c.tick_ms));
+  if (c.heartbeat_ticks <= 0) return Invalid("--heartbeat-ticks: must be positive");
+  if (c.election_ticks <= c.heartbeat_ticks) {
+    return Invalid("--election-ticks: must exceed --heartbeat-ticks (" + std::to_string(c.election_ticks) +
+                   " <= " + std::to_string(c.heartbeat_ticks) + ")");
+  }
+  if (c.lease_margin_ms < 0) return Invalid("--lease-margin-ms: must not be negative");
+  if (c.max_key_bytes == 0) return Invalid("--max-key-bytes: must be positive");
+  if (c.data_dir.empty()) return Invalid("--data-dir: must not be empty");
+  if (c.dispatcher_lanes.empty()) {
+    if (const char* v = getenv_fn("RAFTLAB_RAFT_DISPATCHER_LANES")) c.dispatcher_lanes = v;
+  }
+  if (c.fsm_sync_mode.empty()) {
+    if (const char* v = getenv_fn("RAFTLAB_FSM_SYNC_MODE")) c.fsm_sync_mode = v;
+  }
+  return out;
+}
+
+}  // namespace raftlab::api

@@ -1,0 +1,47 @@
+#pragma once
+// The command line of raftlab-server. ParseServerFlags never exits: it returns the config,
+// or an error whose message names the flag, so main can print it and exit with code 2.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/api/address.h"
+
+namespace raftlab::api {
+
+struct ServerConfig {
+  uint64_t id = 0;
+  HostPort listen;                     // gRPC: KV, Admin and node-to-node transport
+  std::map<uint64_t, HostPort> peers;  // every voter, this node included
+  std::string data_dir;
+  HostPort http{"127.0.0.1", 0};      // /metrics, /status, /keyviz
+  int tick_ms = 10;
+  int election_ticks = 200;
+  int heartbeat_ticks = 20;
+  int lease_margin_ms = 300;
+  // Raw values of --dispatcher-lanes / --fsm-sync-mode, falling back to the
+  // RAFTLAB_RAFT_DISPATCHER_LANES / RAFTLAB_FSM_SYNC_MODE environment; empty when neither
+  // is set. Resolved (with fail-safe defaults and a warning) by the components that own them.
+  std::string dispatcher_lanes;
+  std::string fsm_sync_mode;
+  std::string fault_control;  // libfiu remote-control fifo prefix; empty = off
+  bool allow_faults = false;  // fault, partition and clock RPCs are refused without it
+  // Key, value and request limits; larger requests get INVALID_ARGUMENT.
+  uint32_t max_key_bytes = 4096;
+  uint32_t max_value_bytes = 1 << 20;
+};
+
+struct ParsedFlags {
+  bool help = false;        // --help was given: print `usage` and exit 0
+  std::string usage;
+  ServerConfig config;
+};
+
+// argv[0] is the program name. `getenv` is injectable for tests.
+absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args,
+                                             const char* (*getenv_fn)(const char*) = nullptr);
+
+}  // namespace raftlab::api

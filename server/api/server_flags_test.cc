@@ -1,0 +1,85 @@
+#include "server/api/server_flags.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace raftlab::api {
+namespace {
+
+const char* NoEnv(const char*) { return nullptr; }
+const char* TestEnv(const char* name) {
+  if (std::strcmp(name, "RAFTLAB_RAFT_DISPATCHER_LANES") == 0) return "4";
+  if (std::strcmp(name, "RAFTLAB_FSM_SYNC_MODE") == 0) return "NoSync";
+  return nullptr;
+}
+
+std::vector<std::string> Base() {
+  return {"raftlab-server", "--id", "2", "--peers", "1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003",
+          "--data-dir", "/tmp/x"};
+}
+
+std::string ErrorOf(std::vector<std::string> args) {
+  auto r = ParseServerFlags(args, NoEnv);
+  return r.ok() ? "" : std::string(r.status().message());
+}
+
+TEST(ServerFlags, DefaultsAreLoopbackAndDesignValues) {
+  auto r = ParseServerFlags(Base(), NoEnv);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const ServerConfig& c = r->config;
+  EXPECT_EQ(c.id, 2u);
+  EXPECT_EQ(c.listen.ToString(), "127.0.0.1:7002");
+  EXPECT_EQ(c.http.host, "127.0.0.1");
+  EXPECT_EQ(c.tick_ms, 10);
+  EXPECT_EQ(c.election_ticks, 200);
+  EXPECT_EQ(c.heartbeat_ticks, 20);
+  EXPECT_EQ(c.lease_margin_ms, 300);
+  EXPECT_FALSE(c.allow_faults);
+  EXPECT_EQ(c.peers.size(), 3u);
+  EXPECT_TRUE(c.dispatcher_lanes.empty());
+}
+
+TEST(ServerFlags, EnvironmentFillsUnsetLanesAndSyncMode) {
+  auto r = ParseServerFlags(Base(), TestEnv);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.dispatcher_lanes, "4");
+  EXPECT_EQ(r->config.fsm_sync_mode, "NoSync");
+}
+
+TEST(ServerFlags, FlagsWinOverTheEnvironment) {
+  auto args = Base();
+  args.insert(args.end(), {"--dispatcher-lanes", "2", "--fsm-sync-mode", "sync", "--allow-faults"});
+  auto r = ParseServerFlags(args, TestEnv);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.dispatcher_lanes, "2");
+  EXPECT_EQ(r->config.fsm_sync_mode, "sync");
+  EXPECT_TRUE(r->config.allow_faults);
+}
+
+TEST(ServerFlags, BadFlagsNameTheFlag) {
+  auto with = [](std::vector<std::string> extra) {
+    auto a = Base();
+    a.insert(a.end(), extra.begin(), extra.end());
+    return ErrorOf(a);
+  };
+  EXPECT_NE(with({"--tick-ms", "0"}).find("--tick-ms"), std::string::npos);
+  EXPECT_NE(with({"--tick-ms", "abc"}).find("--tick-ms"), std::string::npos);
+  EXPECT_NE(with({"--election-ticks", "10"}).find("--election-ticks"), std::string::npos);
+  EXPECT_NE(with({"--http", "nowhere"}).find("--http"), std::string::npos);
+  EXPECT_NE(with({"--listen", "x:99999"}).find("--listen"), std::string::npos);
+  EXPECT_NE(with({"--no-such-flag"}).find("no-such-flag"), std::string::npos);
+  EXPECT_NE(ErrorOf({"raftlab-server", "--id", "9", "--peers", "1=a:1", "--data-dir", "d"}).find("--id"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({"raftlab-server", "--id", "1", "--data-dir", "d"}).find("--peers"), std::string::npos);
+}
+
+TEST(ServerFlags, HelpIsReportedNotAnError) {
+  auto r = ParseServerFlags({"raftlab-server", "--help"}, NoEnv);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->help);
+  EXPECT_NE(r->usage.find("--dispatcher-lanes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace raftlab::api
