@@ -1,5 +1,6 @@
 #include "server/engine/read_coalescer.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace raftlab::engine {
@@ -11,6 +12,22 @@ void ReadCoalescer::Run(std::vector<Completion>& completions) {
 void ReadCoalescer::Add(Clock::time_point deadline, Callback done) {
   std::lock_guard lock(mu_);
   queued_.push_back({deadline, std::move(done)});
+}
+
+void ReadCoalescer::WaitApplied(uint64_t index, uint64_t applied, Clock::time_point deadline,
+                                Callback done) {
+  if (index <= applied) {
+    done({ReadFailure::kNone, index});
+    return;
+  }
+  std::vector<Completion> ready;
+  {
+    std::lock_guard lock(mu_);
+    by_index_.emplace(index, Waiter{deadline, std::move(done)});
+    // The apply loop may have passed index between the caller's sample and this insert.
+    CollectApplied(applied_, ready);
+  }
+  Run(ready);
 }
 
 std::optional<std::string> ReadCoalescer::TakeRoundToIssue() {
@@ -35,6 +52,7 @@ void ReadCoalescer::OnReadState(const std::string& context, uint64_t read_index,
   std::vector<Completion> done;
   {
     std::lock_guard lock(mu_);
+    applied_ = std::max(applied_, applied);
     if (!inflight_ctx_.has_value() || *inflight_ctx_ != context) return;
     for (auto& w : inflight_) by_index_.emplace(read_index, std::move(w));
     inflight_.clear();
@@ -56,7 +74,8 @@ void ReadCoalescer::OnApplied(uint64_t applied) {
   std::vector<Completion> done;
   {
     std::lock_guard lock(mu_);
-    CollectApplied(applied, done);
+    applied_ = std::max(applied_, applied);
+    CollectApplied(applied_, done);
   }
   Run(done);
 }

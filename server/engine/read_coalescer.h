@@ -6,7 +6,7 @@
 // then run. A round the core never answers (the leader changed, a message was dropped) is
 // re-issued after `retry_ticks` ticks with a fresh context, keeping its reads.
 //
-// Thread-safety: Add and Expire may be called from any thread; the other methods from the
+// Thread-safety: Add, WaitApplied and Expire may be called from any thread; the other methods from the
 // group's Ready-loop thread. Callbacks run on the calling thread, outside the lock.
 
 #include <chrono>
@@ -42,6 +42,10 @@ class ReadCoalescer {
 
   // Queues a read for the next round.
   void Add(Clock::time_point deadline, Callback done);
+
+  // Waits, without a round, until `index` is applied (a lease read served at the leader's
+  // commit index); completes at once when `applied` already covers it.
+  void WaitApplied(uint64_t index, uint64_t applied, Clock::time_point deadline, Callback done);
 
   // If no round is in flight and reads are queued, starts a round and returns the context
   // to pass to the core's ReadIndex; otherwise nullopt.
@@ -85,6 +89,7 @@ class ReadCoalescer {
   std::optional<std::string> inflight_ctx_;    // guarded by mu_
   std::vector<Waiter> inflight_;               // guarded by mu_: in the in-flight round
   int inflight_age_ = 0;                       // guarded by mu_: ticks since issued
+  uint64_t applied_ = 0;                       // guarded by mu_: highest applied index seen
   std::multimap<uint64_t, Waiter> by_index_;   // guarded by mu_: waiting for apply
 };
 

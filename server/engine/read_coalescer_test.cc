@@ -111,6 +111,33 @@ TEST(ReadCoalescer, AbortAllFailsEverything) {
   EXPECT_FALSE(c.TakeRoundToIssue().has_value());
 }
 
+TEST(ReadCoalescer, WaitAppliedCompletesAtOnceWhenCovered) {
+  ReadCoalescer c(10);
+  Recorder r;
+  c.WaitApplied(7, 7, Clock::now() + seconds(5), r.cb());
+  ASSERT_EQ(r.outcomes.size(), 1u);
+  EXPECT_EQ(r.outcomes[0].read_index, 7u);
+}
+
+TEST(ReadCoalescer, WaitAppliedWaitsForTheApplyLoop) {
+  ReadCoalescer c(10);
+  Recorder r;
+  c.WaitApplied(9, 5, Clock::now() + seconds(5), r.cb());
+  EXPECT_TRUE(r.outcomes.empty());
+  EXPECT_FALSE(c.TakeRoundToIssue().has_value()) << "a lease read must not start a round";
+  c.OnApplied(9);
+  ASSERT_EQ(r.outcomes.size(), 1u);
+  EXPECT_EQ(r.outcomes[0].read_index, 9u);
+}
+
+TEST(ReadCoalescer, WaitAppliedSeesAnApplyThatRacedTheCaller) {
+  ReadCoalescer c(10);
+  Recorder r;
+  c.OnApplied(12);  // the apply loop moved on after the caller sampled applied = 5
+  c.WaitApplied(10, 5, Clock::now() + seconds(5), r.cb());
+  ASSERT_EQ(r.outcomes.size(), 1u);
+}
+
 TEST(ReadCoalescer, NoRoundWithoutReads) {
   ReadCoalescer c(10);
   EXPECT_FALSE(c.TakeRoundToIssue().has_value());
