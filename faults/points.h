@@ -1,0 +1,88 @@
+// The one catalogue of raftlab's named fault points.
+//
+// Every point is a libfiu failure point named raftlab/<component>/<what>. Production code
+// guards the failing operation with faults::ShouldFail(point.name); the check costs one
+// branch on a libfiu lookup when RAFTLAB_FAULTS=ON and compiles to `false` when OFF.
+// Points are switched on by faults::Enable (tests), by fiu-ctrl through the remote-control
+// FIFO that faults::OpenRemoteControl creates, or by the Admin API, which enumerates
+// AllFaultPoints() for names and descriptions.
+//
+// To add a point: declare it below with a comment saying what fails and how the code
+// reacts, then append it to kAllFaultPoints; faults_test checks names and completeness.
+#ifndef RAFTLAB_FAULTS_POINTS_H_
+#define RAFTLAB_FAULTS_POINTS_H_
+
+#include <array>
+#include <span>
+#include <string_view>
+
+namespace raftlab::faults {
+
+// A named place in the code that can be made to fail on command.
+struct FaultPoint {
+  // libfiu name, raftlab/<component>/<what>; a NUL-terminated literal.
+  const char* name;
+  // One sentence for operators: what fails when the point is enabled.
+  std::string_view description;
+};
+
+// A WAL record write fails as if write(2) returned EIO; the WAL fails stop (exit 75).
+inline constexpr FaultPoint kWalWrite{
+    "raftlab/wal/write", "WAL record write fails with EIO; the process fail-stops (exit 75)"};
+
+// The fsync after a WAL append fails as if fsync(2) returned EIO; the WAL fails stop.
+inline constexpr FaultPoint kWalFsync{
+    "raftlab/wal/fsync", "WAL fsync fails with EIO; the process fail-stops (exit 75)"};
+
+// Opening a WAL segment fails; Wal::Open returns an error naming the segment.
+inline constexpr FaultPoint kWalOpen{
+    "raftlab/wal/open", "opening a WAL segment fails; WAL open returns an error"};
+
+// Writing a snapshot file fails before its rename; the temp file is removed, the previous
+// snapshot stays current and the writer returns an error.
+inline constexpr FaultPoint kSnapshotWrite{
+    "raftlab/snapshot/write", "snapshot file write fails; the temp file is discarded"};
+
+// Loading a snapshot file fails as if it were unreadable; the loader returns an error.
+inline constexpr FaultPoint kSnapshotLoad{
+    "raftlab/snapshot/load", "snapshot file load fails; the loader returns an error"};
+
+// The state machine's RocksDB write batch fails before it is written; Apply returns an
+// error and neither data nor the applied index moves.
+inline constexpr FaultPoint kFsmCommit{
+    "raftlab/fsm/commit", "state-machine write batch fails; Apply returns an error"};
+
+// Transport and snapshot-streaming points (raftlab/transport/send, raftlab/transport/delay,
+// raftlab/snapshot/send, raftlab/snapshot/apply) are declared here by the components that
+// guard them.
+
+inline constexpr std::array kAllFaultPoints{
+    kWalWrite, kWalFsync, kWalOpen, kSnapshotWrite, kSnapshotLoad, kFsmCommit,
+};
+
+// Every catalogued point, for enumeration by the Admin API and fault tooling.
+std::span<const FaultPoint> AllFaultPoints();
+
+// Whether fault points are compiled in (RAFTLAB_FAULTS=ON).
+constexpr bool FaultsCompiledIn() {
+#ifdef FIU_ENABLE
+  return true;
+#else
+  return false;
+#endif
+}
+
+// True when the point is enabled and libfiu decides it fails this time. The guarded code
+// then simulates its failure. Always false when fault points are compiled out.
+bool ShouldFailSlow(const char* name);
+inline bool ShouldFail(const FaultPoint& point) {
+  if constexpr (!FaultsCompiledIn()) {
+    return false;
+  } else {
+    return ShouldFailSlow(point.name);
+  }
+}
+
+}  // namespace raftlab::faults
+
+#endif  // RAFTLAB_FAULTS_POINTS_H_

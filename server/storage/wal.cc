@@ -1,0 +1,453 @@
+// On-disk format of the write-ahead log.
+//
+// A WAL is a directory of segment files named "<seq>-<first>.wal", both 16 lower-case hex
+// digits: seq numbers segments 1, 2, 3, ... with no gaps, and first is the log index the
+// next entry was expected to have when the segment was created (last index + 1). Every
+// entry in a segment therefore has an index below the next segment's first.
+//
+// A segment starts with a 16-byte header:
+//   magic "RLABWAL\n" (8 bytes) | format version (u32 LE) | CRC-32C of the previous 12 bytes
+// followed by records, each:
+//   length (u32 LE) | CRC-32C of type+payload (u32 LE) | type (u8) | payload (length bytes)
+// Types: 1 = entry (raftpb::Entry), 2 = hard state (raftpb::HardState), 3 = snapshot
+// marker (raftpb::SnapshotMetadata), payloads in protobuf wire format. A new segment opens
+// with a snapshot marker and a hard-state record copying the latest ones, so any suffix of
+// segments is self-describing and older segments can be deleted. Segments are written as
+// "<name>.tmp", fsynced and renamed, so a segment with its final name has a whole header.
+//
+// One Append writes its entries then its hard state in one write(2) and one fsync(2). An
+// entry record whose index is at or below the log's last index replaces that suffix of the
+// log (Raft overwrites uncommitted entries); a snapshot marker drops the entries it covers
+// and keeps those after it, as etcd's WAL does.
+//
+// Recovery reads all segments in order. In the last segment, a record that is cut short
+// (torn write), fails its CRC, has an unknown type or an unparsable payload ends the log:
+// the file is truncated at the end of the last good record, fsynced, and the dropped byte
+// count is reported. The same damage in an earlier segment is an error, as are a missing
+// segment, a log gap, another format version or a bad header: those are not torn writes
+// and silently dropping them could lose acknowledged data.
+//
+// A failed write or fsync is fail-stop (faults::FailStop, exit 75): the page cache may no
+// longer match the disk, so the process restarts and recovers from what the disk holds.
+#include "server/storage/wal.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "faults/fail_stop.h"
+#include "faults/points.h"
+#include "server/storage/crc32c.h"
+#include "server/storage/file_util.h"
+
+namespace raftlab::storage {
+namespace {
+
+constexpr char kMagic[8] = {'R', 'L', 'A', 'B', 'W', 'A', 'L', '\n'};
+constexpr size_t kHeaderSize = 16;
+constexpr size_t kRecordHeaderSize = 9;
+// Larger lengths are damage, not records: a Ready is bounded well below this.
+constexpr uint32_t kMaxRecordPayload = 256u << 20;
+
+enum RecordType : uint8_t { kEntry = 1, kHardState = 2, kSnapshot = 3 };
+
+void AppendRecord(RecordType type, const std::string& payload, std::string* out) {
+  PutFixed32(out, static_cast<uint32_t>(payload.size()));
+  const char t = static_cast<char>(type);
+  PutFixed32(out, Crc32cExtend(Crc32c(&t, 1), payload.data(), payload.size()));
+  out->push_back(t);
+  out->append(payload);
+}
+
+std::string SegmentName(uint64_t seq, uint64_t first_index) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64 "-%016" PRIx64 ".wal", seq, first_index);
+  return buf;
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> ParseSegmentName(const std::string& name) {
+  if (name.size() != 37 || name[16] != '-' || name.compare(33, 4, ".wal") != 0) return {};
+  auto hex = [](std::string_view s) -> std::optional<uint64_t> {
+    uint64_t v = 0;
+    for (char c : s) {
+      int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+      if (d < 0) return {};
+      v = v << 4 | static_cast<uint64_t>(d);
+    }
+    return v;
+  };
+  auto seq = hex(std::string_view(name).substr(0, 16));
+  auto first = hex(std::string_view(name).substr(17, 16));
+  if (!seq || !first) return {};
+  return std::make_pair(*seq, *first);
+}
+
+bool IsEmpty(const raftpb::HardState& hs) {
+  return hs.term() == 0 && hs.vote() == 0 && hs.commit() == 0;
+}
+
+// The log as recovery rebuilds it, record by record.
+struct LogState {
+  raftpb::HardState hard_state;
+  raftpb::SnapshotMetadata snapshot;
+  std::vector<raftpb::Entry> entries;
+  uint64_t base_last = 0;  // last index when entries is empty (start of the oldest segment)
+
+  uint64_t LastIndex() const { return entries.empty() ? base_last : entries.back().index(); }
+
+  // Returns an error message, or "" when the record fits the log.
+  std::string ApplyEntry(raftpb::Entry e) {
+    if (e.index() <= snapshot.index()) {
+      return "entry " + std::to_string(e.index()) + " is at or below snapshot index " +
+             std::to_string(snapshot.index());
+    }
+    if (e.index() > LastIndex() + 1) {
+      return "entry " + std::to_string(e.index()) + " leaves a gap after index " +
+             std::to_string(LastIndex());
+    }
+    while (!entries.empty() && entries.back().index() >= e.index()) entries.pop_back();
+    if (entries.empty()) base_last = e.index() - 1;
+    entries.push_back(std::move(e));
+    return "";
+  }
+
+  std::string ApplySnapshot(const raftpb::SnapshotMetadata& s) {
+    if (s.index() < snapshot.index()) {
+      return "snapshot marker " + std::to_string(s.index()) + " goes back from " +
+             std::to_string(snapshot.index());
+    }
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const raftpb::Entry& e) { return e.index() <= s.index(); }),
+                  entries.end());
+    if (entries.empty()) base_last = std::max(base_last, s.index());
+    snapshot = s;
+    return "";
+  }
+};
+
+// Outcome of scanning one segment's bytes.
+struct ScanResult {
+  absl::Status status;       // hard errors (log shape), never torn-tail damage
+  size_t good_end = 0;       // end of the last good record
+  std::string damage;        // why scanning stopped before the end ("" if it did not)
+};
+
+ScanResult ScanSegment(const std::string& path, const std::string& data, LogState* log) {
+  ScanResult r;
+  size_t off = kHeaderSize;
+  r.good_end = off;
+  while (off < data.size()) {
+    const size_t at = off;
+    if (data.size() - off < kRecordHeaderSize) {
+      r.damage = "record header cut short at offset " + std::to_string(at);
+      break;
+    }
+    const uint32_t len = GetFixed32(data.data() + off);
+    const uint32_t crc = GetFixed32(data.data() + off + 4);
+    const auto type = static_cast<uint8_t>(data[off + 8]);
+    if (len > kMaxRecordPayload) {
+      r.damage = "record length " + std::to_string(len) + " is implausible at offset " +
+                 std::to_string(at);
+      break;
+    }
+    if (data.size() - off - kRecordHeaderSize < len) {
+      r.damage = "record cut short at offset " + std::to_string(at);
+      break;
+    }
+    const char* payload = data.data() + off + kRecordHeaderSize;
+    if (Crc32cExtend(Crc32c(data.data() + off + 8, 1), payload, len) != crc) {
+      r.damage = "record CRC mismatch at offset " + std::to_string(at);
+      break;
+    }
+    std::string problem;
+    bool parsed = false;
+    switch (type) {
+      case kEntry: {
+        raftpb::Entry e;
+        if ((parsed = e.ParseFromArray(payload, static_cast<int>(len)))) {
+          problem = log->ApplyEntry(std::move(e));
+        }
+        break;
+      }
+      case kHardState: {
+        raftpb::HardState hs;
+        if ((parsed = hs.ParseFromArray(payload, static_cast<int>(len)))) log->hard_state = hs;
+        break;
+      }
+      case kSnapshot: {
+        raftpb::SnapshotMetadata s;
+        if ((parsed = s.ParseFromArray(payload, static_cast<int>(len)))) {
+          problem = log->ApplySnapshot(s);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (!parsed) {
+      r.damage = "record of type " + std::to_string(type) + " unparsable at offset " +
+                 std::to_string(at);
+      break;
+    }
+    if (!problem.empty()) {
+      r.status = absl::DataLossError(path + ": offset " + std::to_string(at) + ": " + problem);
+      return r;
+    }
+    off += kRecordHeaderSize + len;
+    r.good_end = off;
+  }
+  return r;
+}
+
+absl::Status CheckHeader(const std::string& path, const std::string& data) {
+  if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
+    return absl::DataLossError(path + ": not a raftlab WAL segment (bad or missing header)");
+  }
+  if (GetFixed32(data.data() + 12) != Crc32c(data.data(), 12)) {
+    return absl::DataLossError(path + ": WAL segment header fails its CRC");
+  }
+  const uint32_t version = GetFixed32(data.data() + 8);
+  if (version != Wal::kFormatVersion) {
+    return absl::FailedPreconditionError(path + ": WAL format version " +
+                                         std::to_string(version) + ", this build reads version " +
+                                         std::to_string(Wal::kFormatVersion));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TruncateFile(const std::string& path, uint64_t size) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return FileError(path, "open to truncate torn tail", errno);
+  int err = 0;
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0 || ::fsync(fd) != 0) err = errno;
+  ::close(fd);
+  if (err != 0) return FileError(path, "truncate torn tail", err);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Wal::Wal(const WalOptions& options, const WalRecovery& state)
+    : dir_(options.dir),
+      segment_bytes_(options.segment_bytes),
+      last_index_(state.entries.empty() ? state.snapshot.index() : state.entries.back().index()),
+      hard_state_(state.hard_state),
+      snapshot_(state.snapshot) {}
+
+Wal::~Wal() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
+                                               WalRecovery* recovery) {
+  if (options.segment_bytes < kHeaderSize) {
+    return absl::InvalidArgumentError("WAL segment_bytes " + std::to_string(options.segment_bytes) +
+                                      " is smaller than a segment header");
+  }
+  if (auto s = PrepareDir(options.dir, options.create_if_missing); !s.ok()) return s;
+  auto names = ListDir(options.dir);
+  if (!names.ok()) return names.status();
+
+  std::vector<Segment> segments;
+  bool removed_temp = false;
+  for (const std::string& name : *names) {
+    const std::string path = options.dir + "/" + name;
+    if (name.ends_with(".wal.tmp")) {  // a segment whose creation did not finish
+      if (::unlink(path.c_str()) != 0) return FileError(path, "remove unfinished segment", errno);
+      removed_temp = true;
+      continue;
+    }
+    if (auto parsed = ParseSegmentName(name)) {
+      segments.push_back({parsed->first, parsed->second, path});
+    }
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const Segment& a, const Segment& b) { return a.seq < b.seq; });
+  for (size_t i = 1; i < segments.size(); ++i) {
+    if (segments[i].seq != segments[i - 1].seq + 1) {
+      return absl::DataLossError(segments[i].path + ": WAL segment " +
+                                 std::to_string(segments[i - 1].seq + 1) + " is missing before it");
+    }
+  }
+
+  LogState log;
+  WalRecovery out;
+  if (!segments.empty()) log.base_last = segments.front().first_index - 1;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Segment& seg = segments[i];
+    if (faults::ShouldFail(faults::kWalOpen)) {
+      return absl::UnavailableError(seg.path + ": open: injected failure (raftlab/wal/open)");
+    }
+    auto data = ReadWholeFile(seg.path);
+    if (!data.ok()) return data.status();
+    if (auto s = CheckHeader(seg.path, *data); !s.ok()) return s;
+    ScanResult scan = ScanSegment(seg.path, *data, &log);
+    if (!scan.status.ok()) return scan.status;
+    if (!scan.damage.empty()) {
+      if (i + 1 != segments.size()) {
+        return absl::DataLossError(seg.path + ": " + scan.damage + " (not the last segment)");
+      }
+      if (auto s = TruncateFile(seg.path, scan.good_end); !s.ok()) return s;
+      out.dropped_bytes = data->size() - scan.good_end;
+      out.dropped_file = seg.path;
+      out.dropped_reason = scan.damage;
+    }
+  }
+  if (!segments.empty()) {
+    const Segment& oldest = segments.front();
+    if (oldest.first_index - 1 > log.snapshot.index()) {
+      return absl::DataLossError(oldest.path + ": oldest segment starts at index " +
+                                 std::to_string(oldest.first_index) +
+                                 " but the snapshot covers only up to " +
+                                 std::to_string(log.snapshot.index()) +
+                                 "; earlier segments are missing");
+    }
+  }
+  if (removed_temp) {
+    if (auto s = SyncDir(options.dir); !s.ok()) return s;
+  }
+
+  out.hard_state = log.hard_state;
+  out.snapshot = log.snapshot;
+  out.entries = std::move(log.entries);
+  std::unique_ptr<Wal> wal(new Wal(options, out));
+  wal->segments_ = std::move(segments);
+  if (wal->segments_.empty()) {
+    if (auto s = wal->CreateSegment(1, wal->last_index_ + 1); !s.ok()) return s;
+  }
+  const std::string& path = wal->segments_.back().path;
+  wal->fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (wal->fd_ < 0) return FileError(path, "open for append", errno);
+  struct stat st;
+  if (::fstat(wal->fd_, &st) != 0) return FileError(path, "stat", errno);
+  wal->segment_size_ = static_cast<uint64_t>(st.st_size);
+  *recovery = std::move(out);
+  return wal;
+}
+
+absl::Status Wal::CreateSegment(uint64_t seq, uint64_t first_index) {
+  const std::string path = dir_ + "/" + SegmentName(seq, first_index);
+  const std::string tmp = path + ".tmp";
+  std::string buf(kMagic, sizeof kMagic);
+  PutFixed32(&buf, kFormatVersion);
+  PutFixed32(&buf, Crc32c(buf.data(), buf.size()));
+  AppendRecord(kSnapshot, snapshot_.SerializeAsString(), &buf);
+  AppendRecord(kHardState, hard_state_.SerializeAsString(), &buf);
+
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return FileError(tmp, "create segment", errno);
+  int err = WriteAll(fd, buf);
+  const char* what = "write segment header";
+  if (err == 0 && ::fsync(fd) != 0) {
+    err = errno;
+    what = "fsync new segment";
+  }
+  ::close(fd);
+  if (err != 0) return FileError(tmp, what, err);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return FileError(path, "rename new segment", errno);
+  if (auto s = SyncDir(dir_); !s.ok()) return s;
+  segments_.push_back({seq, first_index, path});
+  return absl::OkStatus();
+}
+
+void Wal::WriteAndSync(const std::string& records) {
+  const std::string& path = segments_.back().path;
+  if (faults::ShouldFail(faults::kWalWrite)) {
+    faults::FailStop("wal", "write", path + ": injected EIO (raftlab/wal/write)");
+  }
+  if (int err = WriteAll(fd_, records); err != 0) {
+    faults::FailStop("wal", "write", path + ": " + std::strerror(err));
+  }
+  segment_size_ += records.size();
+  if (faults::ShouldFail(faults::kWalFsync)) {
+    faults::FailStop("wal", "fsync", path + ": injected EIO (raftlab/wal/fsync)");
+  }
+  if (::fsync(fd_) != 0) {
+    faults::FailStop("wal", "fsync", path + ": " + std::strerror(errno));
+  }
+  if (segment_size_ >= segment_bytes_) Roll();
+}
+
+void Wal::Roll() {
+  const uint64_t seq = segments_.back().seq + 1;
+  if (auto s = CreateSegment(seq, last_index_ + 1); !s.ok()) {
+    faults::FailStop("wal", "roll", std::string(s.message()));
+  }
+  const std::string& path = segments_.back().path;
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) faults::FailStop("wal", "roll", path + ": open: " + std::strerror(errno));
+  ::close(fd_);
+  fd_ = fd;
+  struct stat st;
+  segment_size_ = ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+absl::Status Wal::Append(const raftpb::HardState& hard_state,
+                         std::span<const raftpb::Entry> entries) {
+  if (!entries.empty()) {
+    const uint64_t first = entries.front().index();
+    if (first <= snapshot_.index() || first > last_index_ + 1) {
+      return absl::InvalidArgumentError(
+          dir_ + ": WAL append of entry " + std::to_string(first) + " does not fit a log of (" +
+          std::to_string(snapshot_.index()) + ", " + std::to_string(last_index_) + "]");
+    }
+    for (size_t i = 1; i < entries.size(); ++i) {
+      if (entries[i].index() != first + i) {
+        return absl::InvalidArgumentError(dir_ + ": WAL append: entries are not contiguous at " +
+                                          std::to_string(entries[i].index()));
+      }
+    }
+  }
+  const bool has_state = !IsEmpty(hard_state);
+  if (entries.empty() && !has_state) return absl::OkStatus();
+  std::string records;
+  for (const raftpb::Entry& e : entries) AppendRecord(kEntry, e.SerializeAsString(), &records);
+  if (has_state) AppendRecord(kHardState, hard_state.SerializeAsString(), &records);
+  if (!entries.empty()) last_index_ = entries.back().index();
+  if (has_state) hard_state_ = hard_state;
+  WriteAndSync(records);
+  return absl::OkStatus();
+}
+
+absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata) {
+  if (metadata.index() < snapshot_.index()) {
+    return absl::InvalidArgumentError(dir_ + ": WAL snapshot marker " +
+                                      std::to_string(metadata.index()) + " is older than " +
+                                      std::to_string(snapshot_.index()));
+  }
+  std::string records;
+  AppendRecord(kSnapshot, metadata.SerializeAsString(), &records);
+  snapshot_ = metadata;
+  last_index_ = std::max(last_index_, metadata.index());
+  WriteAndSync(records);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Wal::PurgeBehindSnapshot(int keep) {
+  if (keep < 1) {
+    return absl::InvalidArgumentError("WAL purge: keep must be at least 1, not " +
+                                      std::to_string(keep));
+  }
+  int removed = 0;
+  while (segments_.size() > static_cast<size_t>(keep) &&
+         segments_[1].first_index - 1 <= snapshot_.index()) {
+    if (::unlink(segments_.front().path.c_str()) != 0) {
+      return FileError(segments_.front().path, "remove purged segment", errno);
+    }
+    segments_.erase(segments_.begin());
+    ++removed;
+  }
+  if (removed > 0) {
+    if (auto s = SyncDir(dir_); !s.ok()) return s;
+  }
+  return removed;
+}
+
+}  // namespace raftlab::storage

@@ -1,0 +1,112 @@
+// The Raft write-ahead log of one group: hard state, entries and snapshot markers in
+// CRC32C-framed records across numbered segment files. The on-disk format and what
+// recovery does with a damaged tail are described at the top of wal.cc.
+//
+// Ownership and threads: a Wal owns its directory and the open descriptor of the last
+// segment. One thread (the group's Ready loop) calls it; it is not thread-safe.
+//
+// Durability contract: when Append or SaveSnapshot returns, the records are fsynced. An
+// I/O error on that path never returns: it calls faults::FailStop (exit 75), because a log
+// whose last write or fsync failed cannot be trusted and must be recovered from disk.
+#ifndef RAFTLAB_SERVER_STORAGE_WAL_H_
+#define RAFTLAB_SERVER_STORAGE_WAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft.pb.h"
+
+namespace raftlab::storage {
+
+struct WalOptions {
+  // Directory holding this group's segments; nothing else should live in it.
+  std::string dir;
+  // Create dir (one level) if it does not exist; otherwise a missing dir is an error.
+  bool create_if_missing = true;
+  // A new segment starts once the current one reaches this size.
+  uint64_t segment_bytes = 64ull << 20;
+};
+
+// What Open found on disk.
+struct WalRecovery {
+  // Latest hard state written (empty if none).
+  raftpb::HardState hard_state;
+  // Latest snapshot marker (index 0 when none): the log before it is covered by a snapshot.
+  raftpb::SnapshotMetadata snapshot;
+  // The log after the snapshot: contiguous, entries[0].index() == snapshot.index() + 1.
+  std::vector<raftpb::Entry> entries;
+  // Bytes of torn or corrupt tail removed from the last segment, and why.
+  uint64_t dropped_bytes = 0;
+  std::string dropped_file;
+  std::string dropped_reason;
+};
+
+class Wal {
+ public:
+  // Format version written in every segment header; other versions are refused.
+  static constexpr uint32_t kFormatVersion = 1;
+
+  // Opens (creating if needed) the WAL in options.dir and recovers it into *recovery. A torn
+  // or corrupt tail of the last segment is truncated at the last good record and reported
+  // in *recovery; damage anywhere else, a missing segment or another format version is an
+  // error naming the file.
+  static absl::StatusOr<std::unique_ptr<Wal>> Open(const WalOptions& options,
+                                                   WalRecovery* recovery);
+
+  ~Wal();
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Persists one Ready: entries (contiguous; the first may overwrite a suffix of the log
+  // but not go below the snapshot) then the hard state unless it is empty, in one write
+  // and one fsync. Returns InvalidArgument for entries that break the log's shape; I/O
+  // errors fail-stop.
+  absl::Status Append(const raftpb::HardState& hard_state,
+                      std::span<const raftpb::Entry> entries);
+
+  // Records that a snapshot file covering the log up to metadata.index() is durable, then
+  // fsyncs. Must not go backwards.
+  absl::Status SaveSnapshot(const raftpb::SnapshotMetadata& metadata);
+
+  // Deletes the oldest segments whose entries are all covered by the latest snapshot
+  // marker, leaving at least `keep` (>= 1) segments. Returns how many were deleted.
+  absl::StatusOr<int> PurgeBehindSnapshot(int keep);
+
+  // Index of the last entry in the log (the snapshot index if there are no entries after it).
+  uint64_t last_index() const { return last_index_; }
+  size_t segment_count() const { return segments_.size(); }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Segment {
+    uint64_t seq;
+    uint64_t first_index;  // last_index + 1 when the segment was created
+    std::string path;
+  };
+
+  Wal(const WalOptions& options, const WalRecovery& state);
+
+  // Writes records to the current segment and fsyncs, or fail-stops.
+  void WriteAndSync(const std::string& records);
+  // Starts segment seq+1, or fail-stops.
+  void Roll();
+  absl::Status CreateSegment(uint64_t seq, uint64_t first_index);
+
+  std::string dir_;
+  uint64_t segment_bytes_;
+  std::vector<Segment> segments_;  // ordered by seq; the last is open for appends
+  int fd_ = -1;                    // the last segment
+  uint64_t segment_size_ = 0;      // bytes in the last segment
+  uint64_t last_index_ = 0;
+  raftpb::HardState hard_state_;
+  raftpb::SnapshotMetadata snapshot_;
+};
+
+}  // namespace raftlab::storage
+
+#endif  // RAFTLAB_SERVER_STORAGE_WAL_H_
