@@ -1,0 +1,117 @@
+// The history model: events as recorded (one JSONL line or EDN map each) and operations
+// (an invoke paired with its completion). See shared/docs/history-format.md.
+//
+// A History owns its events and an interner for the repetitive strings in them (f, key,
+// node, read_mode, error), so a million-op history costs a few ints per string field.
+// Events keep the 1-based source line so later stages can name it in errors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace raftlab::checkers {
+
+enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo };
+
+const char* EventTypeName(EventType type);
+std::optional<EventType> ParseEventType(std::string_view name);
+
+// A JSON value as the format allows it: null, an integer, or a list of integers/nulls
+// (cas pairs, set reads, bank balances).
+struct Value {
+  enum class Kind : uint8_t { kNull, kInt, kList };
+  Kind kind = Kind::kNull;
+  int64_t num = 0;
+  std::vector<std::optional<int64_t>> list;
+
+  static Value Null() { return Value(); }
+  static Value Int(int64_t v) {
+    Value x;
+    x.kind = Kind::kInt;
+    x.num = v;
+    return x;
+  }
+  static Value List(std::vector<std::optional<int64_t>> items) {
+    Value x;
+    x.kind = Kind::kList;
+    x.list = std::move(items);
+    return x;
+  }
+  bool is_null() const { return kind == Kind::kNull; }
+  bool is_int() const { return kind == Kind::kInt; }
+  bool is_list() const { return kind == Kind::kList; }
+  bool operator==(const Value&) const = default;
+};
+
+// Renders a value the way the JSONL format writes it: 12, null, [12,13].
+std::string ValueToString(const Value& v);
+
+constexpr int32_t kNoString = -1;
+
+// Maps strings to dense ids. Not thread-safe for Intern; Name may be called concurrently
+// once interning is over.
+class Interner {
+ public:
+  int32_t Intern(std::string_view s);
+  // Returns kNoString if s was never interned.
+  int32_t Find(std::string_view s) const;
+  const std::string& Name(int32_t id) const { return names_[static_cast<size_t>(id)]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> ids_;
+};
+
+struct Event {
+  int64_t index = 0;
+  EventType type = EventType::kInvoke;
+  int64_t process = 0;
+  int64_t time = 0;
+  int32_t f = kNoString;
+  int32_t key = kNoString;  // kNoString: the op has no key
+  Value value;
+  // Optional pass-through fields.
+  int32_t node = kNoString;
+  int32_t read_mode = kNoString;
+  int32_t error = kNoString;
+  std::optional<int64_t> term;
+  std::optional<int64_t> applied_index;
+  int64_t line = 0;  // 1-based line in the source file
+};
+
+struct History {
+  std::string source;  // file name used in messages
+  std::vector<Event> events;
+  Interner strings;
+
+  const std::string& Str(int32_t id) const { return strings.Name(id); }
+};
+
+enum class OpStatus : uint8_t { kOk, kFail, kInfo };
+
+// One operation: an invoke and its completion. An invoke never completed has status
+// kInfo and complete_event -1.
+struct Op {
+  int64_t process = 0;
+  int32_t f = kNoString;
+  int32_t key = kNoString;
+  OpStatus status = OpStatus::kInfo;
+  Value invoke_value;
+  Value value;  // the completion's value if there is one, else the invoke's
+  int64_t invoke_event = 0;  // position in History::events
+  int64_t complete_event = -1;
+  int64_t invoke_time = 0;
+  int64_t complete_time = -1;
+};
+
+}  // namespace raftlab::checkers

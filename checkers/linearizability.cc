@@ -1,0 +1,89 @@
+#include "checkers/linearizability.h"
+
+#include <atomic>
+#include <thread>
+
+#include "checkers/precheck.h"
+#include "checkers/zone.h"
+
+namespace raftlab::checkers {
+
+KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limits) {
+  KeyResult r;
+  r.key = key.key;
+  r.ops = key.ops.size();
+  PrecheckResult pre = RunPrechecks(key);
+  if (pre.violation) {
+    r.verdict = Verdict::kInvalid;
+    r.method = "precheck";
+    r.cex = std::move(*pre.violation);
+    return r;
+  }
+  if (model == ModelKind::kRegister) {
+    ZoneResult zone = CheckRegisterZones(key);
+    if (zone.applicable) {
+      r.method = "zone";
+      r.verdict = zone.linearizable ? Verdict::kValid : Verdict::kInvalid;
+      r.cex = std::move(zone.cex);
+      return r;
+    }
+  }
+  SearchOutcome s = SearchLinearizable(key, limits);
+  r.method = "search";
+  r.verdict = s.verdict;
+  r.search_states = s.states;
+  r.cex = std::move(s.cex);
+  r.unknown_reason = std::move(s.unknown_reason);
+  if (r.verdict == Verdict::kUnknown) r.verified = std::move(pre.verified);
+  return r;
+}
+
+LinearizabilityResult CheckLinearizability(const History& history, const std::vector<Op>& ops,
+                                           const LinearizabilityOptions& options) {
+  std::vector<KeyOps> keys = PartitionRegisterOps(history, ops);
+  LinearizabilityResult result;
+  result.key_count = keys.size();
+  result.keys.resize(keys.size());
+  int threads = options.threads > 0 ? options.threads
+                                    : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, std::min<int>(threads, static_cast<int>(keys.size())));
+  SearchLimits limits;
+  limits.deadline = std::chrono::steady_clock::now() +
+                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(options.timeout_seconds));
+  limits.max_cache_bytes = options.memory_limit_bytes / static_cast<size_t>(threads);
+  std::atomic<bool> cancel{false};
+  limits.cancel = &cancel;
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < keys.size();) {
+      if (cancel.load()) {
+        KeyResult& skipped = result.keys[i];
+        skipped.key = keys[i].key;
+        skipped.ops = keys[i].ops.size();
+        skipped.verdict = Verdict::kUnknown;
+        skipped.unknown_reason = "not checked: stopped at the first invalid key";
+        continue;
+      }
+      result.keys[i] = CheckKey(keys[i], options.model, limits);
+      if (options.stop_at_first_invalid && result.keys[i].verdict == Verdict::kInvalid) {
+        cancel = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  bool any_unknown = false, any_invalid = false;
+  for (const KeyResult& k : result.keys) {
+    any_invalid |= k.verdict == Verdict::kInvalid;
+    any_unknown |= k.verdict == Verdict::kUnknown;
+  }
+  result.verdict = any_invalid ? Verdict::kInvalid
+                   : any_unknown ? Verdict::kUnknown
+                                 : Verdict::kValid;
+  return result;
+}
+
+}  // namespace raftlab::checkers

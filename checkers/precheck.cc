@@ -1,0 +1,176 @@
+#include "checkers/precheck.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace raftlab::checkers {
+namespace {
+
+constexpr int64_t kNone = -1;
+
+struct Candidate {
+  int64_t order = kPosInf;  // completion of the witness's last op: earliest wins
+  Counterexample cex;
+};
+
+void Offer(Candidate* best, int64_t order, Counterexample cex) {
+  if (order < best->order) {
+    best->order = order;
+    best->cex = std::move(cex);
+  }
+}
+
+}  // namespace
+
+std::string DescribeRegOp(const RegOp& op) {
+  std::string s;
+  switch (op.f) {
+    case RegF::kRead: s = "read " + RegValueString(op.a); break;
+    case RegF::kWrite: s = "write " + RegValueString(op.a); break;
+    case RegF::kCas: s = "cas " + RegValueString(op.a) + "->" + RegValueString(op.b); break;
+  }
+  s += " (index " + std::to_string(op.call);
+  s += op.ok ? "-" + std::to_string(op.ret) + ")" : ", info)";
+  return s;
+}
+
+PrecheckResult RunPrechecks(const KeyOps& key) {
+  PrecheckResult result;
+  if (!HasUniqueWrites(key)) return result;
+  result.applicable = true;
+  const auto& ops = key.ops;
+  std::unordered_map<int64_t, int64_t> producer;  // value -> index into ops
+  std::unordered_map<int64_t, std::vector<int64_t>> consumers;  // value -> ok cas
+  std::vector<int64_t> ok_producers;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const RegOp& op = ops[i];
+    if (op.f == RegF::kRead) continue;
+    producer[op.f == RegF::kWrite ? op.a : op.b] = static_cast<int64_t>(i);
+    if (op.ok) ok_producers.push_back(static_cast<int64_t>(i));
+    if (op.f == RegF::kCas && op.ok) consumers[op.a].push_back(static_cast<int64_t>(i));
+  }
+  std::sort(ok_producers.begin(), ok_producers.end(),
+            [&](int64_t x, int64_t y) { return ops[x].ret < ops[y].ret; });
+  // prefix_max[k]: among the first k+1 ok producers by completion, the latest-invoked.
+  std::vector<int64_t> prefix_max(ok_producers.size());
+  for (size_t k = 0; k < ok_producers.size(); ++k) {
+    int64_t cur = ok_producers[k];
+    prefix_max[k] =
+        (k > 0 && ops[prefix_max[k - 1]].call > ops[cur].call) ? prefix_max[k - 1] : cur;
+  }
+  auto window_of = [&](std::initializer_list<int64_t> idx) {
+    std::vector<std::pair<int64_t, uint32_t>> w;
+    for (int64_t i : idx) {
+      if (i != kNone) w.emplace_back(ops[i].call, ops[i].op);
+    }
+    std::sort(w.begin(), w.end());
+    w.erase(std::unique(w.begin(), w.end()), w.end());
+    std::vector<uint32_t> out;
+    for (auto& [c, o] : w) out.push_back(o);
+    return out;
+  };
+  auto observed = [](const RegOp& o) {
+    return o.f == RegF::kRead ? "read of " + RegValueString(o.a)
+                              : "cas from " + RegValueString(o.a);
+  };
+
+  Candidate best;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const RegOp& o = ops[i];
+    if (!o.ok || o.f == RegF::kWrite) continue;
+    const int64_t v = o.a;
+    int64_t p = kNone;
+    int64_t p_call = kNegInf, p_ret = kNegInf;
+    if (v != kNil) {
+      auto it = producer.find(v);
+      if (it == producer.end()) {
+        Counterexample c;
+        c.kind = "unwritten-read";
+        c.explanation = observed(o) + " at index " + std::to_string(o.ret) +
+                        ", but no op writes " + RegValueString(v);
+        c.window = {o.op};
+        c.failed_op = o.op;
+        c.states = {"no state of the register holds " + RegValueString(v)};
+        Offer(&best, o.ret, std::move(c));
+        continue;
+      }
+      p = it->second;
+      p_call = ops[p].call;
+      p_ret = ops[p].ret;
+    }
+    if (p_call > o.ret) {
+      Counterexample c;
+      c.kind = "future-read";
+      c.explanation = DescribeRegOp(o) + " completed before " + DescribeRegOp(ops[p]) +
+                      " was invoked";
+      c.window = window_of({p, static_cast<int64_t>(i)});
+      c.failed_op = o.op;
+      c.states = {"the register cannot hold " + RegValueString(v) + " before it is written"};
+      Offer(&best, o.ret, std::move(c));
+      continue;
+    }
+    // An ok producer of another value invoked after v's producer completed, and
+    // completed before this op began, overwrote v for good.
+    auto end = std::lower_bound(ok_producers.begin(), ok_producers.end(), o.call,
+                                [&](int64_t x, int64_t call) { return ops[x].ret < call; });
+    if (end != ok_producers.begin()) {
+      int64_t w = prefix_max[static_cast<size_t>(end - ok_producers.begin()) - 1];
+      if (ops[w].call > p_ret) {
+        const RegOp& wo = ops[w];
+        Counterexample c;
+        c.kind = "stale-read";
+        c.explanation = observed(o) + " at index " + std::to_string(o.ret) + " is stale: " +
+                        (p == kNone ? std::string("the initial null") : DescribeRegOp(ops[p])) +
+                        " was overwritten by " + DescribeRegOp(wo) + " before it began";
+        c.window = window_of({p, w, static_cast<int64_t>(i)});
+        c.failed_op = o.op;
+        c.states = {"after " + DescribeRegOp(wo) + " the register holds " +
+                    RegValueString(wo.f == RegF::kWrite ? wo.a : wo.b) + ", and " +
+                    RegValueString(v) + " is never written again"};
+        Offer(&best, o.ret, std::move(c));
+        continue;
+      }
+    }
+    // The successful cas that consumed v ended before this op began.
+    auto cit = consumers.find(v);
+    if (cit != consumers.end()) {
+      for (int64_t cidx : cit->second) {
+        if (cidx == static_cast<int64_t>(i) || ops[cidx].ret >= o.call) continue;
+        Counterexample c;
+        c.kind = o.f == RegF::kCas ? "double-cas" : "stale-read";
+        c.explanation = observed(o) + " at index " + std::to_string(o.ret) + " is stale: " +
+                        DescribeRegOp(ops[cidx]) + " replaced " + RegValueString(v) +
+                        " before it began";
+        c.window = window_of({p, cidx, static_cast<int64_t>(i)});
+        c.failed_op = o.op;
+        c.states = {"after " + DescribeRegOp(ops[cidx]) + " the register holds " +
+                    RegValueString(ops[cidx].b) + ", and " + RegValueString(v) +
+                    " is never written again"};
+        Offer(&best, o.ret, std::move(c));
+        break;
+      }
+      if (o.f == RegF::kCas && cit->second.size() >= 2) {
+        int64_t other = cit->second[0] == static_cast<int64_t>(i) ? cit->second[1]
+                                                                  : cit->second[0];
+        Counterexample c;
+        c.kind = "double-cas";
+        c.explanation = "two successful cas ops consume " + RegValueString(v) + ": " +
+                        DescribeRegOp(ops[other]) + " and " + DescribeRegOp(o) +
+                        ", but it is written once";
+        c.window = window_of({p, other, static_cast<int64_t>(i)});
+        c.failed_op = o.op;
+        c.states = {"the register holds " + RegValueString(v) + " only once"};
+        Offer(&best, std::max(o.ret, ops[other].ret), std::move(c));
+      }
+    }
+  }
+  if (best.order != kPosInf) {
+    result.violation = std::move(best.cex);
+    return result;
+  }
+  result.verified = {"unique-writes", "reads-of-written-values", "no-future-reads",
+                     "no-stale-reads", "single-cas-per-value"};
+  return result;
+}
+
+}  // namespace raftlab::checkers

@@ -1,0 +1,360 @@
+#include "checkers/search.h"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+#include "checkers/precheck.h"
+
+namespace raftlab::checkers {
+namespace {
+
+struct SOp {
+  RegF f = RegF::kRead;
+  bool required = true;  // false: an info op that may never have taken effect
+  int64_t a = kNil, b = kNil;
+  int64_t call = 0, ret = 0;
+  uint32_t key_index = 0;  // index into KeyOps::ops
+};
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Set of (bitset, state) pairs: open addressing over entry ids, bitsets in one arena.
+class StateCache {
+ public:
+  explicit StateCache(size_t words) : words_(words), slots_(1024, 0) {}
+
+  // Returns true if the pair was new and is now stored.
+  bool Insert(uint64_t hash, int64_t state, const uint64_t* bits) {
+    if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
+    uint64_t h = SplitMix(hash ^ static_cast<uint64_t>(state));
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      uint32_t slot = slots_[i];
+      if (slot == 0) {
+        entries_.push_back({h, state});
+        arena_.insert(arena_.end(), bits, bits + words_);
+        slots_[i] = static_cast<uint32_t>(entries_.size());
+        return true;
+      }
+      const Entry& e = entries_[slot - 1];
+      if (e.hash == h && e.state == state &&
+          std::memcmp(&arena_[(slot - 1) * words_], bits, words_ * sizeof(uint64_t)) == 0) {
+        return false;
+      }
+    }
+  }
+
+  size_t bytes() const {
+    return entries_.capacity() * sizeof(Entry) + arena_.capacity() * sizeof(uint64_t) +
+           slots_.size() * sizeof(uint32_t);
+  }
+  size_t size() const { return entries_.size(); }
+
+ private:
+  struct Entry {
+    uint64_t hash;
+    int64_t state;
+  };
+  void Grow() {
+    std::vector<uint32_t> slots(slots_.size() * 2, 0);
+    size_t mask = slots.size() - 1;
+    for (size_t e = 0; e < entries_.size(); ++e) {
+      size_t i = entries_[e].hash & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = static_cast<uint32_t>(e + 1);
+    }
+    slots_.swap(slots);
+  }
+
+  size_t words_;
+  std::vector<uint32_t> slots_;
+  std::vector<Entry> entries_;
+  std::vector<uint64_t> arena_;
+};
+
+// Builds the ops the search runs on, applying the unique-value pruning described in
+// search.h.
+std::vector<SOp> Prepare(const KeyOps& key) {
+  const auto& ops = key.ops;
+  std::vector<SOp> out;
+  const bool unique = HasUniqueWrites(key);
+  std::vector<bool> keep(ops.size(), true);
+  std::vector<int64_t> eff_ret(ops.size());
+  std::vector<bool> required(ops.size(), true);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    eff_ret[i] = ops[i].ret;
+    required[i] = ops[i].ok;
+  }
+  if (unique) {
+    std::unordered_map<int64_t, size_t> producer;
+    std::unordered_map<int64_t, int64_t> first_observer_ret;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const RegOp& o = ops[i];
+      if (o.f != RegF::kRead) producer[o.f == RegF::kWrite ? o.a : o.b] = i;
+      if (o.ok && o.f != RegF::kWrite) {
+        auto [it, fresh] = first_observer_ret.try_emplace(o.a, o.ret);
+        if (!fresh) it->second = std::min(it->second, o.ret);
+      }
+    }
+    std::vector<bool> observed(ops.size(), false);
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const RegOp& o = ops[i];
+      if (o.ok || o.f == RegF::kRead) continue;
+      auto it = first_observer_ret.find(o.f == RegF::kWrite ? o.a : o.b);
+      if (it != first_observer_ret.end()) {
+        observed[i] = true;
+        eff_ret[i] = it->second;
+      }
+    }
+    // A kept info cas observes its expected value too; follow such chains.
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t i = 0; i < ops.size(); ++i) {
+        const RegOp& o = ops[i];
+        if (o.ok || o.f != RegF::kCas || !observed[i]) continue;
+        auto it = producer.find(o.a);
+        if (it == producer.end() || ops[it->second].ok) continue;
+        size_t p = it->second;
+        if (!observed[p] || eff_ret[i] < eff_ret[p]) {
+          observed[p] = true;
+          eff_ret[p] = std::min(eff_ret[p], eff_ret[i]);
+          changed = true;
+        }
+      }
+    }
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (ops[i].ok) continue;
+      keep[i] = observed[i];
+      required[i] = observed[i];
+    }
+  }
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!keep[i]) continue;
+    const RegOp& o = ops[i];
+    out.push_back(SOp{o.f, required[i], o.a, o.b, o.call, eff_ret[i], static_cast<uint32_t>(i)});
+  }
+  return out;
+}
+
+bool Step(int64_t s, const SOp& o, int64_t* out) {
+  switch (o.f) {
+    case RegF::kRead:
+      *out = s;
+      return s == o.a;
+    case RegF::kWrite:
+      *out = o.a;
+      return true;
+    case RegF::kCas:
+      *out = o.b;
+      return s == o.a;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kValid: return "valid";
+    case Verdict::kInvalid: return "invalid";
+    case Verdict::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
+SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) {
+  SearchOutcome result;
+  std::vector<SOp> ops = Prepare(key);
+  const size_t n = ops.size();
+  int64_t required_left = 0;
+  for (const SOp& o : ops) required_left += o.required ? 1 : 0;
+  if (required_left == 0) {
+    result.verdict = Verdict::kValid;
+    return result;
+  }
+  // Entries: a call and a return per op, in time order; a pruned info op's return shares
+  // its observer's position and sorts just before it (tie rank 0).
+  struct Entry {
+    int64_t pos;
+    int rank;
+    int32_t op;
+    bool call;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    const SOp& o = ops[i];
+    entries.push_back({o.call, 1, static_cast<int32_t>(i), true});
+    bool moved = o.ret != key.ops[o.key_index].ret;
+    entries.push_back({o.ret, moved ? 0 : 1, static_cast<int32_t>(i), false});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) {
+    if (x.pos != y.pos) return x.pos < y.pos;
+    if (x.rank != y.rank) return x.rank < y.rank;
+    return x.op < y.op;
+  });
+  const int32_t m = static_cast<int32_t>(entries.size());
+  const int32_t head = m;  // sentinel
+  std::vector<int32_t> next(m + 1), prev(m + 1), match(m);
+  std::vector<int32_t> call_of(n);
+  for (int32_t e = 0; e < m; ++e) {
+    if (entries[e].call) call_of[entries[e].op] = e;
+  }
+  for (int32_t e = 0; e < m; ++e) {
+    if (!entries[e].call) match[call_of[entries[e].op]] = e;
+  }
+  next[head] = 0;
+  prev[0] = head;
+  for (int32_t e = 0; e < m; ++e) {
+    next[e] = e + 1 < m ? e + 1 : -1;
+    if (e > 0) prev[e] = e - 1;
+  }
+  auto unlink = [&](int32_t e) {
+    next[prev[e]] = next[e];
+    if (next[e] != -1) prev[next[e]] = prev[e];
+  };
+  auto relink = [&](int32_t e) {
+    next[prev[e]] = e;
+    if (next[e] != -1) prev[next[e]] = e;
+  };
+
+  const size_t words = (n + 63) / 64;
+  std::vector<uint64_t> bits(words, 0);
+  std::vector<uint64_t> zobrist(n);
+  for (size_t i = 0; i < n; ++i) zobrist[i] = SplitMix(i * 0x632be59bd9b4e019ULL + 1);
+  StateCache cache(words);
+
+  struct Frame {
+    int32_t entry;
+    int64_t state;
+  };
+  std::vector<Frame> stack;
+  std::vector<int32_t> best;  // longest prefix reached, as op ids
+  size_t common = 0;          // stack[0..common) == best[0..common)
+  int64_t best_state = kNil;
+  int32_t blocked = -1;       // the op whose return ended the deepest attempt
+  uint64_t hash = 0;
+  int64_t state = kNil;
+  int32_t entry = next[head];
+  uint64_t iterations = 0;
+
+  while (true) {
+    if (required_left == 0) {
+      result.verdict = Verdict::kValid;
+      break;
+    }
+    if ((iterations++ & 0xfff) == 0) {
+      if (std::chrono::steady_clock::now() > limits.deadline) {
+        result.unknown_reason = "timeout";
+        break;
+      }
+      if (limits.cancel && limits.cancel->load(std::memory_order_relaxed)) {
+        result.unknown_reason = "cancelled";
+        break;
+      }
+    }
+    if (entry != -1 && entries[entry].call) {
+      const int32_t id = entries[entry].op;
+      int64_t next_state;
+      if (Step(state, ops[id], &next_state)) {
+        bits[id / 64] ^= uint64_t{1} << (id % 64);
+        if (cache.Insert(hash ^ zobrist[id], next_state, bits.data())) {
+          if (cache.bytes() > limits.max_cache_bytes) {
+            result.unknown_reason = "memory limit";
+            break;
+          }
+          hash ^= zobrist[id];
+          stack.push_back({entry, state});
+          if (common + 1 == stack.size() && common < best.size() && best[common] == id) ++common;
+          if (stack.size() > best.size()) {
+            best.resize(common);
+            for (size_t k = common; k < stack.size(); ++k) best.push_back(entries[stack[k].entry].op);
+            common = best.size();
+            best_state = next_state;
+            blocked = -1;
+          }
+          state = next_state;
+          unlink(entry);
+          unlink(match[entry]);
+          if (ops[id].required) --required_left;
+          entry = next[head];
+          continue;
+        }
+        bits[id / 64] ^= uint64_t{1} << (id % 64);
+      }
+      entry = next[entry];
+      continue;
+    }
+    if (entry != -1 && !ops[entries[entry].op].required) {
+      entry = next[entry];
+      continue;
+    }
+    // A required op's return (or the end) was reached unlinearized: backtrack.
+    if (stack.size() == best.size() && blocked == -1) {
+      blocked = entry == -1 ? -2 : entries[entry].op;
+    }
+    if (stack.empty()) {
+      result.verdict = Verdict::kInvalid;
+      break;
+    }
+    Frame top = stack.back();
+    stack.pop_back();
+    common = std::min(common, stack.size());
+    const int32_t id = entries[top.entry].op;
+    relink(match[top.entry]);
+    relink(top.entry);
+    bits[id / 64] ^= uint64_t{1} << (id % 64);
+    hash ^= zobrist[id];
+    state = top.state;
+    if (ops[id].required) ++required_left;
+    entry = next[top.entry];
+  }
+  result.states = cache.size();
+  if (result.verdict != Verdict::kInvalid) return result;
+
+  // Counterexample from the deepest point the search reached.
+  std::vector<bool> in_prefix(n, false);
+  Counterexample& cex = result.cex;
+  cex.kind = "search";
+  for (int32_t id : best) {
+    in_prefix[id] = true;
+    cex.prefix.push_back(key.ops[ops[id].key_index].op);
+  }
+  if (blocked < 0) {
+    int64_t earliest = kPosInf;
+    for (size_t i = 0; i < n; ++i) {
+      if (!in_prefix[i] && ops[i].required && ops[i].ret < earliest) {
+        earliest = ops[i].ret;
+        blocked = static_cast<int32_t>(i);
+      }
+    }
+  }
+  const SOp& stuck = ops[blocked];
+  std::vector<std::pair<int64_t, uint32_t>> window;
+  for (size_t i = 0; i < n; ++i) {
+    if (!in_prefix[i] && ops[i].call < stuck.ret) {
+      window.emplace_back(ops[i].call, key.ops[ops[i].key_index].op);
+    }
+  }
+  if (!best.empty()) {
+    const SOp& last = ops[best.back()];
+    window.emplace_back(last.call, key.ops[last.key_index].op);
+  }
+  std::sort(window.begin(), window.end());
+  for (auto& [c, o] : window) cex.window.push_back(o);
+  cex.failed_op = key.ops[stuck.key_index].op;
+  const RegOp& stuck_op = key.ops[stuck.key_index];
+  cex.explanation = "no linearization places " + DescribeRegOp(stuck_op) + ": the longest " +
+                    "linearizable prefix has " + std::to_string(best.size()) +
+                    " ops and leaves the register at " + RegValueString(best_state);
+  cex.states = {"register = " + RegValueString(best_state)};
+  return result;
+}
+
+}  // namespace raftlab::checkers
