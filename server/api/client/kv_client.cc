@@ -1,0 +1,105 @@
+#include "server/api/client/kv_client.h"
+
+#include "server/api/address.h"
+#include "server/api/client/leader_call.h"
+
+namespace raftlab::client {
+
+absl::Status ValidateEndpoints(const std::vector<std::string>& endpoints, const std::string& what) {
+  if (endpoints.empty()) return absl::InvalidArgumentError(what + ": at least one host:port is required");
+  for (const std::string& e : endpoints) {
+    auto parsed = api::ParseHostPort(e, what);
+    if (!parsed.ok()) return parsed.status();
+    if (parsed->port == 0) return absl::InvalidArgumentError(what + ": '" + e + "' needs a non-zero port");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<KvClient>> KvClient::Create(KvClientOptions options,
+                                                           std::shared_ptr<ChannelPool> pool) {
+  if (auto s = ValidateEndpoints(options.endpoints, "endpoints"); !s.ok()) return s;
+  if (options.timeout.count() <= 0) return absl::InvalidArgumentError("timeout: must be positive");
+  if (options.max_redirects < 0) return absl::InvalidArgumentError("max_redirects: must not be negative");
+  if (!pool) pool = std::make_shared<ChannelPool>();
+  return std::unique_ptr<KvClient>(new KvClient(std::move(options), std::move(pool)));
+}
+
+KvClient::KvClient(KvClientOptions options, std::shared_ptr<ChannelPool> pool)
+    : options_(std::move(options)), pool_(std::move(pool)), endpoints_(options_.endpoints) {}
+
+std::string KvClient::KnownLeader() const { return endpoints_.Leader(); }
+
+template <typename Resp, typename Call>
+absl::StatusOr<Resp> KvClient::Invoke(bool read, bool stale, const CallOptions& call, Call&& fn) {
+  Deadline deadline = std::chrono::system_clock::now() + call.timeout.value_or(options_.timeout);
+  if (!call.endpoint.empty()) return CallAt<Resp>(*pool_, call.endpoint, deadline, fn);
+  LeaderCallPolicy policy{options_.max_redirects, read, !stale};
+  return CallLeader<Resp>(*pool_, endpoints_, deadline, policy, fn);
+}
+
+absl::StatusOr<kv::GetResponse> KvClient::Get(const std::string& key, kv::ReadMode mode, const CallOptions& call) {
+  kv::GetRequest req;
+  req.set_key(key);
+  req.set_read_mode(mode);
+  return Invoke<kv::GetResponse>(true, mode == kv::READ_MODE_STALE, call,
+                                 [&](Connection& c, grpc::ClientContext* ctx, kv::GetResponse* resp) {
+                                   return c.kv->Get(ctx, req, resp);
+                                 });
+}
+
+absl::StatusOr<kv::PutResponse> KvClient::Put(const std::string& key, const std::string& value,
+                                              const CallOptions& call) {
+  kv::PutRequest req;
+  req.set_key(key);
+  req.set_value(value);
+  return Invoke<kv::PutResponse>(false, false, call,
+                                 [&](Connection& c, grpc::ClientContext* ctx, kv::PutResponse* resp) {
+                                   return c.kv->Put(ctx, req, resp);
+                                 });
+}
+
+absl::StatusOr<kv::DeleteResponse> KvClient::Delete(const std::string& key, const CallOptions& call) {
+  kv::DeleteRequest req;
+  req.set_key(key);
+  return Invoke<kv::DeleteResponse>(false, false, call,
+                                    [&](Connection& c, grpc::ClientContext* ctx, kv::DeleteResponse* resp) {
+                                      return c.kv->Delete(ctx, req, resp);
+                                    });
+}
+
+absl::StatusOr<kv::CompareAndSwapResponse> KvClient::CompareAndSwap(const std::string& key,
+                                                                    const std::optional<std::string>& expected,
+                                                                    const std::string& new_value,
+                                                                    const CallOptions& call) {
+  kv::CompareAndSwapRequest req;
+  req.set_key(key);
+  req.set_expect_absent(!expected.has_value());
+  if (expected) req.set_expected_value(*expected);
+  req.set_new_value(new_value);
+  return Invoke<kv::CompareAndSwapResponse>(
+      false, false, call, [&](Connection& c, grpc::ClientContext* ctx, kv::CompareAndSwapResponse* resp) {
+        return c.kv->CompareAndSwap(ctx, req, resp);
+      });
+}
+
+absl::StatusOr<kv::ScanResponse> KvClient::Scan(const std::string& start, const std::string& end, uint32_t limit,
+                                                kv::ReadMode mode, const CallOptions& call) {
+  kv::ScanRequest req;
+  req.set_start_key(start);
+  req.set_end_key(end);
+  req.set_limit(limit);
+  req.set_read_mode(mode);
+  return Invoke<kv::ScanResponse>(true, mode == kv::READ_MODE_STALE, call,
+                                  [&](Connection& c, grpc::ClientContext* ctx, kv::ScanResponse* resp) {
+                                    return c.kv->Scan(ctx, req, resp);
+                                  });
+}
+
+absl::StatusOr<kv::TxnResponse> KvClient::Txn(const kv::TxnRequest& request, const CallOptions& call) {
+  return Invoke<kv::TxnResponse>(false, false, call,
+                                 [&](Connection& c, grpc::ClientContext* ctx, kv::TxnResponse* resp) {
+                                   return c.kv->Txn(ctx, request, resp);
+                                 });
+}
+
+}  // namespace raftlab::client
