@@ -1,0 +1,57 @@
+#pragma once
+// Config: the parameters of one Raft core. Plain data, copied into the core at
+// construction; Validate() fills defaults and rejects values the core cannot run with.
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace raftlab::raft {
+
+class Storage;
+
+struct Config {
+  // This node's id; non-zero (0 means "no node" in votes and leader fields).
+  uint64_t id = 0;
+  // Ticks a follower waits without hearing a leader before campaigning; the actual timeout
+  // is drawn uniformly from [election_tick, 2 * election_tick) so that candidates rarely
+  // collide. Must exceed heartbeat_tick.
+  int election_tick = 10;
+  // Ticks between leader heartbeats; also the lease-round cadence.
+  int heartbeat_tick = 1;
+  // The persisted log, hard state and snapshot; not owned, must outlive the core.
+  Storage* storage = nullptr;
+  // Index already applied to the state machine at restart; 0 means "the snapshot index".
+  uint64_t applied = 0;
+  // Bootstrap membership, used only when storage holds no configuration (a new group).
+  std::vector<uint64_t> voters;
+  std::vector<uint64_t> learners;
+  // Upper bound on the bytes of entries in one MsgApp, so one message never monopolises a
+  // link; a single larger entry is still sent alone. 0 means one entry per message.
+  uint64_t max_size_per_msg = 1 << 20;
+  // Upper bound on the bytes of committed entries handed out in one Ready.
+  uint64_t max_committed_size_per_ready = 0;  // 0: same as max_size_per_msg
+  // MsgApp messages in flight per follower in replicate state; bounds memory and queueing.
+  int max_inflight_msgs = 256;
+  // Bytes of proposed-but-uncommitted entry payloads the leader accepts before refusing
+  // proposals (RaftError::kUncommittedSizeExceeded); 0 means no limit.
+  uint64_t max_uncommitted_entries_size = 0;
+  // A leader steps down when a quorum was not active within an election timeout, and a
+  // follower that heard a leader within the timeout ignores votes. Required for lease reads:
+  // without it the core reports no lease round.
+  bool check_quorum = true;
+  // Candidates first poll without raising their term, so a partitioned node that rejoins
+  // does not depose a healthy leader.
+  bool pre_vote = true;
+  // Seed of the core's private RNG (election timeout jitter); 0 means "use id".
+  uint64_t rng_seed = 0;
+  // Optional injected RNG returning a value uniformly in [0, bound); overrides rng_seed.
+  std::function<uint64_t(uint64_t bound)> random;
+
+  // Fills defaults and checks ranges; the error names the offending field.
+  absl::Status Validate();
+};
+
+}  // namespace raftlab::raft

@@ -1,0 +1,117 @@
+#pragma once
+// RawNode: the interface the engine drives (etcd/raft's RawNode). Inputs go in through
+// Tick/Step/Propose/...; GetReady() collects everything the owner must do, in order:
+//   1. persist hard_state, entries and snapshot (fsync once);
+//   2. send messages (and stamp heartbeat_round with the send time, for leases);
+//   3. apply snapshot and committed_entries to the state machine (ApplyConfChange for
+//      EntryConfChange entries);
+//   4. call Advance().
+// Calling GetReady() twice without Advance() in between is a bug and aborts.
+//
+// Threading: one thread (the group's Ready loop) owns a RawNode and calls everything.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft.pb.h"
+#include "server/raft/config.h"
+#include "server/raft/raft.h"
+
+namespace raftlab::raft {
+
+struct SoftState {
+  uint64_t lead = 0;
+  StateType state = StateType::kFollower;
+  bool operator==(const SoftState&) const = default;
+};
+
+struct Ready {
+  // Set when leader or role changed since the last Ready; volatile, not persisted.
+  std::optional<SoftState> soft_state;
+  // Set when term, vote or commit changed; persist before sending messages.
+  std::optional<raftpb::HardState> hard_state;
+  // Answers to ReadIndex requests made on this node.
+  std::vector<ReadState> read_states;
+  // Entries to append to stable storage before sending messages.
+  std::vector<Entry> entries;
+  // A snapshot to persist and apply (follower catching up).
+  std::optional<raftpb::Snapshot> snapshot;
+  // Committed entries to apply, in order, after persisting.
+  std::vector<Entry> committed_entries;
+  // Messages to send after persisting.
+  std::vector<raftpb::Message> messages;
+  // Whether entries/hard state must be fsynced (vs. commit-only changes).
+  bool must_sync = false;
+  // Term of the node when this Ready was built.
+  uint64_t term = 0;
+  // Leader only, else 0: highest heartbeat round of the current term acked by a quorum of
+  // voters. Rounds count up from 1 within a term; 0 after a step-down or term change, and
+  // for the rest of a term in which this leader sent MsgTimeoutNow. May go down after a
+  // membership change (the new voter set has not acked yet).
+  uint64_t lease_round = 0;
+  // Leader only: it has committed an entry of its current term.
+  bool committed_in_term = false;
+  // Highest heartbeat round whose MsgHeartbeats are in `messages` (0: none). Every round in
+  // (previous Ready's heartbeat_round, heartbeat_round] is sent with this Ready.
+  uint64_t heartbeat_round = 0;
+};
+
+class RawNode {
+ public:
+  static absl::StatusOr<std::unique_ptr<RawNode>> Create(Config config);
+
+  void Tick() { raft_->Tick(); }
+  // Starts an election now (tests, tooling).
+  absl::Status Campaign();
+  // A message from the wire; local-only types are refused (kStepLocalMessage), responses
+  // from nodes outside the configuration too (kStepPeerNotFound).
+  absl::Status Step(raftpb::Message m);
+  // kProposalDropped (no leader / transfer in progress), kUncommittedSizeExceeded.
+  absl::Status Propose(std::string data);
+  // Also kPendingConfChange / kInvalidConfChange at the leader.
+  absl::Status ProposeConfChange(const raftpb::ConfChange& cc);
+  // The answer appears as a ReadState with this context in a later Ready.
+  absl::Status ReadIndex(std::string context);
+  void TransferLeader(uint64_t transferee);
+  // Followers only: forget the leader so the node may vote at once (e.g. the engine knows
+  // the leader is gone). It bypasses the vote refusal that lease reads rely on.
+  void ForgetLeader();
+  void ReportUnreachable(uint64_t id);
+  void ReportSnapshot(uint64_t id, bool success);
+  raftpb::ConfState ApplyConfChange(const raftpb::ConfChange& cc) {
+    return raft_->ApplyConfChange(cc);
+  }
+
+  bool HasReady() const;
+  Ready GetReady();
+  void Advance();
+
+  Raft& raft() { return *raft_; }
+  const Raft& raft() const { return *raft_; }
+
+ private:
+  explicit RawNode(std::unique_ptr<Raft> r);
+  SoftState CurrentSoftState() const { return SoftState{raft_->lead(), raft_->state()}; }
+
+  std::unique_ptr<Raft> raft_;
+  SoftState prev_soft_;
+  raftpb::HardState prev_hard_;
+  uint64_t prev_lease_round_ = 0;
+  bool prev_committed_in_term_ = false;
+  uint64_t prev_heartbeat_round_ = 0;
+  uint64_t prev_term_ = 0;
+  // What the outstanding Ready handed out, for Advance.
+  bool ready_outstanding_ = false;
+  uint64_t pending_applied_ = 0;
+  uint64_t pending_stable_index_ = 0;
+  uint64_t pending_stable_term_ = 0;
+  uint64_t pending_snap_index_ = 0;
+  uint64_t pending_committed_bytes_ = 0;
+};
+
+}  // namespace raftlab::raft

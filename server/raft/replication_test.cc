@@ -1,0 +1,261 @@
+// Log replication: Raft paper §5.3/§5.4.2, fast back-off, flow control.
+#include "gtest/gtest.h"
+#include "server/raft/errors.h"
+#include "server/raft/network.h"
+
+namespace raftlab::raft {
+namespace {
+
+using testing::Msg;
+using testing::Network;
+
+std::vector<std::string> Data(const std::vector<Entry>& ents) {
+  std::vector<std::string> out;
+  for (const auto& e : ents) {
+    if (!e.data().empty()) out.push_back(e.data());
+  }
+  return out;
+}
+
+TEST(Replication, ProposalCommitsAndAppliesEverywhere) {
+  Network net(3);
+  net.Campaign(1);
+  ASSERT_TRUE(net.Propose(1, "a").ok());
+  ASSERT_TRUE(net.Propose(2, "b").ok());  // forwarded to the leader
+  for (uint64_t id : {1, 2, 3}) {
+    EXPECT_EQ(Data(net.applied(id)), (std::vector<std::string>{"a", "b"})) << id;
+    EXPECT_EQ(net.raft(id).log().committed(), 3u);
+  }
+}
+
+TEST(Replication, ProposalWithoutLeaderIsDropped) {
+  Network net(3);
+  auto s = net.Propose(1, "x");
+  EXPECT_TRUE(Is(s, RaftError::kProposalDropped)) << s;
+}
+
+TEST(Replication, FollowersLearnCommitFromHeartbeat) {
+  Network net(3);
+  net.Campaign(1);
+  net.Ignore(raftpb::MsgAppResp);
+  ASSERT_TRUE(net.Propose(1, "a").ok());
+  EXPECT_EQ(net.raft(1).log().committed(), 1u);  // not yet: no acks
+  net.Recover();
+  net.Tick(1);  // heartbeat -> resp -> leader resends -> commit -> heartbeats carry commit
+  net.Tick(1);
+  for (uint64_t id : {1, 2, 3}) EXPECT_EQ(net.raft(id).log().committed(), 2u) << id;
+}
+
+TEST(Replication, OnlyCurrentTermEntriesCommitByCounting) {
+  // Raft paper Figure 8: an entry of an old term replicated on a majority is not
+  // committed until an entry of the leader's term is.
+  MemoryStorage st;
+  auto r = *Raft::Create(testing::TestConfig(1, {1, 2, 3}, &st));
+  r->BecomeCandidate();
+  r->BecomeLeader();  // term 1, empty entry at 1
+  raftpb::Message prop = Msg(1, 1, raftpb::MsgProp);
+  prop.add_entries()->set_data("old");
+  ASSERT_TRUE(r->Step(prop).ok());  // index 2, term 1
+  r->BecomeFollower(2, 0);
+  r->BecomeCandidate();  // term 3
+  r->BecomeLeader();     // empty entry at 3, term 3
+  (void)r->TakeMessages();
+  auto ack = Msg(2, 1, raftpb::MsgAppResp, 3);
+  ack.set_index(2);
+  ASSERT_TRUE(r->Step(ack).ok());
+  EXPECT_EQ(r->log().committed(), 0u);
+  ack.set_index(3);
+  ASSERT_TRUE(r->Step(ack).ok());
+  EXPECT_EQ(r->log().committed(), 3u);
+}
+
+TEST(Replication, ConflictingFollowerSuffixIsTruncated) {
+  Network net(3);
+  net.Campaign(1);
+  net.Isolate(1);
+  ASSERT_TRUE(net.Propose(1, "stale1").ok());
+  ASSERT_TRUE(net.Propose(1, "stale2").ok());
+  net.Recover();
+  net.Isolate(1);
+  net.Campaign(2);
+  ASSERT_TRUE(net.Propose(2, "new").ok());
+  net.Recover();
+  ASSERT_TRUE(net.Propose(2, "new2").ok());
+  net.Tick(2);  // 1's probe was paused; the heartbeat answer restarts it
+  EXPECT_EQ(Data(net.applied(1)), (std::vector<std::string>{"new", "new2"}));
+  EXPECT_EQ(net.raft(1).log().LastIndex(), net.raft(2).log().LastIndex());
+}
+
+TEST(Replication, FollowerRejectionCarriesHintAndTerm) {
+  MemoryStorage st;
+  std::vector<Entry> ents;
+  for (uint64_t i = 1; i <= 5; ++i) {
+    Entry e;
+    e.set_index(i);
+    e.set_term(i <= 2 ? 1 : 2);
+    ents.push_back(e);
+  }
+  ASSERT_TRUE(st.Append(ents).ok());
+  auto r = *Raft::Create(testing::TestConfig(2, {1, 2, 3}, &st));
+  auto app = Msg(1, 2, raftpb::MsgApp, 4);
+  app.set_index(7);
+  app.set_log_term(3);
+  ASSERT_TRUE(r->Step(app).ok());
+  auto out = r->TakeMessages();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].reject());
+  EXPECT_EQ(out[0].index(), 7u);
+  EXPECT_EQ(out[0].reject_hint(), 5u);
+  EXPECT_EQ(out[0].reject_log_term(), 2u);
+}
+
+// A follower whose log diverges over many entries of one term is repaired in a couple of
+// round trips, not one per entry.
+TEST(Replication, FastBackOffSkipsWholeTerms) {
+  Network net(3);
+  net.Campaign(1);
+  net.Isolate(3);
+  net.Isolate(1);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(net.Propose(1, "dead" + std::to_string(i)).ok());
+  net.Recover();
+  net.Isolate(1);
+  net.Campaign(2);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(net.Propose(2, "live" + std::to_string(i)).ok());
+  net.Recover();
+  net.Cut(1, 3);
+  net.Tick(2);  // heartbeat -> 1 needs entries -> probes
+  for (int round = 0; round < 10; ++round) {
+    for (auto& m : net.TakeOutbox(2)) net.Send(m);
+  }
+  EXPECT_EQ(net.raft(1).log().LastIndex(), net.raft(2).log().LastIndex());
+  EXPECT_EQ(net.raft(1).log().committed(), net.raft(2).log().committed());
+  EXPECT_EQ(Data(net.applied(1)).back(), "live49");
+}
+
+TEST(Replication, FastBackOffMessageCount) {
+  // Leader log: 1..3 term 1, 4..60 term 3. Follower: 1..3 term 1, 4..60 term 2.
+  MemoryStorage lst, fst;
+  std::vector<Entry> lents, fents;
+  for (uint64_t i = 1; i <= 60; ++i) {
+    Entry e;
+    e.set_index(i);
+    e.set_term(i <= 3 ? 1 : 3);
+    lents.push_back(e);
+    e.set_term(i <= 3 ? 1 : 2);
+    fents.push_back(e);
+  }
+  ASSERT_TRUE(lst.Append(lents).ok());
+  ASSERT_TRUE(fst.Append(fents).ok());
+  raftpb::HardState hs;
+  hs.set_term(3);
+  lst.SetHardState(hs);
+  fst.SetHardState(hs);
+  auto leader = *Raft::Create(testing::TestConfig(1, {1, 2}, &lst));
+  auto follower = *Raft::Create(testing::TestConfig(2, {1, 2}, &fst));
+  leader->BecomeCandidate();
+  leader->BecomeLeader();
+  ASSERT_TRUE(leader->Step(Msg(1, 1, raftpb::MsgBeat)).ok());
+  int rounds = 0;
+  int rejects = 0;
+  std::vector<raftpb::Message> inflight = leader->TakeMessages();
+  while (!inflight.empty() && rounds < 20) {
+    ++rounds;
+    std::vector<raftpb::Message> next;
+    for (auto& m : inflight) {
+      rejects += m.reject();
+      Raft& to = m.to() == 1 ? *leader : *follower;
+      ASSERT_TRUE(to.Step(m).ok());
+      for (auto& o : to.TakeMessages()) next.push_back(o);
+    }
+    inflight = std::move(next);
+  }
+  EXPECT_EQ(follower->log().LastIndex(), 61u);
+  EXPECT_EQ(follower->log().LastTerm(), 4u);
+  // One rejection of the probe at 60; its hint (index 60, term 2) lets the leader skip
+  // every term-3 entry of its own and probe at 3 directly, which matches.
+  EXPECT_EQ(rejects, 1);
+  EXPECT_LE(rounds, 8);  // heartbeat, probe, reject (skips term 2), probe at 3, accept
+}
+
+TEST(Replication, MaxSizePerMsgLimitsEntriesPerAppend) {
+  Network net(2, [](Config& c) { c.max_size_per_msg = 3 * (100 + 16); });
+  net.Campaign(1);
+  net.Ignore(raftpb::MsgApp);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(net.Propose(1, std::string(100, 'a' + i)).ok());
+  net.Recover();
+  net.Tick(1);  // heartbeat resp makes the leader send what 2 lacks
+  for (auto& m : net.TakeDropped()) {
+    if (m.type() == raftpb::MsgApp) {
+      EXPECT_LE(m.entries_size(), 3);
+    }
+  }
+  EXPECT_EQ(net.raft(2).log().committed(), 11u);
+}
+
+TEST(Replication, MaxInflightPausesReplicateState) {
+  MemoryStorage st;
+  auto c = testing::TestConfig(1, {1, 2}, &st);
+  c.max_inflight_msgs = 3;
+  auto r = *Raft::Create(c);
+  r->BecomeCandidate();
+  r->BecomeLeader();
+  r->mutable_tracker().Get(2)->BecomeReplicate();
+  (void)r->TakeMessages();
+  for (int i = 0; i < 5; ++i) {
+    auto p = Msg(1, 1, raftpb::MsgProp);
+    p.add_entries()->set_data("x");
+    ASSERT_TRUE(r->Step(p).ok());
+  }
+  EXPECT_EQ(r->TakeMessages().size(), 3u);
+  EXPECT_TRUE(r->tracker().Get(2)->IsPaused());
+  auto ack = Msg(2, 1, raftpb::MsgAppResp, 1);
+  ack.set_index(2);
+  ASSERT_TRUE(r->Step(ack).ok());
+  EXPECT_FALSE(r->TakeMessages().empty());
+}
+
+TEST(Replication, ProbeStateSendsOneAppendUntilAnswered) {
+  MemoryStorage st;
+  auto r = *Raft::Create(testing::TestConfig(1, {1, 2}, &st));
+  r->BecomeCandidate();
+  r->BecomeLeader();
+  EXPECT_EQ(r->TakeMessages().size(), 0u);  // BecomeLeader alone does not broadcast
+  auto p = Msg(1, 1, raftpb::MsgProp);
+  p.add_entries()->set_data("x");
+  ASSERT_TRUE(r->Step(p).ok());
+  ASSERT_TRUE(r->Step(p).ok());
+  EXPECT_EQ(r->TakeMessages().size(), 1u);
+  EXPECT_TRUE(r->tracker().Get(2)->probe_sent);
+}
+
+TEST(Replication, UncommittedSizeLimitRefusesWithDistinctError) {
+  Network net(3, [](Config& c) { c.max_uncommitted_entries_size = 250; });
+  net.Campaign(1);
+  net.Isolate(1);
+  ASSERT_TRUE(net.Propose(1, std::string(200, 'x')).ok());
+  auto s = net.Propose(1, std::string(100, 'y'));
+  EXPECT_TRUE(Is(s, RaftError::kUncommittedSizeExceeded)) << s;
+  EXPECT_FALSE(Is(s, RaftError::kProposalDropped));
+  net.Recover();
+  net.Tick(1);
+  EXPECT_EQ(net.raft(1).uncommitted_size(), 0u);
+  EXPECT_TRUE(net.Propose(1, std::string(100, 'y')).ok());
+}
+
+TEST(Replication, RestartFromPersistedStateKeepsLogAndTerm) {
+  Network net(3);
+  net.Campaign(1);
+  ASSERT_TRUE(net.Propose(1, "a").ok());
+  net.Crash(2);
+  ASSERT_TRUE(net.Propose(1, "b").ok());
+  net.Add(2, testing::Ids(3));
+  EXPECT_EQ(net.raft(2).term(), 1u);
+  EXPECT_EQ(net.raft(2).vote(), 1u);
+  EXPECT_EQ(net.raft(2).log().committed(), 2u);
+  net.Tick(1);
+  EXPECT_EQ(net.raft(2).log().committed(), 3u);
+  EXPECT_EQ(Data(net.applied(2)), (std::vector<std::string>{"a", "b"}));
+}
+
+}  // namespace
+}  // namespace raftlab::raft
