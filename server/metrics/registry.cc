@@ -1,10 +1,12 @@
 #include "server/metrics/registry.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <type_traits>
+
 #include "server/metrics/text_format.h"
 
 namespace raftlab::metrics {

@@ -18,6 +18,7 @@
 // programming errors: the Add* and WithLabels methods abort with a message naming the
 // metric. TryAdd* return the error instead (for names that come from configuration).
 
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>

@@ -48,7 +48,8 @@ LaneLayoutChoice ParseDispatcherLanes(std::string_view value, std::string_view s
 inline constexpr std::string_view kDispatcherLanesEnv = "RAFTLAB_RAFT_DISPATCHER_LANES";
 inline constexpr std::string_view kDispatcherLanesFlag = "--dispatcher-lanes";
 
-// The flag's value when given, else the environment variable when set, else 2 lanes.
+// The flag's value when given, else the environment variable when set, else 2 lanes. The
+// caller logs a non-empty warning (this library does not log).
 LaneLayoutChoice ResolveDispatcherLanes(const std::optional<std::string>& flag_value);
 
 }  // namespace raftlab::transport
