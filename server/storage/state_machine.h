@@ -1,0 +1,137 @@
+// The replicated key-value state machine of one node, on RocksDB.
+//
+// Layout: one RocksDB database per node; one column family "group-<id>" per Raft group.
+// In a group's column family, user key k is stored as "d" + k, and "m/applied" holds the
+// group's applied index (u64 LE). Apply writes a batch's data and its applied index in
+// one WriteBatch, so the two never disagree on disk; entries at or below the applied
+// index are skipped, which makes replaying the Raft log after a crash idempotent.
+//
+// Sync mode (sync_mode.h): with kNoSync a batch is acknowledged before it is fsynced. A
+// power loss can then roll a group back to an older applied index; the engine replays the
+// WAL from there. If the WAL was purged past that index, the engine must install the
+// newest snapshot file first (AppliedIndex tells it which case it is in).
+//
+// Threads: the database handle is thread-safe. Each group's Apply, InstallSnapshot and
+// CreateSnapshot are called by that group's engine thread only; Get, Scan and
+// AppliedIndex may be called from any thread. AddGroup may be called from any thread.
+#ifndef RAFTLAB_SERVER_STORAGE_STATE_MACHINE_H_
+#define RAFTLAB_SERVER_STORAGE_STATE_MACHINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft.pb.h"
+#include "server/storage/kv_command.h"
+#include "server/storage/sync_mode.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace raftlab::storage {
+
+// The value of a compared key when its command was applied.
+struct CompareResult {
+  bool found = false;
+  std::string value;
+  bool operator==(const CompareResult&) const = default;
+};
+
+// What applying one entry did, for the engine to answer the client that proposed it.
+struct ApplyResult {
+  enum class Outcome {
+    kApplied,   // a KV command ran; see succeeded and compares
+    kSkipped,   // at or below the applied index: already applied before
+    kNoop,      // empty or configuration entry: only the applied index moved
+    kRejected,  // data is not a valid KV command; nothing but the applied index changed
+  };
+  uint64_t index = 0;
+  Outcome outcome = Outcome::kNoop;
+  bool succeeded = false;                // kApplied: every compare held
+  std::vector<CompareResult> compares;   // kApplied: one per compare, in order
+  std::string error;                     // kRejected: why
+  bool operator==(const ApplyResult&) const = default;
+};
+
+struct StateMachineOptions {
+  // The node's database directory.
+  std::string path;
+  SyncMode sync_mode = SyncMode::kSync;
+  bool create_if_missing = true;
+};
+
+class StateMachine {
+ public:
+  static absl::StatusOr<std::unique_ptr<StateMachine>> Open(const StateMachineOptions& options);
+  ~StateMachine();
+  StateMachine(const StateMachine&) = delete;
+  StateMachine& operator=(const StateMachine&) = delete;
+
+  // Creates the group's column family if it does not exist yet.
+  absl::Status AddGroup(uint64_t group);
+  std::vector<uint64_t> Groups() const;
+
+  // Applies committed entries in log order. Entries must be contiguous; those at or
+  // below the applied index are skipped. Data and the new applied index are written in one
+  // WriteBatch (fsynced in kSync mode). On error nothing was written.
+  absl::StatusOr<std::vector<ApplyResult>> Apply(uint64_t group,
+                                                 std::span<const raftpb::Entry> entries);
+
+  absl::StatusOr<uint64_t> AppliedIndex(uint64_t group) const;
+
+  // Point read of the group's latest applied state.
+  absl::StatusOr<std::optional<std::string>> Get(uint64_t group, std::string_view key) const;
+  // Keys in [start, end) in order (end "" = no upper bound), at most limit (0 = no limit).
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Scan(
+      uint64_t group, std::string_view start, std::string_view end, size_t limit = 0) const;
+
+  // Streams a consistent image of the group to sink in chunks of about chunk_bytes and
+  // returns the applied index it reflects. Image format: see state_machine.cc.
+  absl::StatusOr<uint64_t> CreateSnapshot(uint64_t group,
+                                          const std::function<absl::Status(std::string_view)>& sink,
+                                          size_t chunk_bytes = 1u << 20);
+  // Replaces the group's data and applied index with an image from CreateSnapshot, in one
+  // fsynced WriteBatch. Refuses an image older than the current applied index.
+  absl::Status InstallSnapshot(uint64_t group, std::string_view image);
+
+  // Makes every acknowledged write durable (fsyncs RocksDB's log); a no-op cost in kSync.
+  absl::Status Sync();
+  // A consistent copy of the whole database in dir (RocksDB checkpoint).
+  absl::Status Checkpoint(const std::string& dir);
+
+  SyncMode sync_mode() const { return sync_mode_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Group {
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    std::atomic<uint64_t> applied{0};
+  };
+
+  StateMachine(std::string path, SyncMode mode);
+  absl::StatusOr<Group*> Find(uint64_t group) const;
+  absl::Status ReadApplied(Group* g);
+
+  std::string path_;
+  SyncMode sync_mode_;
+  std::unique_ptr<rocksdb::DB> db_;
+  mutable std::mutex mu_;                         // guards groups_ (the map, not the Groups)
+  std::map<uint64_t, std::unique_ptr<Group>> groups_;
+};
+
+}  // namespace raftlab::storage
+
+#endif  // RAFTLAB_SERVER_STORAGE_STATE_MACHINE_H_
