@@ -1,0 +1,168 @@
+#include "server/api/client/bench_runner.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "kv.grpc.pb.h"
+#include "server/api/client/channel_pool.h"
+#include "server/api/client/kv_client.h"
+
+namespace raftlab::client {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// One closed-loop client. Touched by one completion-queue thread at a time: it has at most
+// one request in flight, and the queue orders its completion after its issue.
+struct Worker {
+  kv::KV::Stub* stub = nullptr;
+  grpc::CompletionQueue* cq = nullptr;
+  std::mt19937_64 rng;
+  std::unique_ptr<grpc::ClientContext> ctx;
+  kv::PutRequest put;
+  kv::PutResponse put_resp;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<kv::PutResponse>> put_rpc;
+  kv::GetRequest get;
+  kv::GetResponse get_resp;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<kv::GetResponse>> get_rpc;
+  grpc::Status status;
+  SteadyClock::time_point started;
+  std::vector<double> latencies;
+  std::map<std::string, int64_t> errors;
+};
+
+class Run {
+ public:
+  Run(const BenchConfig& config, const std::vector<std::string>& targets) : config_(config) {
+    std::mt19937_64 rng(config.seed);
+    value_.resize(config.val_size);
+    for (char& c : value_) c = static_cast<char>('a' + rng() % 26);
+    for (int i = 0; i < config.conns; ++i) {
+      stubs_.push_back(kv::KV::NewStub(MakeChannel(targets[i % targets.size()], /*own_connection=*/true)));
+    }
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    int queues = std::min<int>(config.clients, static_cast<int>(cores));
+    for (int i = 0; i < queues; ++i) queues_.push_back(std::make_unique<grpc::CompletionQueue>());
+    workers_.resize(config.clients);
+    for (int i = 0; i < config.clients; ++i) {
+      workers_[i].stub = stubs_[i % stubs_.size()].get();
+      workers_[i].cq = queues_[i % queues_.size()].get();
+      workers_[i].rng.seed(config.seed * 1000003 + i);
+    }
+  }
+
+  BenchResult Go() {
+    std::vector<std::thread> pollers;
+    for (auto& q : queues_) pollers.emplace_back([this, cq = q.get()] { Poll(cq); });
+    SteadyClock::time_point start = SteadyClock::now();
+    active_ = static_cast<int>(workers_.size());
+    for (Worker& w : workers_) Issue(w);
+    {
+      std::unique_lock lock(mu_);
+      done_.wait(lock, [this] { return active_ == 0; });
+    }
+    double total_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    for (auto& q : queues_) q->Shutdown();
+    for (auto& t : pollers) t.join();
+
+    BenchResult result;
+    std::vector<double> all;
+    for (Worker& w : workers_) {
+      all.insert(all.end(), w.latencies.begin(), w.latencies.end());
+      for (const auto& [what, n] : w.errors) {
+        result.error_counts[what] += n;
+        result.errors += n;
+      }
+    }
+    result.ok = static_cast<int64_t>(all.size());
+    result.summary = Summarize(std::move(all), total_s);
+    return result;
+  }
+
+ private:
+  void Issue(Worker& w) {
+    int64_t i = next_.fetch_add(1);
+    if (i >= config_.total) {
+      std::lock_guard lock(mu_);
+      if (--active_ == 0) done_.notify_all();
+      return;
+    }
+    int64_t index = config_.sequential_keys ? i % config_.key_space
+                                            : static_cast<int64_t>(w.rng() % static_cast<uint64_t>(config_.key_space));
+    // The readers live in the old context's call arena: drop them before the context.
+    w.put_rpc.reset();
+    w.get_rpc.reset();
+    w.ctx = std::make_unique<grpc::ClientContext>();
+    w.ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(config_.timeout_ms));
+    w.started = SteadyClock::now();
+    if (config_.op == BenchConfig::Op::kPut) {
+      w.put.set_key(BenchKey(index, config_.key_size));
+      w.put.set_value(value_);
+      w.put_rpc = w.stub->AsyncPut(w.ctx.get(), w.put, w.cq);
+      w.put_rpc->Finish(&w.put_resp, &w.status, &w);
+    } else {
+      w.get.set_key(BenchKey(index, config_.key_size));
+      w.get.set_read_mode(config_.read_mode);
+      w.get_rpc = w.stub->AsyncGet(w.ctx.get(), w.get, w.cq);
+      w.get_rpc->Finish(&w.get_resp, &w.status, &w);
+    }
+  }
+
+  void Poll(grpc::CompletionQueue* cq) {
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq->Next(&tag, &ok)) {
+      Worker& w = *static_cast<Worker*>(tag);
+      double seconds = std::chrono::duration<double>(SteadyClock::now() - w.started).count();
+      if (w.status.ok()) {
+        w.latencies.push_back(seconds);
+      } else {
+        ++w.errors[grpc_status_name(w.status.error_code()) + ": " + w.status.error_message()];
+      }
+      Issue(w);
+    }
+  }
+
+  static std::string grpc_status_name(grpc::StatusCode code) {
+    return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  }
+
+  const BenchConfig& config_;
+  std::string value_;
+  std::vector<std::unique_ptr<kv::KV::Stub>> stubs_;
+  std::vector<std::unique_ptr<grpc::CompletionQueue>> queues_;
+  std::vector<Worker> workers_;
+  std::atomic<int64_t> next_{0};
+  std::mutex mu_;
+  std::condition_variable done_;
+  int active_ = 0;  // guarded by mu_: workers not yet out of requests
+};
+
+}  // namespace
+
+absl::StatusOr<BenchResult> RunBench(const BenchConfig& config, const std::vector<std::string>& endpoints) {
+  if (auto s = ValidateBenchConfig(config); !s.ok()) return s;
+  if (auto s = ValidateEndpoints(endpoints, "--endpoints"); !s.ok()) return s;
+  std::vector<std::string> targets = endpoints;
+  if (config.target == BenchConfig::Target::kLeader) {
+    auto client = KvClient::Create(KvClientOptions{endpoints, std::chrono::milliseconds(config.timeout_ms), 5});
+    if (!client.ok()) return client.status();
+    auto probe = (*client)->Get(BenchKey(0, config.key_size), kv::READ_MODE_LINEARIZABLE);
+    if (!probe.ok()) return absl::UnavailableError("finding the leader: " + probe.status().ToString());
+    targets = {(*client)->KnownLeader()};
+  }
+  Run run(config, targets);
+  BenchResult result = run.Go();
+  result.targets = std::move(targets);
+  return result;
+}
+
+}  // namespace raftlab::client
