@@ -176,17 +176,39 @@ class Network {
   }
   uint64_t lease_round(uint64_t id) { return lease_round_[id]; }
 
+  // Snapshot of node id's applied state at its applied index, then log compaction.
+  void SnapshotAndCompact(uint64_t id) {
+    const uint64_t applied = raft(id).log().applied();
+    auto cs = raft(id).tracker().ConfState();
+    ASSERT_TRUE(storage(id).CreateSnapshot(applied, &cs, "image@" + std::to_string(applied)).ok());
+    ASSERT_TRUE(storage(id).Compact(applied).ok());
+  }
+
+  // Whether Deliver reports MsgSnap outcomes back to the sender (ReportSnapshot).
+  bool report_snapshots = true;
+
   void Deliver() {
     while (!queue_.empty()) {
       raftpb::Message m = std::move(queue_.front());
       queue_.pop_front();
-      if (cut_.count({m.from(), m.to()}) || ignored_.count(m.type()) || !alive(m.to())) {
+      const bool is_snap = m.type() == raftpb::MsgSnap;
+      const uint64_t from = m.from();
+      const uint64_t to = m.to();
+      if (cut_.count({from, to}) || ignored_.count(m.type()) || !alive(to)) {
         dropped_.push_back(std::move(m));
+        // Like the engine's transport: a failed snapshot send is reported back.
+        if (is_snap && report_snapshots && alive(from)) {
+          node(from).ReportSnapshot(to, false);
+          Flush(from);
+        }
         continue;
       }
-      const uint64_t to = m.to();
       (void)node(to).Step(std::move(m));
       Flush(to);
+      if (is_snap && report_snapshots && alive(from)) {
+        node(from).ReportSnapshot(to, true);
+        Flush(from);
+      }
     }
   }
 
