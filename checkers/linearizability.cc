@@ -8,6 +8,32 @@
 
 namespace raftlab::checkers {
 
+namespace {
+
+// A pre-check or zone witness says why; a short bounded search over the ops invoked
+// before the failed op returned adds the longest linearizable prefix and its state.
+void AddSearchPrefix(const KeyOps& key, const SearchLimits& limits, Counterexample* cex) {
+  int64_t cut = kPosInf;
+  for (const RegOp& op : key.ops) {
+    if (op.op == static_cast<uint32_t>(cex->failed_op)) cut = op.ret;
+  }
+  KeyOps sub;
+  sub.key = key.key;
+  for (const RegOp& op : key.ops) {
+    if (op.call < cut) sub.ops.push_back(op);
+  }
+  SearchLimits small = limits;
+  small.deadline = std::min(limits.deadline,
+                            std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  small.max_cache_bytes = std::min(limits.max_cache_bytes, size_t{64} << 20);
+  SearchOutcome s = SearchLinearizable(sub, small);
+  if (s.verdict != Verdict::kInvalid) return;
+  cex->prefix = std::move(s.cex.prefix);
+  for (auto& st : s.cex.states) cex->states.push_back("after the longest prefix: " + st);
+}
+
+}  // namespace
+
 KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limits) {
   KeyResult r;
   r.key = key.key;
@@ -17,6 +43,7 @@ KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limit
     r.verdict = Verdict::kInvalid;
     r.method = "precheck";
     r.cex = std::move(*pre.violation);
+    AddSearchPrefix(key, limits, &r.cex);
     return r;
   }
   if (model == ModelKind::kRegister) {
@@ -25,6 +52,7 @@ KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limit
       r.method = "zone";
       r.verdict = zone.linearizable ? Verdict::kValid : Verdict::kInvalid;
       r.cex = std::move(zone.cex);
+      if (r.verdict == Verdict::kInvalid) AddSearchPrefix(key, limits, &r.cex);
       return r;
     }
   }

@@ -1,0 +1,124 @@
+// raftlab-check end to end: exit codes, the summary as the last stdout line, and the
+// --json / --html outputs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "checkers/test_util.h"
+
+namespace raftlab::checkers {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using testing::HistoryText;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/checkers_cli_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  std::string Read(const std::string& name) {
+    std::ifstream in(dir_ / name);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  // Runs raftlab-check with args; returns its exit status, stdout in *out.
+  int Run(const std::string& args, std::string* out) {
+    std::string cmd = std::string(RAFTLAB_CHECK_BIN) + " " + args + " >" + (dir_ / "stdout").string() +
+                      " 2>" + (dir_ / "stderr").string();
+    int status = std::system(cmd.c_str());
+    *out = Read("stdout");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  static std::string LastLine(const std::string& s) {
+    std::string t = s;
+    if (!t.empty() && t.back() == '\n') t.pop_back();
+    return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(CliTest, ValidHistoryExitsZero) {
+  std::string h = Write("h.jsonl", HistoryText().Invoke(1, "write", "1").Ok(1, "write", "1").text());
+  std::string out;
+  EXPECT_EQ(Run("--model cas-register " + h, &out), 0);
+  EXPECT_EQ(LastLine(out), "valid: 1 ops on 1 keys are linearizable (cas-register)");
+}
+
+TEST_F(CliTest, InvalidHistoryExitsOneWithCounterexampleAndOutputs) {
+  std::string h = Write("h.jsonl", HistoryText()
+                                       .Invoke(1, "write", "12", "k7").Ok(1, "write", "12", "k7")
+                                       .Invoke(1, "write", "13", "k7").Ok(1, "write", "13", "k7")
+                                       .Invoke(2, "read", "null", "k7").Ok(2, "read", "12", "k7")
+                                       .text());
+  std::string out;
+  std::string json = (dir_ / "r.json").string(), html = (dir_ / "r.html").string();
+  EXPECT_EQ(Run("--model register --json " + json + " --html " + html + " " + h, &out), 1);
+  EXPECT_EQ(LastLine(out), "invalid: key k7: read of 12 at index 5 cannot be linearized (3 ops in window)");
+  EXPECT_THAT(out, HasSubstr("key k7: not linearizable (stale-read"));
+  auto j = nlohmann::json::parse(Read("r.json"));
+  EXPECT_EQ(j["verdict"], "invalid");
+  EXPECT_THAT(Read("r.html"), StartsWith("<!DOCTYPE html>"));
+}
+
+TEST_F(CliTest, UndecidedSearchExitsTwoAndSaysWhatWasVerified) {
+  // Concurrent writes of distinct values pass the pre-checks, so the search must run;
+  // a deadline of one nanosecond has passed by the time it starts.
+  HistoryText t;
+  for (int p = 0; p < 6; ++p) t.Invoke(p, "write", std::to_string(p + 1));
+  for (int p = 0; p < 6; ++p) t.Ok(p, "write", std::to_string(p + 1));
+  t.Invoke(9, "read").Ok(9, "read", "3");
+  std::string h = Write("h.jsonl", t.text());
+  std::string out;
+  EXPECT_EQ(Run("--model cas-register --timeout 0.000000001 " + h, &out), 2);
+  EXPECT_EQ(LastLine(out),
+            "unknown: 1 of 1 keys undecided (timeout); verified there: unique-writes, "
+            "reads-of-written-values, no-future-reads, no-stale-reads, single-cas-per-value");
+  EXPECT_EQ(Run("--model cas-register " + h, &out), 0);
+}
+
+TEST_F(CliTest, BadInputExitsThreeNamingFileLineAndField) {
+  std::string h = Write("bad.jsonl", "{\"type\":\"invoke\",\"process\":1,\"f\":\"read\",\"value\":null,\"time\":1}\n"
+                                     "{\"type\":\"done\",\"process\":1,\"f\":\"read\",\"value\":null,\"time\":2}\n");
+  std::string out;
+  EXPECT_EQ(Run("--model register " + h, &out), 3);
+  EXPECT_THAT(LastLine(out), HasSubstr("bad.jsonl:2: field \"type\": unknown type \"done\""));
+  EXPECT_EQ(Run("--model nosuch " + h, &out), 3);
+  EXPECT_THAT(LastLine(out), HasSubstr("--model: unknown model \"nosuch\""));
+  EXPECT_EQ(Run("--model register", &out), 3);
+  EXPECT_EQ(Run("--model register " + (dir_ / "missing.jsonl").string(), &out), 3);
+}
+
+TEST_F(CliTest, ReadsEdnByExtension) {
+  std::string h = Write("h.edn",
+                        "{:type :invoke, :f :write, :value [1 5], :process 0, :time 1}\n"
+                        "{:type :ok, :f :write, :value [1 5], :process 0, :time 2}\n"
+                        "{:type :invoke, :f :read, :value [1 nil], :process 1, :time 3}\n"
+                        "{:type :ok, :f :read, :value [1 nil], :process 1, :time 4}\n");
+  std::string out;
+  EXPECT_EQ(Run("--model cas-register " + h, &out), 1);
+  EXPECT_THAT(LastLine(out), StartsWith("invalid: key 1: read of null at index 3"));
+}
+
+}  // namespace
+}  // namespace raftlab::checkers
