@@ -1,0 +1,149 @@
+// storage_bench: WAL append+fsync, state-machine apply in sync vs nosync, WAL recovery.
+//
+//   storage_bench                          # everything but the 1 GiB recovery
+//   RAFTLAB_BENCH_LARGE=1 storage_bench --benchmark_filter=Recover   # adds 1 GiB recovery
+// Files go under $RAFTLAB_BENCH_DIR, else $TMPDIR, else /tmp: point it at the disk you
+// want to measure (a tmpfs makes fsync free).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "server/storage/state_machine.h"
+#include "server/storage/wal.h"
+
+namespace raftlab::storage {
+namespace {
+
+class BenchDir {
+ public:
+  BenchDir() {
+    const char* base = std::getenv("RAFTLAB_BENCH_DIR");
+    if (base == nullptr || *base == '\0') base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/raftlab-bench-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = tmpl;
+  }
+  ~BenchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+raftpb::Entry MakeEntry(uint64_t index, size_t size) {
+  raftpb::Entry e;
+  e.set_index(index);
+  e.set_term(1);
+  e.set_data(std::string(size, 'x'));
+  return e;
+}
+
+// One Ready of state.range(0) entries of 100 bytes, written and fsynced.
+void BM_WalAppendFsync(benchmark::State& state) {
+  BenchDir dir;
+  WalRecovery rec;
+  auto wal = Wal::Open({dir.path()}, &rec);
+  if (!wal.ok()) {
+    state.SkipWithError(std::string(wal.status().message()).c_str());
+    return;
+  }
+  const auto batch = static_cast<uint64_t>(state.range(0));
+  std::vector<raftpb::Entry> entries;
+  for (uint64_t i = 0; i < batch; ++i) entries.push_back(MakeEntry(i + 1, 100));
+  raftpb::HardState hs;
+  hs.set_term(1);
+  uint64_t next = 1;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    for (uint64_t i = 0; i < batch; ++i) entries[i].set_index(next + i);
+    next += batch;
+    hs.set_commit(next - 1);
+    (void)(*wal)->Append(hs, entries);
+    bytes += static_cast<int64_t>(batch * 100);
+  }
+  state.SetBytesProcessed(bytes);
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch));
+}
+BENCHMARK(BM_WalAppendFsync)->Arg(1)->Arg(16)->Arg(256)->UseRealTime();
+
+// One Apply of 16 entries, each a put of a 100-byte value, in the given sync mode.
+void FsmApply(benchmark::State& state, SyncMode mode) {
+  BenchDir dir;
+  auto sm = StateMachine::Open({dir.path(), mode, true});
+  if (!sm.ok() || !(*sm)->AddGroup(1).ok()) {
+    state.SkipWithError("cannot open the state machine");
+    return;
+  }
+  std::vector<raftpb::Entry> batch(16);
+  uint64_t next = 1;
+  for (auto _ : state) {
+    for (auto& e : batch) {
+      e.set_index(next);
+      e.set_data(EncodeKvCommand(KvCommand::Put("key" + std::to_string(next % 10000),
+                                                std::string(100, 'v'))));
+      ++next;
+    }
+    auto r = (*sm)->Apply(1, batch);
+    if (!r.ok()) state.SkipWithError(std::string(r.status().message()).c_str());
+  }
+  state.SetItemsProcessed(state.iterations() * 16);
+}
+void BM_FsmApply16_Sync(benchmark::State& state) { FsmApply(state, SyncMode::kSync); }
+void BM_FsmApply16_NoSync(benchmark::State& state) { FsmApply(state, SyncMode::kNoSync); }
+BENCHMARK(BM_FsmApply16_Sync)->UseRealTime();
+BENCHMARK(BM_FsmApply16_NoSync)->UseRealTime();
+
+// Opening (recovering) a WAL of state.range(0) MiB of 4 KiB entries.
+void BM_WalRecover(benchmark::State& state) {
+  BenchDir dir;
+  const uint64_t total = static_cast<uint64_t>(state.range(0)) << 20;
+  {
+    WalRecovery rec;
+    auto wal = Wal::Open({dir.path()}, &rec);
+    if (!wal.ok()) {
+      state.SkipWithError(std::string(wal.status().message()).c_str());
+      return;
+    }
+    std::vector<raftpb::Entry> batch;
+    uint64_t index = 1;
+    for (uint64_t written = 0; written < total; written += 256 * 4096) {
+      batch.clear();
+      for (int i = 0; i < 256; ++i) batch.push_back(MakeEntry(index++, 4096));
+      (void)(*wal)->Append({}, batch);
+    }
+  }
+  size_t entries = 0;
+  for (auto _ : state) {
+    WalRecovery rec;
+    auto wal = Wal::Open({dir.path()}, &rec);
+    if (!wal.ok()) state.SkipWithError(std::string(wal.status().message()).c_str());
+    entries = rec.entries.size();
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(total));
+  state.counters["entries"] = static_cast<double>(entries);
+}
+BENCHMARK(BM_WalRecover)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The 1 GiB recovery writes 1 GiB first, so it runs only when asked for.
+const bool kLargeRecovery = [] {
+  const char* large = std::getenv("RAFTLAB_BENCH_LARGE");
+  if (large != nullptr && std::string(large) == "1") {
+    benchmark::RegisterBenchmark("BM_WalRecover1GiB", BM_WalRecover)
+        ->Arg(1024)
+        ->Iterations(3)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace raftlab::storage
