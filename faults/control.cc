@@ -70,6 +70,28 @@ absl::Status EnableRandom(const std::string& name, double probability) {
   return absl::OkStatus();
 }
 
+absl::Status EnableWith(const std::string& name, const EnableOptions& o) {
+  if (auto s = CheckName(name); !s.ok()) return s;
+  if (!(o.probability >= 0.0 && o.probability <= 1.0)) {
+    return absl::InvalidArgumentError("fault point '" + name + "': probability " +
+                                      std::to_string(o.probability) + " is outside [0, 1]");
+  }
+  if (o.failnum == 0) {
+    return absl::InvalidArgumentError("fault point '" + name + "': failnum must not be 0");
+  }
+#ifdef FIU_ENABLE
+  if (auto s = Initialise(); !s.ok()) return s;
+  void* info = reinterpret_cast<void*>(o.failinfo);
+  const unsigned flags = o.once ? FIU_ONETIME : 0;
+  const int rc = o.probability >= 1.0
+                     ? fiu_enable(name.c_str(), o.failnum, info, flags)
+                     : fiu_enable_random(name.c_str(), o.failnum, info, flags,
+                                         static_cast<float>(o.probability));
+  if (rc != 0) return absl::InternalError("libfiu: cannot enable fault point '" + name + "'");
+#endif
+  return absl::OkStatus();
+}
+
 absl::Status Disable(const std::string& name) {
   if (auto s = CheckName(name); !s.ok()) return s;
 #ifdef FIU_ENABLE

@@ -20,6 +20,17 @@ absl::Status Enable(const std::string& name, bool once = false);
 // Makes `name` fail with the given probability in [0, 1] on each check.
 absl::Status EnableRandom(const std::string& name, double probability);
 
+// Everything the Admin API's EnableFault can ask for.
+struct EnableOptions {
+  double probability = 1.0;  // chance of failing per check, in [0, 1]
+  int failnum = 1;           // handed to the failing code (fiu_fail's return value)
+  long failinfo = 0;         // handed to the failing code (e.g. a delay in ms)
+  bool once = false;         // fail on the next check only
+};
+
+// Enables `name` with all of libfiu's knobs; the error names the point and the bad knob.
+absl::Status EnableWith(const std::string& name, const EnableOptions& options);
+
 // Stops `name` failing. Disabling a point that is not enabled is an error from libfiu.
 absl::Status Disable(const std::string& name);
 

@@ -19,4 +19,16 @@ bool ShouldFailSlow(const char* name) {
 #endif
 }
 
+bool ShouldFailWithInfoSlow(const char* name, long* failinfo) {
+  *failinfo = 0;
+#ifdef FIU_ENABLE
+  if (!ShouldFailSlow(name)) return false;
+  *failinfo = reinterpret_cast<long>(fiu_failinfo());
+  return true;
+#else
+  (void)name;
+  return false;
+#endif
+}
+
 }  // namespace raftlab::faults

@@ -52,12 +52,29 @@ inline constexpr FaultPoint kSnapshotLoad{
 inline constexpr FaultPoint kFsmCommit{
     "raftlab/fsm/commit", "state-machine write batch fails; Apply returns an error"};
 
-// Transport and snapshot-streaming points (raftlab/transport/send, raftlab/transport/delay,
-// raftlab/snapshot/send, raftlab/snapshot/apply) are declared here by the components that
-// guard them.
+// An outbound raft message batch is dropped instead of sent, as if the network lost it;
+// the dispatcher reports the peer unreachable. Use a probability to make links lossy.
+inline constexpr FaultPoint kTransportSend{
+    "raftlab/transport/send", "outbound raft message batch is dropped (lossy link)"};
+
+// An outbound raft message batch is held back before sending for failinfo milliseconds
+// (default 100), as a slow link would; libfiu's failinfo carries the delay.
+inline constexpr FaultPoint kTransportDelay{
+    "raftlab/transport/delay", "outbound raft batch is delayed by failinfo ms (default 100)"};
+
+// Streaming a snapshot to a peer fails midway; the leader reports the snapshot failed and
+// retries later.
+inline constexpr FaultPoint kSnapshotSend{
+    "raftlab/snapshot/send", "snapshot stream to a peer fails; reported as a failed snapshot"};
+
+// A received snapshot is refused before it is installed; the follower keeps its old state
+// and the leader retries.
+inline constexpr FaultPoint kSnapshotApply{
+    "raftlab/snapshot/apply", "received snapshot is refused before install; the leader retries"};
 
 inline constexpr std::array kAllFaultPoints{
-    kWalWrite, kWalFsync, kWalOpen, kSnapshotWrite, kSnapshotLoad, kFsmCommit,
+    kWalWrite,      kWalFsync,       kWalOpen,      kSnapshotWrite, kSnapshotLoad,
+    kFsmCommit,     kTransportSend,  kTransportDelay, kSnapshotSend, kSnapshotApply,
 };
 
 // Every catalogued point, for enumeration by the Admin API and fault tooling.
@@ -75,6 +92,17 @@ constexpr bool FaultsCompiledIn() {
 // True when the point is enabled and libfiu decides it fails this time. The guarded code
 // then simulates its failure. Always false when fault points are compiled out.
 bool ShouldFailSlow(const char* name);
+// As ShouldFail; when the point fires, *failinfo receives libfiu's failinfo as an integer
+// (e.g. a delay in milliseconds), 0 when none was given.
+bool ShouldFailWithInfoSlow(const char* name, long* failinfo);
+inline bool ShouldFailWithInfo(const FaultPoint& point, long* failinfo) {
+  if constexpr (!FaultsCompiledIn()) {
+    *failinfo = 0;
+    return false;
+  } else {
+    return ShouldFailWithInfoSlow(point.name, failinfo);
+  }
+}
 inline bool ShouldFail(const FaultPoint& point) {
   if constexpr (!FaultsCompiledIn()) {
     return false;
