@@ -109,7 +109,8 @@ class StateMachine {
 
   // Makes every acknowledged write durable (fsyncs RocksDB's log); a no-op cost in kSync.
   absl::Status Sync();
-  // A consistent copy of the whole database in dir (RocksDB checkpoint).
+  // A consistent copy of the whole database in dir, which must not exist yet (RocksDB
+  // checkpoint: hard links where possible). For backups and crash tests.
   absl::Status Checkpoint(const std::string& dir);
 
   SyncMode sync_mode() const { return sync_mode_; }

@@ -232,6 +232,17 @@ TEST(StateMachine, SnapshotCreateAndInstallThroughAChunkedFile) {
   EXPECT_EQ(dst->InstallSnapshot(kGroup, "\x09").code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(StateMachine, NoSyncWritesBecomeDurableOnSync) {
+  TempDir dir;
+  auto sm = OpenOrDie(dir.path(), SyncMode::kNoSync);
+  EXPECT_EQ(sm->sync_mode(), SyncMode::kNoSync);
+  ApplyOrDie(sm.get(), {CommandEntry(1, KvCommand::Put("a", "1"))});
+  EXPECT_TRUE(sm->Sync().ok());
+  sm.reset();
+  sm = OpenOrDie(dir.path(), SyncMode::kNoSync);
+  EXPECT_EQ(GetOrDie(sm.get(), "a"), "1");
+}
+
 TEST(StateMachineFaults, CommitPointFailureIsSurfacedAndWritesNothing) {
   if (!faults::FaultsCompiledIn()) GTEST_SKIP() << "RAFTLAB_FAULTS=OFF";
   TempDir dir;
