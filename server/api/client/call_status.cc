@@ -37,10 +37,15 @@ Certainty ClassifyCode(grpc::StatusCode code) {
   }
 }
 
+bool NeverSent(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         status.error_message().find("failed to connect to all addresses") != std::string::npos;
+}
+
 absl::Status FromGrpc(const grpc::Status& status, const std::string& endpoint) {
   absl::Status out(static_cast<absl::StatusCode>(status.error_code()),
                    endpoint + ": " + status.error_message());
-  return WithCertainty(std::move(out), ClassifyCode(status.error_code()));
+  return WithCertainty(std::move(out), NeverSent(status) ? Certainty::kDefinite : ClassifyCode(status.error_code()));
 }
 
 absl::Status WithCertainty(absl::Status status, Certainty certainty) {

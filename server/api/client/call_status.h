@@ -35,7 +35,13 @@ using TrailingMetadata = std::multimap<grpc::string_ref, grpc::string_ref>;
 // definite; DEADLINE_EXCEEDED, UNAVAILABLE, CANCELLED, INTERNAL, UNKNOWN are not.
 Certainty ClassifyCode(grpc::StatusCode code);
 
-// The status as an absl::Status naming `endpoint`, tagged with ClassifyCode.
+// True when gRPC failed the call while picking a connection (none could be made), so the
+// request never left this process. Recognised by gRPC's own message; if that wording ever
+// changes this returns false, which only makes such errors indeterminate (the safe side).
+bool NeverSent(const grpc::Status& status);
+
+// The status as an absl::Status naming `endpoint`, tagged with ClassifyCode (definite as
+// well when NeverSent).
 absl::Status FromGrpc(const grpc::Status& status, const std::string& endpoint);
 
 // `status` (not OK) tagged with `certainty`.

@@ -29,6 +29,16 @@ TEST(CallStatus, FromGrpcKeepsCodeNamesEndpointAndTags) {
   EXPECT_FALSE(IsIndeterminate(s));
 }
 
+TEST(CallStatus, ACallThatFoundNoConnectionIsDefinite) {
+  grpc::Status refused(grpc::StatusCode::UNAVAILABLE,
+                       "failed to connect to all addresses; last error: UNKNOWN: Connection refused");
+  EXPECT_TRUE(NeverSent(refused));
+  EXPECT_TRUE(IsDefiniteFailure(FromGrpc(refused, "a:1")));
+  grpc::Status lost(grpc::StatusCode::UNAVAILABLE, "Socket closed");
+  EXPECT_FALSE(NeverSent(lost));
+  EXPECT_TRUE(IsIndeterminate(FromGrpc(lost, "a:1")));
+}
+
 TEST(CallStatus, UntaggedErrorsAreIndeterminate) {
   EXPECT_TRUE(IsIndeterminate(absl::InvalidArgumentError("built elsewhere")));
   EXPECT_FALSE(IsIndeterminate(absl::OkStatus()));

@@ -4,8 +4,8 @@
 // method concurrently.
 //
 // Leader-seeking calls (the default) start at the remembered leader, follow NOT_LEADER
-// hints up to max_redirects times, and — reads only — try the next endpoint when one is
-// UNAVAILABLE. A call with CallOptions::endpoint goes to that node alone, without
+// hints up to max_redirects times, and try the next endpoint when one is UNAVAILABLE —
+// reads always, writes only when no connection could be made so the request never left. A call with CallOptions::endpoint goes to that node alone, without
 // redirects (the harness reads from every node this way).
 //
 // Every error says whether the request was certainly not applied: see call_status.h

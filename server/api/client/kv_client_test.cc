@@ -20,6 +20,12 @@ std::unique_ptr<KvClient> ClientFor(std::vector<std::string> endpoints, int time
   return std::move(*client);
 }
 
+// An address nothing listens on any more.
+std::string ClosedAddress() {
+  FakeNode gone(9);
+  return gone.address();
+}
+
 TEST(KvClient, FollowsNotLeaderToTheHintedLeader) {
   FakeNode follower(1), leader(2);
   follower.RedirectTo(2, leader.address());
@@ -110,20 +116,15 @@ TEST(KvClient, ReadsMoveOnWhenAnEndpointIsUnavailable) {
 }
 
 TEST(KvClient, ReadsMoveOnWhenNothingListens) {
-  std::string closed;
-  {
-    FakeNode gone(1);
-    closed = gone.address();
-  }
   FakeNode up(2);
   up.SetValue("k", "v");
-  auto client = ClientFor({closed, up.address()});
+  auto client = ClientFor({ClosedAddress(), up.address()});
   auto get = client->Get("k", kv::READ_MODE_STALE);
   ASSERT_TRUE(get.ok()) << get.status();
   EXPECT_TRUE(get->found());
 }
 
-TEST(KvClient, WritesDoNotMoveOnWhenAnEndpointIsUnavailable) {
+TEST(KvClient, WritesDoNotMoveOnWhenTheServerSaysUnavailable) {
   FakeNode down(1), up(2);
   down.FailWith(grpc::StatusCode::UNAVAILABLE);
   auto client = ClientFor({down.address(), up.address()});
@@ -132,6 +133,22 @@ TEST(KvClient, WritesDoNotMoveOnWhenAnEndpointIsUnavailable) {
   EXPECT_EQ(put.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(IsIndeterminate(put.status()));
   EXPECT_EQ(up.kv_calls(), 0);
+}
+
+TEST(KvClient, WritesMoveOnWhenNoConnectionCouldBeMade) {
+  FakeNode up(2);
+  auto client = ClientFor({ClosedAddress(), up.address()});
+  auto put = client->Put("k", "v");
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_EQ(up.Value("k"), "v");
+}
+
+TEST(KvClient, AWriteThatNeverLeftIsDefinite) {
+  auto client = ClientFor({ClosedAddress()});
+  auto put = client->Put("k", "v");
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsDefiniteFailure(put.status())) << put.status();
 }
 
 TEST(KvClient, TargetedCallsGoToOneNodeWithoutRedirects) {

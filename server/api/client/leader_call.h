@@ -1,8 +1,9 @@
 #pragma once
 // The two ways a client call reaches the cluster, shared by KvClient and AdminClient:
 // CallAt sends to one endpoint and reports what it said; CallLeader starts at the
-// remembered leader, follows NOT_LEADER hints (bounded), and for reads only moves on to the
-// next endpoint when one is UNAVAILABLE. A `Call` is
+// remembered leader, follows NOT_LEADER hints (bounded), and moves on to the next endpoint
+// when one is UNAVAILABLE if that is safe: always for reads, and for writes only when no
+// connection could be made (NeverSent). A `Call` is
 //   grpc::Status(Connection&, grpc::ClientContext*, Resp*)
 // and is invoked once per attempt, on the calling thread.
 
@@ -23,8 +24,8 @@ using Deadline = std::chrono::system_clock::time_point;
 
 struct LeaderCallPolicy {
   int max_redirects = 5;
-  // Reads change nothing, so an UNAVAILABLE endpoint can be skipped; writes cannot know
-  // whether the request was applied before the connection failed.
+  // Reads change nothing, so an UNAVAILABLE endpoint can be skipped; a write can only when
+  // it never left this process, as it may have been applied before a connection failed.
   bool read = false;
   // Mark the endpoint that answered as the leader (not for stale reads, which any replica serves).
   bool remember_leader = true;
@@ -65,7 +66,7 @@ absl::StatusOr<Resp> CallLeader(ChannelPool& pool, EndpointSet& endpoints, Deadl
       }
       bool useful = !hint->leader_address.empty() && hint->leader_address != address;
       next = useful ? hint->leader_address : endpoints.After(address);
-    } else if (policy.read && s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+    } else if (s.error_code() == grpc::StatusCode::UNAVAILABLE && (policy.read || NeverSent(s)) &&
                ++failovers < endpoints.all().size()) {
       endpoints.ForgetLeader(address);
       next = endpoints.After(address);
@@ -73,8 +74,8 @@ absl::StatusOr<Resp> CallLeader(ChannelPool& pool, EndpointSet& endpoints, Deadl
       if (s.error_code() == grpc::StatusCode::UNAVAILABLE) endpoints.ForgetLeader(address);
       return FromGrpc(s, address);
     }
-    // Every earlier attempt was refused before proposing (or was a read), so running out
-    // of time between attempts is a definite failure.
+    // Every earlier attempt was refused before proposing, never sent, or a read, so running
+    // out of time between attempts is a definite failure.
     if (std::chrono::system_clock::now() >= deadline) {
       return WithCertainty(absl::DeadlineExceededError(address + ": deadline passed before retrying at " + next),
                            Certainty::kDefinite);
