@@ -78,6 +78,11 @@ absl::Status PrepareDir(const std::string& dir, bool create_if_missing) {
       return FileError(dir, "create data directory", errno);
     }
     if (::stat(dir.c_str(), &st) != 0) return FileError(dir, "data directory", errno);
+    // The new directory's own entry must survive a crash too.
+    const size_t slash = dir.find_last_of('/');
+    const std::string parent =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : dir.substr(0, slash));
+    if (auto s = SyncDir(parent); !s.ok()) return s;
   }
   if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(dir + ": data directory: not a directory");

@@ -30,7 +30,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 absl::Status SyncDir(const std::string& dir);
 
 // Checks that dir is an existing, readable and writable directory, creating it (one
-// level) when create_if_missing. Errors name dir.
+// level, and fsyncing its parent) when create_if_missing. Errors name dir.
 absl::Status PrepareDir(const std::string& dir, bool create_if_missing);
 
 // Names of the entries of dir (no "." or ".."), unsorted.

@@ -9,6 +9,7 @@
 #include "faults/control.h"
 #include "faults/points.h"
 #include "server/storage/snapshot_file.h"
+#include "server/storage/storage.h"
 #include "server/storage/test_util.h"
 #include "server/storage/wal.h"
 
