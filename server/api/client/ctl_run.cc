@@ -12,6 +12,8 @@
 namespace raftlab::client {
 namespace {
 
+constexpr int kMaxRedirects = 5;
+
 // One gRPC error line: "<what>: CODE: endpoint: message (definite|indeterminate)".
 int Fail(std::ostream& err, const std::string& what, const absl::Status& s) {
   err << what << ": " << absl::StatusCodeToString(s.code()) << ": " << s.message() << " ("
@@ -27,12 +29,9 @@ std::string Join(const auto& ids) {
 
 class Runner {
  public:
-  Runner(const CtlCommand& c, std::ostream& out, std::ostream& err) : c_(c), out_(out), err_(err) {
-    auto pool = std::make_shared<ChannelPool>();
-    std::chrono::milliseconds timeout(c.timeout_ms);
-    kv_ = std::move(*KvClient::Create(KvClientOptions{c.endpoints, timeout, 5}, pool));
-    admin_ = std::move(*AdminClient::Create(AdminClientOptions{c.endpoints, timeout, 5}, pool));
-  }
+  Runner(const CtlCommand& c, std::ostream& out, std::ostream& err, std::unique_ptr<KvClient> kv,
+         std::unique_ptr<AdminClient> admin)
+      : c_(c), out_(out), err_(err), kv_(std::move(kv)), admin_(std::move(admin)) {}
 
   int Run() {
     const std::string& n = c_.name;
@@ -226,11 +225,17 @@ class Runner {
 }  // namespace
 
 int RunCtl(const CtlCommand& command, std::ostream& out, std::ostream& err) {
-  if (auto s = ValidateEndpoints(command.endpoints, "--endpoints"); !s.ok()) {
-    err << s.message() << "\n";
-    return 2;
+  auto pool = std::make_shared<ChannelPool>();
+  std::chrono::milliseconds timeout(command.timeout_ms);
+  auto kv = KvClient::Create(KvClientOptions{command.endpoints, timeout, kMaxRedirects}, pool);
+  auto admin = AdminClient::Create(AdminClientOptions{command.endpoints, timeout, kMaxRedirects}, pool);
+  for (const absl::Status& s : {kv.status(), admin.status()}) {
+    if (!s.ok()) {
+      err << s.message() << "\n";
+      return 2;
+    }
   }
-  return Runner(command, out, err).Run();
+  return Runner(command, out, err, std::move(*kv), std::move(*admin)).Run();
 }
 
 }  // namespace raftlab::client

@@ -119,5 +119,15 @@ TEST(CtlRun, BenchPrintsTheSummaryAndWritesJson) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CtlRun, ACommandBuiltWithoutTheParserIsCheckedToo) {
+  CtlCommand command;
+  command.name = "get";
+  command.endpoints = {"127.0.0.1:1"};
+  command.timeout_ms = 0;
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCtl(command, out, err), 2);
+  EXPECT_NE(err.str().find("timeout"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace raftlab::client

@@ -67,7 +67,7 @@ class KvClient {
 
   const KvClientOptions options_;
   const std::shared_ptr<ChannelPool> pool_;
-  mutable EndpointSet endpoints_;
+  EndpointSet endpoints_;
 };
 
 // Checks each endpoint parses as host:port; the error names `what` and the entry.
