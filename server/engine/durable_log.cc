@@ -1,0 +1,91 @@
+#include "server/engine/durable_log.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "server/storage/snapshot_file.h"
+
+namespace raftlab::engine {
+
+absl::StatusOr<std::unique_ptr<DurableLog>> DurableLog::Open(const DurableLogOptions& options) {
+  std::unique_ptr<DurableLog> log(new DurableLog(options));
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return absl::UnavailableError("cannot create group directory " + options.dir + ": " + ec.message());
+  log->snap_dir_ = options.dir + "/snap";
+  std::filesystem::create_directories(log->snap_dir_, ec);
+  if (ec) return absl::UnavailableError("cannot create " + log->snap_dir_ + ": " + ec.message());
+
+  storage::WalOptions wal_options;
+  wal_options.dir = options.dir + "/wal";
+  wal_options.segment_bytes = options.wal_segment_bytes;
+  auto wal = storage::Wal::Open(wal_options, &log->recovery_);
+  if (!wal.ok()) return wal.status();
+  log->wal_ = std::move(*wal);
+  const storage::WalRecovery& r = log->recovery_;
+
+  if (r.snapshot.index() > 0) {
+    const std::string path = log->snap_dir_ + "/" + storage::SnapshotFileName(r.snapshot);
+    auto snap = storage::LoadSnapshotFile(path);
+    if (!snap.ok()) {
+      return absl::DataLossError("WAL names snapshot " + path + " but it cannot be loaded: " +
+                                 std::string(snap.status().message()));
+    }
+    log->recovered_snapshot_ = std::move(*snap);
+    if (auto s = log->storage_.ApplySnapshot(log->recovered_snapshot_); !s.ok()) return s;
+    log->snapshot_index_ = r.snapshot.index();
+  }
+  log->storage_.SetHardState(r.hard_state);
+  if (!r.entries.empty()) {
+    if (auto s = log->storage_.Append(r.entries); !s.ok()) return s;
+  }
+  return log;
+}
+
+absl::Status DurableLog::WriteSnapshot(const raftpb::Snapshot& snapshot) {
+  auto path = storage::WriteSnapshotFile(snap_dir_, snapshot);
+  if (!path.ok()) return path.status();
+  return wal_->SaveSnapshot(snapshot.metadata());
+}
+
+absl::Status DurableLog::Persist(const raft::Ready& ready) {
+  if (ready.snapshot.has_value() && ready.snapshot->metadata().index() > snapshot_index_) {
+    if (auto s = WriteSnapshot(*ready.snapshot); !s.ok()) return s;
+    if (auto s = storage_.ApplySnapshot(*ready.snapshot); !s.ok()) return s;
+    snapshot_index_ = ready.snapshot->metadata().index();
+  }
+  if (ready.hard_state.has_value() || !ready.entries.empty()) {
+    const raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
+    if (auto s = wal_->Append(hs, ready.entries); !s.ok()) return s;
+    if (!ready.entries.empty()) {
+      if (auto s = storage_.Append(ready.entries); !s.ok()) return s;
+    }
+    if (ready.hard_state.has_value()) storage_.SetHardState(*ready.hard_state);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DurableLog::SaveLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
+                                           std::string image) {
+  if (index <= snapshot_index_) return absl::OkStatus();
+  auto snap = storage_.CreateSnapshot(index, &conf_state, std::move(image));
+  if (!snap.ok()) return snap.status();
+  if (auto s = WriteSnapshot(*snap); !s.ok()) return s;
+  snapshot_index_ = index;
+  if (index > options_.compaction_lag) {
+    const uint64_t compact_to = index - options_.compaction_lag;
+    auto first = storage_.FirstIndex();
+    if (first.ok() && compact_to > *first) {
+      if (auto s = storage_.Compact(compact_to); !s.ok()) return s;
+    }
+  }
+  if (auto purged = wal_->PurgeBehindSnapshot(options_.keep_wal_segments); !purged.ok()) {
+    return purged.status();
+  }
+  if (auto purged = storage::PurgeSnapshotFiles(snap_dir_, options_.keep_snapshots); !purged.ok()) {
+    return purged.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace raftlab::engine

@@ -1,0 +1,73 @@
+#pragma once
+// DurableLog: one Raft group's log made durable. It owns the group's WAL and snapshot
+// directory and keeps the raft::MemoryStorage that the core reads in step with them.
+//
+// Layout under `dir`: wal/ (segments, see server/storage/wal.cc) and snap/ (snapshot files,
+// newest kept). Open recovers: the newest snapshot named by the WAL's last snapshot marker,
+// then the hard state and the entries after it.
+//
+// Durability order, which recovery relies on: a snapshot file is fsynced before the WAL
+// marker that names it; entries and hard state of a Ready are fsynced before its messages
+// are sent. An I/O error on these paths fail-stops the process (see storage::Wal).
+//
+// Threads: owned and called by the group's Ready-loop thread only.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "raft.pb.h"
+#include "server/raft/raw_node.h"
+#include "server/raft/storage.h"
+#include "server/storage/wal.h"
+
+namespace raftlab::engine {
+
+struct DurableLogOptions {
+  std::string dir;
+  uint64_t wal_segment_bytes = 64ull << 20;
+  // WAL segments kept behind the latest snapshot, and snapshot files kept.
+  int keep_wal_segments = 2;
+  int keep_snapshots = 2;
+  // Entries kept in memory behind a local snapshot, so slightly slow followers catch up
+  // from the log rather than by snapshot.
+  uint64_t compaction_lag = 1000;
+};
+
+class DurableLog {
+ public:
+  static absl::StatusOr<std::unique_ptr<DurableLog>> Open(const DurableLogOptions& options);
+
+  raft::MemoryStorage& storage() { return storage_; }
+  // The snapshot recovered at open (index 0 when none), with its image.
+  const raftpb::Snapshot& recovered_snapshot() const { return recovered_snapshot_; }
+  // Bytes of damaged WAL tail dropped at open, and what was wrong.
+  const storage::WalRecovery& recovery_report() const { return recovery_; }
+  uint64_t snapshot_index() const { return snapshot_index_; }
+
+  // Persists a Ready's snapshot (from the leader), entries and hard state, fsynced, and
+  // mirrors them into storage(). Call before sending the Ready's messages.
+  absl::Status Persist(const raft::Ready& ready);
+
+  // Records a snapshot of the local state machine at `index`, then compacts the in-memory
+  // log and purges WAL segments and snapshot files behind it.
+  absl::Status SaveLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
+                                 std::string image);
+
+ private:
+  explicit DurableLog(const DurableLogOptions& options) : options_(options) {}
+  absl::Status WriteSnapshot(const raftpb::Snapshot& snapshot);
+
+  DurableLogOptions options_;
+  std::string snap_dir_;
+  std::unique_ptr<storage::Wal> wal_;
+  raft::MemoryStorage storage_;
+  raftpb::Snapshot recovered_snapshot_;
+  storage::WalRecovery recovery_;
+  uint64_t snapshot_index_ = 0;
+};
+
+}  // namespace raftlab::engine

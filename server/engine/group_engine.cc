@@ -1,0 +1,482 @@
+#include "server/engine/group_engine.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+
+#include "faults/fail_stop.h"
+#include "server/raft/errors.h"
+
+namespace raftlab::engine {
+namespace {
+
+using std::chrono::duration;
+using Nanos = std::chrono::nanoseconds;
+
+double SecondsSince(GroupEngine::Clock::time_point start) {
+  return duration<double>(GroupEngine::Clock::now() - start).count();
+}
+
+// A broken invariant between the engine and its own log: continuing could corrupt data.
+[[noreturn]] void Fatal(uint64_t group, const char* what, const absl::Status& s) {
+  std::fprintf(stderr, "raftlab: group %llu: %s: %s\n", static_cast<unsigned long long>(group), what,
+               std::string(s.message()).c_str());
+  std::abort();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOptions options,
+                                                               storage::StateMachine* fsm,
+                                                               Outbox* outbox, faults::Clock* clock,
+                                                               EngineMetrics* metrics) {
+  std::unique_ptr<GroupEngine> e(new GroupEngine(std::move(options), fsm, outbox, clock, metrics));
+  const GroupEngineOptions& o = e->options_;
+  DurableLogOptions log_options;
+  log_options.dir = o.dir;
+  auto log = DurableLog::Open(log_options);
+  if (!log.ok()) return log.status();
+  e->log_ = std::move(*log);
+  if (const auto& r = e->log_->recovery_report(); r.dropped_bytes > 0) {
+    std::fprintf(stderr, "raftlab: group %llu: WAL recovery dropped %llu bytes of %s: %s\n",
+                 static_cast<unsigned long long>(o.group_id),
+                 static_cast<unsigned long long>(r.dropped_bytes), r.dropped_file.c_str(),
+                 r.dropped_reason.c_str());
+  }
+  if (auto s = fsm->AddGroup(o.group_id); !s.ok()) return s;
+  auto fsm_applied = fsm->AppliedIndex(o.group_id);
+  if (!fsm_applied.ok()) return fsm_applied.status();
+  const raftpb::Snapshot& snap = e->log_->recovered_snapshot();
+  const uint64_t snap_index = snap.metadata().index();
+  if (snap_index > *fsm_applied) {
+    // The state machine lost writes (nosync + power loss) or never saw this snapshot.
+    if (auto s = fsm->InstallSnapshot(o.group_id, snap.data()); !s.ok()) return s;
+    fsm_applied = snap_index;
+  }
+
+  raft::Config config;
+  config.id = o.node_id;
+  config.election_tick = o.election_ticks;
+  config.heartbeat_tick = o.heartbeat_ticks;
+  config.storage = &e->log_->storage();
+  // Replay from the snapshot so configuration changes after it are re-applied; the state
+  // machine skips the data entries it already holds.
+  config.applied = snap_index;
+  config.voters = o.voters;
+  config.max_size_per_msg = o.max_size_per_msg;
+  config.max_uncommitted_entries_size = o.max_uncommitted_entries_size;
+  config.max_inflight_msgs = o.max_inflight_msgs;
+  config.check_quorum = true;
+  config.pre_vote = true;
+  config.rng_seed = o.rng_seed != 0 ? o.rng_seed : (o.node_id * 7919 + o.group_id);
+  auto node = raft::RawNode::Create(std::move(config));
+  if (!node.ok()) return node.status();
+  e->node_ = std::move(*node);
+
+  auto initial = e->log_->storage().GetInitialState();
+  if (initial.ok() && initial->conf_state.voters_size() > 0) {
+    e->conf_state_ = initial->conf_state;
+  } else {
+    for (uint64_t v : o.voters) e->conf_state_.add_voters(v);
+  }
+  e->applied_ = *fsm_applied;
+  e->Publish();
+  return e;
+}
+
+GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm, Outbox* outbox,
+                         faults::Clock* clock, EngineMetrics* metrics)
+    : options_(std::move(options)),
+      fsm_(fsm),
+      outbox_(outbox),
+      clock_(clock),
+      metrics_(metrics),
+      gm_(metrics->ForGroup(options_.group_id)),
+      lease_(options_.tick * options_.election_ticks, options_.lease_margin),
+      reads_(options_.read_retry_ticks) {}
+
+GroupEngine::~GroupEngine() { Stop(); }
+
+void GroupEngine::Start() {
+  loop_thread_ = std::thread([this] { Loop(); });
+  ticker_thread_ = std::thread([this] { TickerLoop(); });
+}
+
+void GroupEngine::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ && !loop_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (ticker_thread_.joinable()) ticker_thread_.join();
+  if (loop_thread_.joinable()) loop_thread_.join();
+  AbortPending();
+  reads_.AbortAll();
+  std::deque<Event> leftover;
+  {
+    std::lock_guard lock(mu_);
+    leftover.swap(mailbox_);
+  }
+  for (auto& ev : leftover) {
+    if (auto* p = std::get_if<ProposalIn>(&ev)) p->done(ProposeResult::Of(ProposeResult::Code::kAborted));
+    if (auto* s = std::get_if<SnapshotNow>(&ev)) s->done(absl::CancelledError("engine stopped"));
+  }
+}
+
+void GroupEngine::Post(Event event) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      if (auto* p = std::get_if<ProposalIn>(&event)) {
+        ProposeCallback done = std::move(p->done);
+        mu_.unlock();
+        done(ProposeResult::Of(ProposeResult::Code::kAborted));
+        mu_.lock();
+      }
+      return;
+    }
+    mailbox_.push_back(std::move(event));
+  }
+  cv_.notify_all();
+}
+
+void GroupEngine::Deliver(raftpb::Message message) { Post(std::move(message)); }
+void GroupEngine::ReportUnreachable(uint64_t peer) { Post(Unreachable{peer}); }
+void GroupEngine::ReportSnapshot(uint64_t peer, bool success) { Post(SnapStatus{peer, success}); }
+void GroupEngine::TransferLeader(uint64_t target) { Post(Transfer{target}); }
+void GroupEngine::Campaign() { Post(CampaignNow{}); }
+
+void GroupEngine::Propose(storage::KvCommand command, Clock::time_point deadline, ProposeCallback done) {
+  if (!is_leader()) {
+    gm_->proposals_refused->Inc();
+    done(ProposeResult::Of(ProposeResult::Code::kNotLeader, leader_id(), term_.load()));
+    return;
+  }
+  Post(ProposalIn{storage::EncodeKvCommand(command), false, deadline, std::move(done), Clock::now()});
+}
+
+void GroupEngine::ProposeConfChange(raftpb::ConfChange change, Clock::time_point deadline,
+                                    ProposeCallback done) {
+  Post(ProposalIn{change.SerializeAsString(), true, deadline, std::move(done), Clock::now()});
+}
+
+bool GroupEngine::LeaseHolds() const {
+  // One sample of the (skewable) clock per check.
+  const int64_t now = clock_->Now().count();
+  return is_leader() && now < lease_expiry_ns_.load(std::memory_order_acquire);
+}
+
+void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback done) {
+  if (mode == ReadMode::kStale) {
+    done({ReadResult::Code::kOk, ReadPath::kStale, applied_pub_.load()});
+    return;
+  }
+  ReadPath path = ReadPath::kReadIndex;
+  if (mode == ReadMode::kLease) {
+    if (LeaseHolds()) {
+      gm_->lease_hit->Inc();
+      // Serve at the commit index the leader knows, once applied: a new leader may not yet
+      // have applied entries committed by its predecessors.
+      const uint64_t index = commit_.load(std::memory_order_acquire);
+      reads_.WaitApplied(index, applied_pub_.load(), deadline, [done](const ReadOutcome& o) {
+        done({o.ok() ? ReadResult::Code::kOk
+                     : (o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout
+                                                          : ReadResult::Code::kAborted),
+              ReadPath::kLease, o.read_index});
+      });
+      return;
+    }
+    gm_->lease_miss->Inc();
+    path = ReadPath::kLeaseFallback;
+  }
+  reads_.Add(deadline, [done, path](const ReadOutcome& o) {
+    done({o.ok() ? ReadResult::Code::kOk
+                 : (o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout
+                                                      : ReadResult::Code::kAborted),
+          path, o.read_index});
+  });
+  Post(Tick{0});
+}
+
+absl::StatusOr<uint64_t> GroupEngine::TriggerSnapshot(std::chrono::milliseconds timeout) {
+  auto promise = std::make_shared<std::promise<absl::StatusOr<uint64_t>>>();
+  auto future = promise->get_future();
+  Post(SnapshotNow{[promise](absl::StatusOr<uint64_t> r) { promise->set_value(std::move(r)); }});
+  if (future.wait_for(timeout) != std::future_status::ready) {
+    return absl::DeadlineExceededError("snapshot did not finish in time");
+  }
+  return future.get();
+}
+
+void GroupEngine::TickerLoop() {
+  const Nanos tick = options_.tick;
+  Nanos next = clock_->Now() + tick;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    const Nanos now = clock_->Now();
+    if (now >= next) {
+      // Ticks missed while the loop was busy are kept, but not more than an election's worth.
+      pending_ticks_ = std::min(pending_ticks_ + 1, options_.election_ticks);
+      next += tick;
+      if (next + tick * options_.election_ticks < now) next = now + tick;
+      cv_.notify_all();
+      continue;
+    }
+    // Sleep in real time for what is left on the skewed clock, at most one tick.
+    const double rate = std::max(clock_->rate(), 1e-3);
+    const auto wait = std::min<Nanos>(Nanos(static_cast<int64_t>((next - now).count() / rate)), tick);
+    ticker_cv_.wait_for(lock, std::max<Nanos>(wait, std::chrono::microseconds(50)));
+  }
+}
+
+void GroupEngine::Loop() {
+  std::deque<Event> events;
+  while (true) {
+    int ticks = 0;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !mailbox_.empty() || pending_ticks_ > 0; });
+      if (stopping_) break;
+      events.swap(mailbox_);
+      ticks = pending_ticks_;
+      pending_ticks_ = 0;
+    }
+    for (int i = 0; i < ticks; ++i) {
+      node_->Tick();
+      reads_.Tick();
+    }
+    if (ticks > 0) {
+      const auto now = Clock::now();
+      ExpirePending(now);
+      reads_.Expire(now);
+    }
+    for (auto& ev : events) Handle(ev);
+    events.clear();
+    if (auto ctx = reads_.TakeRoundToIssue()) {
+      if (auto s = node_->ReadIndex(std::move(*ctx)); !s.ok()) {
+        // Dropped (e.g. no leader known): the round is retried after read_retry_ticks.
+      }
+    }
+    while (node_->HasReady()) HandleReady();
+  }
+}
+
+void GroupEngine::Handle(Event& event) {
+  std::visit(
+      [&](auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, raftpb::Message>) {
+          (void)node_->Step(std::move(ev));  // stale or foreign messages are refused harmlessly
+        } else if constexpr (std::is_same_v<T, ProposalIn>) {
+          HandleProposal(ev);
+        } else if constexpr (std::is_same_v<T, Tick>) {
+          // A wake-up so that newly queued reads start a round.
+        } else if constexpr (std::is_same_v<T, Unreachable>) {
+          node_->ReportUnreachable(ev.peer);
+        } else if constexpr (std::is_same_v<T, SnapStatus>) {
+          node_->ReportSnapshot(ev.peer, ev.success);
+        } else if constexpr (std::is_same_v<T, Transfer>) {
+          node_->TransferLeader(ev.target);
+        } else if constexpr (std::is_same_v<T, CampaignNow>) {
+          (void)node_->Campaign();
+        } else if constexpr (std::is_same_v<T, SnapshotNow>) {
+          ev.done(SnapshotLocal());
+        }
+      },
+      event);
+}
+
+void GroupEngine::HandleProposal(ProposalIn& p) {
+  const raft::Raft& r = node_->raft();
+  if (r.state() != raft::StateType::kLeader) {
+    gm_->proposals_refused->Inc();
+    p.done(ProposeResult::Of(ProposeResult::Code::kNotLeader, r.lead(), r.term()));
+    return;
+  }
+  absl::Status s;
+  if (p.conf_change) {
+    raftpb::ConfChange cc;
+    cc.ParseFromString(p.data);
+    s = node_->ProposeConfChange(cc);
+  } else {
+    s = node_->Propose(std::move(p.data));
+  }
+  if (!s.ok()) {
+    gm_->proposals_refused->Inc();
+    const bool dropped = raft::Is(s, raft::RaftError::kProposalDropped);
+    ProposeResult res = ProposeResult::Of(
+        dropped ? ProposeResult::Code::kNotLeader : ProposeResult::Code::kRefused, r.lead(), r.term());
+    res.error = std::string(s.message());
+    p.done(res);
+    return;
+  }
+  // The leader appended the entry at the end of its log, in its current term.
+  pending_[r.log().LastIndex()] = Pending{r.term(), p.deadline, std::move(p.done), p.started};
+}
+
+void GroupEngine::HandleReady() {
+  raft::Ready rd = node_->GetReady();
+  // Sampled before anything is sent: a round's lease runs from no later than its send.
+  const Nanos sent_at = clock_->Now();
+
+  const bool persisted = rd.snapshot.has_value() || rd.hard_state.has_value() || !rd.entries.empty();
+  const auto persist_start = Clock::now();
+  if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
+  if (persisted) gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
+
+  if (rd.heartbeat_round > 0 && rd.heartbeat_round > last_heartbeat_round_) {
+    for (uint64_t round = last_heartbeat_round_ + 1; round <= rd.heartbeat_round; ++round) {
+      lease_.OnRoundSent(rd.term, round, sent_at);
+    }
+  }
+  if (rd.heartbeat_round > 0) last_heartbeat_round_ = rd.heartbeat_round;
+  for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
+
+  const raft::Raft& r = node_->raft();
+  const bool leader = r.state() == raft::StateType::kLeader;
+  if (rd.term != term_.load() || !leader) {
+    if (rd.heartbeat_round == 0) last_heartbeat_round_ = 0;
+  }
+  lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term);
+
+  if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
+    last_leader_ = rd.soft_state->lead;
+    gm_->leader_changes->Inc();
+  }
+
+  if (rd.snapshot.has_value() && rd.snapshot->metadata().index() > applied_) {
+    const uint64_t index = rd.snapshot->metadata().index();
+    if (auto s = fsm_->InstallSnapshot(options_.group_id, rd.snapshot->data()); !s.ok()) {
+      faults::FailStop("fsm", "install snapshot", std::string(s.message()));
+    }
+    applied_ = index;
+    conf_state_ = rd.snapshot->metadata().conf_state();
+    // Proposals in the replaced range: whether they made it is unknown here.
+    for (auto it = pending_.begin(); it != pending_.end() && it->first <= index;) {
+      it->second.done(ProposeResult::Of(ProposeResult::Code::kAborted));
+      it = pending_.erase(it);
+    }
+  }
+  ApplyCommitted(rd.committed_entries);
+  for (const auto& rs : rd.read_states) reads_.OnReadState(rs.context, rs.index, applied_);
+  node_->Advance();
+  Publish();
+  if (applied_ >= log_->snapshot_index() + options_.snapshot_every) {
+    if (auto s = SnapshotLocal(); !s.ok()) {
+      std::fprintf(stderr, "raftlab: group %llu: snapshot: %s\n",
+                   static_cast<unsigned long long>(options_.group_id),
+                   std::string(s.status().message()).c_str());
+    }
+  }
+}
+
+void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
+  if (entries.empty()) return;
+  const auto start = Clock::now();
+  auto results = fsm_->Apply(options_.group_id, entries);
+  if (!results.ok()) faults::FailStop("fsm", "apply", std::string(results.status().message()));
+  gm_->apply_seconds->Observe(SecondsSince(start));
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const raftpb::Entry& e = entries[i];
+    if (e.type() == raftpb::EntryConfChange) {
+      raftpb::ConfChange cc;
+      if (cc.ParseFromString(e.data())) conf_state_ = node_->ApplyConfChange(cc);
+    }
+    const storage::ApplyResult* result = i < results->size() ? &(*results)[i] : nullptr;
+    CompleteApplied(e.index(), e.term(), result);
+  }
+  applied_ = std::max(applied_, entries.back().index());
+  reads_.OnApplied(applied_);
+}
+
+void GroupEngine::CompleteApplied(uint64_t index, uint64_t term, const storage::ApplyResult* result) {
+  for (auto it = pending_.begin(); it != pending_.end() && it->first <= index;) {
+    Pending& p = it->second;
+    if (it->first == index && p.term == term) {
+      gm_->proposal_seconds->Observe(SecondsSince(p.started));
+      ProposeResult res = ProposeResult::Of(ProposeResult::Code::kApplied);
+      if (result != nullptr) res.apply = *result;
+      res.term = term;
+      p.done(res);
+    } else {
+      p.done(ProposeResult::Of(ProposeResult::Code::kSuperseded, node_->raft().lead(), term));
+    }
+    it = pending_.erase(it);
+  }
+}
+
+absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
+  std::string image;
+  auto index = fsm_->CreateSnapshot(options_.group_id, [&](std::string_view chunk) {
+    image.append(chunk);
+    return absl::OkStatus();
+  });
+  if (!index.ok()) return index.status();
+  if (*index != applied_) {
+    return absl::FailedPreconditionError("state machine at " + std::to_string(*index) +
+                                         " while the log is applied to " + std::to_string(applied_));
+  }
+  if (*index <= log_->snapshot_index()) return *index;
+  if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
+  gm_->snapshots->Inc();
+  return *index;
+}
+
+void GroupEngine::ExpirePending(Clock::time_point now) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.deadline < now) {
+      it->second.done(ProposeResult::Of(ProposeResult::Code::kTimeout));
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void GroupEngine::AbortPending() {
+  for (auto& [index, p] : pending_) p.done(ProposeResult::Of(ProposeResult::Code::kAborted));
+  pending_.clear();
+}
+
+void GroupEngine::Publish() {
+  const raft::Raft& r = node_->raft();
+  const bool leader = r.state() == raft::StateType::kLeader;
+  const Nanos now = clock_->Now();
+  const LeaseOutcome lease = lease_.Check(now);
+  const bool lease_known = lease == LeaseOutcome::kHit || lease == LeaseOutcome::kExpired;
+  lease_expiry_ns_.store(lease_known ? lease_.ExpiresAt().count() : INT64_MIN, std::memory_order_release);
+  commit_.store(r.log().committed(), std::memory_order_release);
+  applied_pub_.store(applied_, std::memory_order_release);
+  term_.store(r.term(), std::memory_order_release);
+  role_.store(static_cast<int>(r.state()), std::memory_order_release);
+  snapshot_index_.store(log_->snapshot_index(), std::memory_order_release);
+  leader_.store(r.lead(), std::memory_order_release);
+  {
+    std::lock_guard lock(conf_mu_);
+    conf_pub_ = conf_state_;
+  }
+  gm_->term->Set(static_cast<double>(r.term()));
+  gm_->commit_index->Set(static_cast<double>(r.log().committed()));
+  gm_->applied_index->Set(static_cast<double>(applied_));
+  gm_->is_leader->Set(leader ? 1 : 0);
+}
+
+GroupStatusView GroupEngine::Status() const {
+  GroupStatusView v;
+  v.group_id = options_.group_id;
+  v.term = term_.load();
+  v.leader_id = leader_.load();
+  v.role = static_cast<raft::StateType>(role_.load());
+  v.commit_index = commit_.load();
+  v.applied_index = applied_pub_.load();
+  v.snapshot_index = snapshot_index_.load();
+  v.lease_valid = LeaseHolds();
+  std::lock_guard lock(conf_mu_);
+  v.voters.assign(conf_pub_.voters().begin(), conf_pub_.voters().end());
+  v.learners.assign(conf_pub_.learners().begin(), conf_pub_.learners().end());
+  return v;
+}
+
+}  // namespace raftlab::engine

@@ -1,0 +1,245 @@
+#pragma once
+// GroupEngine: one Raft group made real. It owns the group's RawNode and DurableLog and
+// runs the Ready loop; it applies committed entries to the node's StateMachine; it serves
+// reads in the three read modes; it sends through an Outbox (the dispatcher in production,
+// an in-process router in tests).
+//
+// Threads:
+//  - the Ready loop thread owns the RawNode, the DurableLog and the LeaseTracker; every
+//    input reaches it through the mailbox;
+//  - the ticker thread only posts ticks (timed on faults::Clock), so it never waits on fsync;
+//  - any thread may call the public methods; completion callbacks run on the Ready loop
+//    thread (or the caller's, when a request is refused at once) and must not block.
+//
+// Write path: Propose checks leadership, hands the command to the core, and keys the
+// waiter by the (term, index) the entry got; when that index is applied the waiter gets
+// the apply result if the entry there still has that term, or kSuperseded if another
+// leader overwrote it (then it can never apply).
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "faults/clock.h"
+#include "raft.pb.h"
+#include "server/engine/durable_log.h"
+#include "server/engine/engine_metrics.h"
+#include "server/engine/lease_tracker.h"
+#include "server/engine/read_coalescer.h"
+#include "server/raft/raw_node.h"
+#include "server/storage/kv_command.h"
+#include "server/storage/state_machine.h"
+
+namespace raftlab::engine {
+
+// Where the engine's outbound messages go.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+  // Must not block; a message that cannot be sent is reported back through
+  // GroupEngine::ReportUnreachable / ReportSnapshot by whoever dropped it.
+  virtual void Send(uint64_t group_id, raftpb::Message message) = 0;
+};
+
+struct GroupEngineOptions {
+  uint64_t group_id = 1;
+  uint64_t node_id = 0;
+  // Bootstrap membership, used when the group's log holds no configuration yet.
+  std::vector<uint64_t> voters;
+  std::string dir;  // the group's WAL and snapshots
+  std::chrono::milliseconds tick{10};
+  int election_ticks = 200;
+  int heartbeat_ticks = 20;
+  std::chrono::milliseconds lease_margin{300};
+  // Take a snapshot and purge the WAL after this many applied entries.
+  uint64_t snapshot_every = 10000;
+  uint64_t rng_seed = 0;
+  uint64_t max_size_per_msg = 1 << 20;
+  uint64_t max_uncommitted_entries_size = 64 << 20;
+  int max_inflight_msgs = 256;
+  // Unanswered ReadIndex rounds are re-issued after this many ticks.
+  int read_retry_ticks = 50;
+};
+
+// What a write's client is told.
+struct ProposeResult {
+  enum class Code {
+    kApplied,     // applied; see apply
+    kNotLeader,   // refused before proposing: certainly not applied; see leader_hint
+    kRefused,     // the core refused it (e.g. too many uncommitted bytes): not applied
+    kSuperseded,  // its log slot was overwritten by another leader: never applied
+    kTimeout,     // the deadline passed: may or may not apply
+    kAborted,     // the engine stopped: may or may not apply
+  };
+  static ProposeResult Of(Code code, uint64_t leader_hint = 0, uint64_t term = 0) {
+    ProposeResult r;
+    r.code = code;
+    r.leader_hint = leader_hint;
+    r.term = term;
+    return r;
+  }
+  Code code = Code::kApplied;
+  storage::ApplyResult apply;
+  uint64_t leader_hint = 0;
+  uint64_t term = 0;
+  std::string error;
+};
+
+// How a read may be served; the caller then reads the state machine.
+enum class ReadMode { kLinearizable, kLease, kStale };
+enum class ReadPath { kReadIndex, kLease, kLeaseFallback, kStale };
+
+struct ReadResult {
+  enum class Code { kOk, kTimeout, kAborted };
+  Code code = Code::kOk;
+  ReadPath path = ReadPath::kReadIndex;
+  uint64_t read_index = 0;
+};
+
+// A consistent view of the group for status pages and response headers.
+struct GroupStatusView {
+  uint64_t group_id = 0;
+  uint64_t term = 0;
+  uint64_t leader_id = 0;
+  raft::StateType role = raft::StateType::kFollower;
+  uint64_t commit_index = 0;
+  uint64_t applied_index = 0;
+  uint64_t snapshot_index = 0;
+  std::vector<uint64_t> voters;
+  std::vector<uint64_t> learners;
+  bool lease_valid = false;
+};
+
+class GroupEngine {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using ProposeCallback = std::function<void(const ProposeResult&)>;
+  using ReadCallback = std::function<void(const ReadResult&)>;
+
+  // Recovers the group from options.dir and fsm; does not start threads.
+  static absl::StatusOr<std::unique_ptr<GroupEngine>> Open(GroupEngineOptions options,
+                                                           storage::StateMachine* fsm,
+                                                           Outbox* outbox, faults::Clock* clock,
+                                                           EngineMetrics* metrics);
+  ~GroupEngine();  // Stop()
+
+  void Start();
+  // Stops both threads; pending requests complete with kAborted.
+  void Stop();
+
+  // Inbound raft traffic and transport reports (any thread, never blocks for long).
+  void Deliver(raftpb::Message message);
+  void ReportUnreachable(uint64_t peer);
+  void ReportSnapshot(uint64_t peer, bool success);
+
+  void Propose(storage::KvCommand command, Clock::time_point deadline, ProposeCallback done);
+  void Read(ReadMode mode, Clock::time_point deadline, ReadCallback done);
+  void ProposeConfChange(raftpb::ConfChange change, Clock::time_point deadline, ProposeCallback done);
+  void TransferLeader(uint64_t target);
+  // Takes a snapshot now (on the Ready loop) and returns its index.
+  absl::StatusOr<uint64_t> TriggerSnapshot(std::chrono::milliseconds timeout);
+  // Starts an election now (tests and tooling).
+  void Campaign();
+
+  GroupStatusView Status() const;
+  uint64_t group_id() const { return options_.group_id; }
+  uint64_t node_id() const { return options_.node_id; }
+  uint64_t leader_id() const { return leader_.load(std::memory_order_acquire); }
+  bool is_leader() const { return leader_id() == options_.node_id; }
+  storage::StateMachine* state_machine() const { return fsm_; }
+
+ private:
+  struct ProposalIn {
+    std::string data;
+    bool conf_change = false;
+    Clock::time_point deadline;
+    ProposeCallback done;
+    Clock::time_point started;
+  };
+  struct Tick { int unused = 0; };
+  struct Unreachable { uint64_t peer; };
+  struct SnapStatus { uint64_t peer; bool success; };
+  struct Transfer { uint64_t target; };
+  struct CampaignNow {};
+  struct SnapshotNow { std::function<void(absl::StatusOr<uint64_t>)> done; };
+  using Event = std::variant<raftpb::Message, ProposalIn, Tick, Unreachable, SnapStatus,
+                             Transfer, CampaignNow, SnapshotNow>;
+
+  struct Pending {
+    uint64_t term;
+    Clock::time_point deadline;
+    ProposeCallback done;
+    Clock::time_point started;
+  };
+
+  GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm, Outbox* outbox,
+              faults::Clock* clock, EngineMetrics* metrics);
+
+  void Post(Event event);
+  void Loop();
+  void TickerLoop();
+  void Handle(Event& event);
+  void HandleProposal(ProposalIn& p);
+  void HandleReady();
+  void ApplyCommitted(const std::vector<raftpb::Entry>& entries);
+  void CompleteApplied(uint64_t index, uint64_t term, const storage::ApplyResult* result);
+  absl::StatusOr<uint64_t> SnapshotLocal();
+  void ExpirePending(Clock::time_point now);
+  void AbortPending();
+  void Publish();
+  bool LeaseHolds() const;
+
+  const GroupEngineOptions options_;
+  storage::StateMachine* const fsm_;
+  Outbox* const outbox_;
+  faults::Clock* const clock_;
+  EngineMetrics* const metrics_;
+  GroupMetrics* gm_ = nullptr;
+
+  // Owned by the Ready loop thread.
+  std::unique_ptr<DurableLog> log_;
+  std::unique_ptr<raft::RawNode> node_;
+  LeaseTracker lease_;
+  raftpb::ConfState conf_state_;
+  uint64_t applied_ = 0;
+  uint64_t last_heartbeat_round_ = 0;
+  uint64_t last_leader_ = 0;
+  std::map<uint64_t, Pending> pending_;  // by log index
+
+  ReadCoalescer reads_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable ticker_cv_;
+  std::deque<Event> mailbox_;  // guarded by mu_
+  int pending_ticks_ = 0;      // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  std::thread loop_thread_;
+  std::thread ticker_thread_;
+
+  // Published by the Ready loop for readers on other threads.
+  std::atomic<uint64_t> leader_{0};
+  std::atomic<uint64_t> term_{0};
+  std::atomic<uint64_t> commit_{0};
+  std::atomic<uint64_t> applied_pub_{0};
+  std::atomic<uint64_t> snapshot_index_{0};
+  std::atomic<int> role_{0};
+  std::atomic<int64_t> lease_expiry_ns_{INT64_MIN};
+  mutable std::mutex conf_mu_;
+  raftpb::ConfState conf_pub_;  // guarded by conf_mu_
+};
+
+}  // namespace raftlab::engine
