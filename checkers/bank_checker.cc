@@ -14,7 +14,7 @@ BankResult CheckBank(const History& h, const std::vector<Op>& ops,
     ++r.reads;
     int64_t sum = 0;
     bool negative = false;
-    for (const auto& b : op.value.list) {
+    for (const auto& b : OpValue(h, op).list) {
       sum += *b;
       negative |= *b < 0;
     }

@@ -75,7 +75,7 @@ TEST_F(CliTest, InvalidHistoryExitsOneWithCounterexampleAndOutputs) {
   std::string json = (dir_ / "r.json").string(), html = (dir_ / "r.html").string();
   EXPECT_EQ(Run("--model register --json " + json + " --html " + html + " " + h, &out), 1);
   EXPECT_EQ(LastLine(out), "invalid: key k7: read of 12 at index 5 cannot be linearized (3 ops in window)");
-  EXPECT_THAT(out, HasSubstr("key k7: not linearizable (stale-read"));
+  EXPECT_THAT(out, HasSubstr("key k7: not linearizable (lost-write"));
   auto j = nlohmann::json::parse(Read("r.json"));
   EXPECT_EQ(j["verdict"], "invalid");
   EXPECT_THAT(Read("r.html"), StartsWith("<!DOCTYPE html>"));
@@ -93,7 +93,8 @@ TEST_F(CliTest, UndecidedSearchExitsTwoAndSaysWhatWasVerified) {
   EXPECT_EQ(Run("--model cas-register --timeout 0.000000001 " + h, &out), 2);
   EXPECT_EQ(LastLine(out),
             "unknown: 1 of 1 keys undecided (timeout); verified there: unique-writes, "
-            "reads-of-written-values, no-future-reads, no-stale-reads, single-cas-per-value");
+            "reads-of-written-values, no-future-reads, no-stale-reads, no-lost-writes, "
+            "single-cas-per-value");
   EXPECT_EQ(Run("--model cas-register " + h, &out), 0);
 }
 

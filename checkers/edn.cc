@@ -271,7 +271,6 @@ class Converter {
     }
     Event ev;
     ev.line = op.line;
-    ev.index = static_cast<int64_t>(h_->events.size());
     const Edn* type = Get(op, "type");
     if (!type) return Error(op, "type", "missing");
     auto t = ParseEventType(type->text);

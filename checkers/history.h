@@ -72,21 +72,22 @@ class Interner {
   std::unordered_map<std::string, int32_t, Hash, std::equal_to<>> ids_;
 };
 
+// An event's index is its position in History::events.
+// Fields are ordered largest first to keep padding (and a big history's memory) down.
 struct Event {
-  int64_t index = 0;
-  EventType type = EventType::kInvoke;
+  Value value;
   int64_t process = 0;
   int64_t time = 0;
+  int64_t line = 0;  // 1-based line in the source file
+  // Optional pass-through fields.
+  std::optional<int64_t> term;
+  std::optional<int64_t> applied_index;
   int32_t f = kNoString;
   int32_t key = kNoString;  // kNoString: the op has no key
-  Value value;
-  // Optional pass-through fields.
   int32_t node = kNoString;
   int32_t read_mode = kNoString;
   int32_t error = kNoString;
-  std::optional<int64_t> term;
-  std::optional<int64_t> applied_index;
-  int64_t line = 0;  // 1-based line in the source file
+  EventType type = EventType::kInvoke;
 };
 
 struct History {
@@ -106,12 +107,22 @@ struct Op {
   int32_t f = kNoString;
   int32_t key = kNoString;
   OpStatus status = OpStatus::kInfo;
-  Value invoke_value;
-  Value value;  // the completion's value if there is one, else the invoke's
   int64_t invoke_event = 0;  // position in History::events
+  int64_t value_event = 0;   // the event whose value is the op's: see OpValue
   int64_t complete_event = -1;
   int64_t invoke_time = 0;
   int64_t complete_time = -1;
 };
+
+// The value the op was invoked with.
+inline const Value& InvokeValue(const History& h, const Op& op) {
+  return h.events[static_cast<size_t>(op.invoke_event)].value;
+}
+
+// The op's value: what an ok read returned, else the completion's value if it has one,
+// else the invoke's.
+inline const Value& OpValue(const History& h, const Op& op) {
+  return h.events[static_cast<size_t>(op.value_event)].value;
+}
 
 }  // namespace raftlab::checkers

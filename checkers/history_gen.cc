@@ -61,8 +61,7 @@ GeneratedHistory GenerateCasHistory(const HistoryGenOptions& o) {
 
   auto emit = [&](EventType type, const Client& c, Value v) {
     Event e;
-    e.index = static_cast<int64_t>(h.events.size());
-    e.line = e.index + 1;
+    e.line = static_cast<int64_t>(h.events.size()) + 1;
     e.type = type;
     e.process = c.process;
     e.f = c.f;

@@ -35,7 +35,7 @@ std::string OpRow(const History& h, const std::vector<Op>& ops, uint32_t i, bool
   return std::string("<tr") + (failed ? " class=failed" : "") + "><td>" +
          std::to_string(op.invoke_event) + "</td><td>" + end + "</td><td>" +
          std::to_string(op.process) + "</td><td>" + Esc(h.Str(op.f)) + "</td><td>" +
-         StatusName(op.status) + "</td><td>" + Esc(ValueToString(op.value)) + "</td><td>" +
+         StatusName(op.status) + "</td><td>" + Esc(ValueToString(OpValue(h, op))) + "</td><td>" +
          (failed ? "cannot be placed" : "") + "</td></tr>\n";
 }
 
@@ -103,7 +103,7 @@ std::string Timeline(const History& h, const std::vector<Op>& ops, const KeyResu
     std::string cls = StatusName(op.status);
     if (window.count(i)) cls += " win";
     if (static_cast<int64_t>(i) == c.failed_op) cls += " failed";
-    std::string label = h.Str(op.f) + " " + ValueToString(op.value);
+    std::string label = h.Str(op.f) + " " + ValueToString(OpValue(h, op));
     svg += "<g class=\"" + cls + "\"><title>" + Esc(label) + " [" +
            std::to_string(op.invoke_event) + ".." +
            (op.complete_event >= 0 ? std::to_string(op.complete_event) : "open") + "] " +

@@ -35,7 +35,7 @@ class LineParser {
     }
     Event ev;
     ev.line = line;
-    ev.index = static_cast<int64_t>(history_->events.size());
+    const auto position = static_cast<int64_t>(history_->events.size());
     bool has_type = false, has_process = false, has_f = false, has_time = false;
     for (dom::key_value_pair field : obj) {
       std::string_view name = field.key;
@@ -44,9 +44,9 @@ class LineParser {
       if (name == "index") {
         int64_t index = 0;
         st = GetInt(v, "index", &index);
-        if (st.ok() && index != ev.index) {
+        if (st.ok() && index != position) {
           return Error("index", "is " + std::to_string(index) + " but the event is number " +
-                                    std::to_string(ev.index) + " in the file");
+                                    std::to_string(position) + " in the file");
         }
       } else if (name == "type") {
         std::string_view s;
@@ -209,6 +209,10 @@ Result<History> ReadJsonlFile(const std::string& path) {
   size_t have = 0;  // bytes of unparsed data at the front of buf
   int64_t line = 0;
   bool eof = false;
+  bool reserved = false;
+  std::fseek(file.get(), 0, SEEK_END);
+  const long file_size = std::ftell(file.get());
+  std::fseek(file.get(), 0, SEEK_SET);
   while (!eof || have > 0) {
     if (!eof) {
       if (buf.size() - have < kChunk / 2 + simdjson::SIMDJSON_PADDING) {
@@ -232,6 +236,13 @@ Result<History> ReadJsonlFile(const std::string& path) {
         return st;
       }
       pos = end + 1;
+    }
+    if (!reserved && line > 0 && file_size > 0) {
+      // Reserve once from the first chunk's line length, so the event vector does not
+      // double (and briefly triple its memory) while a big file loads.
+      reserved = true;
+      double per_line = static_cast<double>(pos) / static_cast<double>(line);
+      history.events.reserve(static_cast<size_t>(static_cast<double>(file_size) / per_line * 1.02) + 16);
     }
     if (pos >= have) {
       have = 0;

@@ -114,7 +114,7 @@ TEST(ReportTest, SummaryAndJsonNameTheKeyTheOpAndTheWindow) {
   EXPECT_EQ(j["verdict"], "invalid");
   EXPECT_EQ(j["valid"], false);
   ASSERT_EQ(j["counterexamples"].size(), 1u);
-  EXPECT_EQ(j["counterexamples"][0]["kind"], "stale-read");
+  EXPECT_EQ(j["counterexamples"][0]["kind"], "lost-write");
   EXPECT_EQ(j["counterexamples"][0]["window"].size(), 3u);
   EXPECT_EQ(j["counterexamples"][0]["failed_op"]["complete_index"], 5);
   EXPECT_THAT(ReportText(report, l.history, l.ops), HasSubstr("<- cannot be placed"));

@@ -36,17 +36,27 @@ std::string DescribeRegOp(const RegOp& op) {
 
 PrecheckResult RunPrechecks(const KeyOps& key) {
   PrecheckResult result;
-  if (!HasUniqueWrites(key)) return result;
-  result.applicable = true;
+  const bool all_unique = HasUniqueWrites(key);
   const auto& ops = key.ops;
-  std::unordered_map<int64_t, int64_t> producer;  // value -> index into ops
+  struct Producers {
+    int64_t count = 0;
+    int64_t first = kNone;          // index into ops
+    int64_t min_call = kPosInf;
+  };
+  std::unordered_map<int64_t, Producers> producers;  // value -> its writes and cas ops
   std::unordered_map<int64_t, std::vector<int64_t>> consumers;  // value -> ok cas
   std::vector<int64_t> ok_producers;
+  int64_t last_producer_ret = kNegInf;
   for (size_t i = 0; i < ops.size(); ++i) {
     const RegOp& op = ops[i];
     if (op.f == RegF::kRead) continue;
-    producer[op.f == RegF::kWrite ? op.a : op.b] = static_cast<int64_t>(i);
-    if (op.ok) ok_producers.push_back(static_cast<int64_t>(i));
+    Producers& p = producers[op.f == RegF::kWrite ? op.a : op.b];
+    if (p.count++ == 0) p.first = static_cast<int64_t>(i);
+    p.min_call = std::min(p.min_call, op.call);
+    if (op.ok) {
+      ok_producers.push_back(static_cast<int64_t>(i));
+      last_producer_ret = std::max(last_producer_ret, op.ret);
+    }
     if (op.f == RegF::kCas && op.ok) consumers[op.a].push_back(static_cast<int64_t>(i));
   }
   std::sort(ok_producers.begin(), ok_producers.end(),
@@ -82,8 +92,8 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
     int64_t p = kNone;
     int64_t p_call = kNegInf, p_ret = kNegInf;
     if (v != kNil) {
-      auto it = producer.find(v);
-      if (it == producer.end()) {
+      auto it = producers.find(v);
+      if (it == producers.end()) {
         Counterexample c;
         c.kind = "unwritten-read";
         c.explanation = observed(o) + " at index " + std::to_string(o.ret) +
@@ -94,20 +104,22 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
         Offer(&best, o.ret, std::move(c));
         continue;
       }
-      p = it->second;
-      p_call = ops[p].call;
+      p = it->second.first;
+      p_call = it->second.min_call;
       p_ret = ops[p].ret;
-    }
-    if (p_call > o.ret) {
-      Counterexample c;
-      c.kind = "future-read";
-      c.explanation = DescribeRegOp(o) + " completed before " + DescribeRegOp(ops[p]) +
-                      " was invoked";
-      c.window = window_of({p, static_cast<int64_t>(i)});
-      c.failed_op = o.op;
-      c.states = {"the register cannot hold " + RegValueString(v) + " before it is written"};
-      Offer(&best, o.ret, std::move(c));
-      continue;
+      if (p_call > o.ret) {
+        Counterexample c;
+        c.kind = "future-read";
+        c.explanation = DescribeRegOp(o) + " completed before " + DescribeRegOp(ops[p]) +
+                        " was invoked";
+        c.window = window_of({p, static_cast<int64_t>(i)});
+        c.failed_op = o.op;
+        c.states = {"the register cannot hold " + RegValueString(v) + " before it is written"};
+        Offer(&best, o.ret, std::move(c));
+        continue;
+      }
+      // The remaining checks need v to have exactly one producer.
+      if (it->second.count > 1) continue;
     }
     // An ok producer of another value invoked after v's producer completed, and
     // completed before this op began, overwrote v for good.
@@ -117,9 +129,16 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
       int64_t w = prefix_max[static_cast<size_t>(end - ok_producers.begin()) - 1];
       if (ops[w].call > p_ret) {
         const RegOp& wo = ops[w];
+        // A read begun after every acknowledged write ended is a final read.
+        const bool final_read = o.f == RegF::kRead && o.call > last_producer_ret;
         Counterexample c;
-        c.kind = "stale-read";
-        c.explanation = observed(o) + " at index " + std::to_string(o.ret) + " is stale: " +
+        c.kind = final_read ? "lost-write" : "stale-read";
+        c.explanation = final_read
+            ? "the final " + observed(o) + " at index " + std::to_string(o.ret) +
+                  " has lost the acknowledged " + DescribeRegOp(wo) + ", which began after " +
+                  (p == kNone ? std::string("the initial null") : DescribeRegOp(ops[p])) +
+                  " completed"
+            : observed(o) + " at index " + std::to_string(o.ret) + " is stale: " +
                         (p == kNone ? std::string("the initial null") : DescribeRegOp(ops[p])) +
                         " was overwritten by " + DescribeRegOp(wo) + " before it began";
         c.window = window_of({p, w, static_cast<int64_t>(i)});
@@ -168,8 +187,13 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
     result.violation = std::move(best.cex);
     return result;
   }
-  result.verified = {"unique-writes", "reads-of-written-values", "no-future-reads",
-                     "no-stale-reads", "single-cas-per-value"};
+  if (all_unique) {
+    result.verified = {"unique-writes",  "reads-of-written-values", "no-future-reads",
+                       "no-stale-reads", "no-lost-writes",          "single-cas-per-value"};
+  } else {
+    result.verified = {"reads-of-written-values", "no-future-reads",
+                       "no-stale-reads-of-values-written-once"};
+  }
   return result;
 }
 

@@ -1,4 +1,8 @@
-// Cheap sound checks for registers with unique written values, run before any search.
+// Cheap sound checks for registers, run before any search: reads of values never
+// written, reads that complete before their value's first write begins, and — for each
+// value written exactly once — stale reads (the value was overwritten, by a write that
+// began after it completed or by the one cas that consumed it, before the read began;
+// "lost-write" when that read is a final read) and two successful cas ops from it.
 // Each finding is a real violation with a witness of two or three ops; when none is
 // found the checked properties are listed as verified (they do not prove
 // linearizability on their own). O(n log n) per key.
@@ -13,7 +17,6 @@
 namespace raftlab::checkers {
 
 struct PrecheckResult {
-  bool applicable = false;  // false when written values are not unique
   std::optional<Counterexample> violation;
   std::vector<std::string> verified;
 };

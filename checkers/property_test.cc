@@ -181,8 +181,8 @@ TEST(PropertyTest, SearchAgreesWithBruteForceWithRepeatedValues) {
 TEST(PropertyTest, PrechecksNeverRefuteALinearizableHistory) {
   std::mt19937_64 rng(6);
   int found = 0;
-  for (int i = 0; i < 5000; ++i) {
-    KeyOps key = RandomHistory(rng, {.cas = true});
+  for (int i = 0; i < 10000; ++i) {
+    KeyOps key = RandomHistory(rng, {.cas = true, .unique = i % 2 == 0});
     PrecheckResult pre = RunPrechecks(key);
     if (pre.violation) {
       ++found;

@@ -24,13 +24,14 @@ std::vector<KeyOps> PartitionRegisterOps(const History& h, const std::vector<Op>
     if (op.f == read_f) {
       if (!ok) continue;
       r.f = RegF::kRead;
-      r.a = op.value.is_int() ? op.value.num : kNil;
+      const Value& v = OpValue(h, op);
+      r.a = v.is_int() ? v.num : kNil;
     } else if (op.f == write_f) {
       r.f = RegF::kWrite;
-      r.a = op.invoke_value.num;
+      r.a = InvokeValue(h, op).num;
     } else {
       r.f = RegF::kCas;
-      const auto& pair = op.invoke_value.list;
+      const auto& pair = InvokeValue(h, op).list;
       r.a = pair[0] ? *pair[0] : kNil;
       r.b = *pair[1];
     }

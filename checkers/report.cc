@@ -42,7 +42,7 @@ json OpJson(const History& h, const std::vector<Op>& ops, uint32_t i) {
   json j = {{"process", op.process},
             {"f", h.Str(op.f)},
             {"type", StatusName(op.status)},
-            {"value", ValueJson(op.value)},
+            {"value", ValueJson(OpValue(h, op))},
             {"invoke_index", op.invoke_event},
             {"invoke_time", op.invoke_time}};
   if (op.key != kNoString) j["key"] = h.Str(op.key);
@@ -88,7 +88,7 @@ std::string OpLine(const History& h, const std::vector<Op>& ops, uint32_t i) {
   std::snprintf(buf, sizeof buf, "[%8lld..%-8s] process %-5lld %-6s %-4s %s",
                 static_cast<long long>(op.invoke_event), end.c_str(),
                 static_cast<long long>(op.process), h.Str(op.f).c_str(), StatusName(op.status),
-                ValueToString(op.value).c_str());
+                ValueToString(OpValue(h, op)).c_str());
   return buf;
 }
 
@@ -99,7 +99,7 @@ std::string KeyName(const History& h, int32_t key) {
 }
 
 std::string OpPhrase(const History& h, const Op& op) {
-  return h.Str(op.f) + " of " + ValueToString(op.value);
+  return h.Str(op.f) + " of " + ValueToString(OpValue(h, op));
 }
 
 std::string SummaryLine(const CheckReport& r, const History& h, const std::vector<Op>& ops) {
@@ -148,7 +148,7 @@ std::string SummaryLine(const CheckReport& r, const History& h, const std::vecto
       const Op& op = ops[b.bad_ops[0]];
       return "invalid: bank: " + std::to_string(b.bad_reads) + " of " + std::to_string(b.reads) +
              " reads break the total " + std::to_string(b.total) + " (first: read of " +
-             ValueToString(op.value) + " at index " + std::to_string(OpIndex(op)) + ")";
+             ValueToString(OpValue(h, op)) + " at index " + std::to_string(OpIndex(op)) + ")";
     }
     return "valid: bank: all " + std::to_string(b.reads) + " reads total " +
            std::to_string(b.total);

@@ -78,65 +78,73 @@ class StateCache {
   std::vector<uint64_t> arena_;
 };
 
-// Builds the ops the search runs on, applying the unique-value pruning described in
-// search.h.
+// Builds the ops the search runs on, pruning info producers as search.h describes:
+// dropping unobserved ones is sound for any history; giving an observed one its first
+// observer's return time needs its value to have no other producer.
 std::vector<SOp> Prepare(const KeyOps& key) {
   const auto& ops = key.ops;
-  std::vector<SOp> out;
-  const bool unique = HasUniqueWrites(key);
-  std::vector<bool> keep(ops.size(), true);
-  std::vector<int64_t> eff_ret(ops.size());
-  std::vector<bool> required(ops.size(), true);
+  auto produced = [](const RegOp& o) { return o.f == RegF::kWrite ? o.a : o.b; };
+  std::unordered_map<int64_t, int64_t> producer_count;
+  std::unordered_map<int64_t, size_t> producer;  // meaningful when the count is 1
+  std::unordered_map<int64_t, int64_t> first_observer_ret;
   for (size_t i = 0; i < ops.size(); ++i) {
-    eff_ret[i] = ops[i].ret;
-    required[i] = ops[i].ok;
-  }
-  if (unique) {
-    std::unordered_map<int64_t, size_t> producer;
-    std::unordered_map<int64_t, int64_t> first_observer_ret;
-    for (size_t i = 0; i < ops.size(); ++i) {
-      const RegOp& o = ops[i];
-      if (o.f != RegF::kRead) producer[o.f == RegF::kWrite ? o.a : o.b] = i;
-      if (o.ok && o.f != RegF::kWrite) {
-        auto [it, fresh] = first_observer_ret.try_emplace(o.a, o.ret);
-        if (!fresh) it->second = std::min(it->second, o.ret);
-      }
+    const RegOp& o = ops[i];
+    if (o.f != RegF::kRead) {
+      ++producer_count[produced(o)];
+      producer[produced(o)] = i;
     }
-    std::vector<bool> observed(ops.size(), false);
-    for (size_t i = 0; i < ops.size(); ++i) {
-      const RegOp& o = ops[i];
-      if (o.ok || o.f == RegF::kRead) continue;
-      auto it = first_observer_ret.find(o.f == RegF::kWrite ? o.a : o.b);
-      if (it != first_observer_ret.end()) {
-        observed[i] = true;
+    if (o.ok && o.f != RegF::kWrite) {
+      auto [it, fresh] = first_observer_ret.try_emplace(o.a, o.ret);
+      if (!fresh) it->second = std::min(it->second, o.ret);
+    }
+  }
+  auto single = [&](int64_t v) { return producer_count[v] == 1; };
+  // observed: some op that is kept needs the value; required: an op that must take
+  // effect needs it, and this is its only producer, so it took effect by eff_ret.
+  std::vector<bool> observed(ops.size(), false), required(ops.size(), false);
+  std::vector<int64_t> eff_ret(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const RegOp& o = ops[i];
+    eff_ret[i] = o.ret;
+    required[i] = o.ok;
+    if (o.ok || o.f == RegF::kRead) continue;
+    auto it = first_observer_ret.find(produced(o));
+    if (it != first_observer_ret.end()) {
+      observed[i] = true;
+      if (single(produced(o))) {
+        required[i] = true;
         eff_ret[i] = it->second;
       }
     }
-    // A kept info cas observes its expected value too; follow such chains.
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (size_t i = 0; i < ops.size(); ++i) {
-        const RegOp& o = ops[i];
-        if (o.ok || o.f != RegF::kCas || !observed[i]) continue;
-        auto it = producer.find(o.a);
-        if (it == producer.end() || ops[it->second].ok) continue;
-        size_t p = it->second;
-        if (!observed[p] || eff_ret[i] < eff_ret[p]) {
+  }
+  // A kept info cas observes its expected value too; follow such chains.
+  std::unordered_map<int64_t, std::vector<size_t>> info_producers;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!ops[i].ok && ops[i].f != RegF::kRead) info_producers[produced(ops[i])].push_back(i);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const RegOp& o = ops[i];
+      if (o.ok || o.f != RegF::kCas || !observed[i]) continue;
+      auto it = info_producers.find(o.a);
+      if (it == info_producers.end()) continue;
+      const bool forced = required[i] && single(o.a);
+      for (size_t p : it->second) {
+        int64_t ret = forced ? std::min(eff_ret[p], eff_ret[i]) : eff_ret[p];
+        if (!observed[p] || (forced && !required[p]) || ret < eff_ret[p]) {
           observed[p] = true;
-          eff_ret[p] = std::min(eff_ret[p], eff_ret[i]);
+          required[p] = required[p] || forced;
+          eff_ret[p] = ret;
           changed = true;
         }
       }
     }
-    for (size_t i = 0; i < ops.size(); ++i) {
-      if (ops[i].ok) continue;
-      keep[i] = observed[i];
-      required[i] = observed[i];
-    }
   }
+  std::vector<SOp> out;
   for (size_t i = 0; i < ops.size(); ++i) {
-    if (!keep[i]) continue;
     const RegOp& o = ops[i];
+    if (!o.ok && !observed[i]) continue;  // may never have happened, and nothing needs it
     out.push_back(SOp{o.f, required[i], o.a, o.b, o.call, eff_ret[i], static_cast<uint32_t>(i)});
   }
   return out;

@@ -6,10 +6,12 @@
 //    bitset is hashed incrementally (Zobrist) and compared in full on a hash match;
 //  - time, memory and an external cancel flag are checked inside the loop, so the
 //    answer is `unknown`, never a hang.
-// With unique written values, `info` producers are pruned before the search: one whose
-// value nobody observes is dropped (it may never have happened), one whose value is
-// observed must have taken effect before its first observer returned, so it gets that
-// return time instead of +infinity. Not thread-safe per call; separate calls may run
+// `info` producers (writes, cas) are pruned before the search: one whose value no kept
+// op observes is dropped (it may never have happened and nothing needs it); one that is
+// the only producer of a value an op that must take effect observes, must itself have
+// taken effect before that observer returned, so it becomes required with that return
+// time instead of +infinity. Other info ops stay optional: placed only where they
+// change the state, never required for success. Not thread-safe per call; separate calls may run
 // concurrently.
 #pragma once
 

@@ -53,7 +53,9 @@ TEST(SearchTest, ReadOfAValueAlreadyConsumedByACasIsStale) {
                            .Invoke(1, "cas", "[1,2]")
                            .Ok(1, "cas", "[1,2]")
                            .Invoke(2, "read")
-                           .Ok(2, "read", "1"));
+                           .Invoke(3, "write", "9")
+                           .Ok(2, "read", "1")
+                           .Ok(3, "write", "9"));
   EXPECT_EQ(k.verdict, Verdict::kInvalid);
   EXPECT_EQ(k.method, "precheck");
   EXPECT_EQ(k.cex.kind, "stale-read");
@@ -112,9 +114,12 @@ TEST(SearchTest, InfoCasObservedThenUnobservedIsInvalid) {
             Verdict::kInvalid);
 }
 
-// Repeated values disable the pre-checks, so the search itself must refute and explain.
+// Every value is written twice, so the stale-read pre-check (which needs a value written
+// once) does not apply: the search itself must refute and explain.
 TEST(SearchTest, SearchCounterexampleHasPrefixFailedOpAndState) {
   KeyResult k = CasKey(HistoryText()
+                           .Invoke(1, "write", "1")
+                           .Ok(1, "write", "1")
                            .Invoke(1, "write", "1")
                            .Ok(1, "write", "1")
                            .Invoke(1, "write", "2")
@@ -126,8 +131,8 @@ TEST(SearchTest, SearchCounterexampleHasPrefixFailedOpAndState) {
   ASSERT_EQ(k.verdict, Verdict::kInvalid);
   EXPECT_EQ(k.method, "search");
   EXPECT_EQ(k.cex.kind, "search");
-  EXPECT_THAT(k.cex.prefix, ElementsAre(0, 1, 2));
-  EXPECT_EQ(k.cex.failed_op, 3);
+  EXPECT_THAT(k.cex.prefix, ElementsAre(0, 1, 2, 3));
+  EXPECT_EQ(k.cex.failed_op, 4);
   EXPECT_THAT(k.cex.states, ElementsAre("register = 2"));
   EXPECT_THAT(k.cex.explanation, HasSubstr("no linearization places read 1"));
 }

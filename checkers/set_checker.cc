@@ -30,7 +30,7 @@ SetResult CheckSet(const History& h, const std::vector<Op>& ops) {
     if (op.f == add_f) {
       ++r.attempted;
       Add a{op.status, op.status == OpStatus::kOk ? op.complete_event : INT64_MAX};
-      auto [it, fresh] = adds.try_emplace(op.invoke_value.num, a);
+      auto [it, fresh] = adds.try_emplace(InvokeValue(h, op).num, a);
       if (!fresh && op.status == OpStatus::kOk) it->second = a;
       if (op.status == OpStatus::kOk) ++r.acknowledged;
     } else if (op.f == read_f && op.status == OpStatus::kOk) {
@@ -47,7 +47,7 @@ SetResult CheckSet(const History& h, const std::vector<Op>& ops) {
   });
   r.final_read_op = static_cast<int64_t>(final_idx);
   std::unordered_set<int64_t> final_set;
-  for (const auto& v : ops[final_idx].value.list) final_set.insert(*v);
+  for (const auto& v : OpValue(h, ops[final_idx]).list) final_set.insert(*v);
   for (int64_t v : final_set) {
     auto it = adds.find(v);
     if (it == adds.end() || it->second.status == OpStatus::kFail) {
@@ -72,7 +72,7 @@ SetResult CheckSet(const History& h, const std::vector<Op>& ops) {
   for (size_t ri : reads) {
     if (ri == final_idx) continue;
     std::unordered_set<int64_t> seen;
-    for (const auto& v : ops[ri].value.list) seen.insert(*v);
+    for (const auto& v : OpValue(h, ops[ri]).list) seen.insert(*v);
     for (const auto& [ret, v] : acked) {
       if (ret >= ops[ri].invoke_event) break;
       if (!seen.count(v) && final_set.count(v)) stale.insert(v);

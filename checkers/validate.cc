@@ -176,9 +176,8 @@ Result<std::vector<Op>> BuildOps(const History& h, ModelKind model) {
       op.process = e.process;
       op.f = e.f;
       op.key = e.key;
-      op.invoke_value = e.value;
-      op.value = e.value;
       op.invoke_event = static_cast<int64_t>(i);
+      op.value_event = op.invoke_event;
       op.invoke_time = e.time;
       ops.push_back(std::move(op));
       continue;
@@ -216,7 +215,7 @@ Result<std::vector<Op>> BuildOps(const History& h, ModelKind model) {
     switch (e.type) {
       case EventType::kOk:
         op.status = OpStatus::kOk;
-        if (!e.value.is_null() || op.f == read_f) op.value = e.value;
+        if (!e.value.is_null() || op.f == read_f) op.value_event = static_cast<int64_t>(i);
         break;
       case EventType::kFail:
         op.status = OpStatus::kFail;
@@ -226,7 +225,7 @@ Result<std::vector<Op>> BuildOps(const History& h, ModelKind model) {
         retired.emplace(e.process, e.line);
         break;
     }
-    if (!e.value.is_null() && op.status != OpStatus::kOk) op.value = e.value;
+    if (!e.value.is_null() && op.status != OpStatus::kOk) op.value_event = static_cast<int64_t>(i);
   }
   return ops;
 }

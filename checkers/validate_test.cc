@@ -33,7 +33,7 @@ TEST(ValidateTest, PairsInvokesWithCompletionsAndOpenInvokesBecomeInfo) {
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   ASSERT_EQ(ops->size(), 3u);
   EXPECT_EQ((*ops)[0].complete_event, 2);
-  EXPECT_EQ((*ops)[1].value, Value::Int(1));
+  EXPECT_EQ(OpValue(*h, (*ops)[1]), Value::Int(1));
   EXPECT_EQ((*ops)[2].status, OpStatus::kInfo);
   EXPECT_EQ((*ops)[2].complete_event, -1);
 }

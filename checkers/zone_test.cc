@@ -54,12 +54,30 @@ TEST(ZoneTest, ReadOfInitialValueAfterACompletedWriteIsStale) {
                          .Ok(1, "write", "1")
                          .Invoke(2, "read")
                          .Ok(2, "read")
+                         .Invoke(1, "write", "2")
+                         .Ok(1, "write", "2")
                          .text(),
                      ModelKind::kRegister);
   ASSERT_EQ(c.result.verdict, Verdict::kInvalid);
   const KeyResult& k = c.result.keys[0];
   EXPECT_EQ(k.cex.kind, "stale-read");
   EXPECT_EQ(k.cex.failed_op, 1);
+}
+
+TEST(ZoneTest, FinalReadMissingAnAcknowledgedWriteIsALostWrite) {
+  auto c = CheckText(HistoryText()
+                         .Invoke(1, "write", "1")
+                         .Ok(1, "write", "1")
+                         .Invoke(1, "write", "2")
+                         .Ok(1, "write", "2")
+                         .Invoke(2, "read")
+                         .Ok(2, "read", "1")
+                         .text(),
+                     ModelKind::kRegister);
+  ASSERT_EQ(c.result.verdict, Verdict::kInvalid);
+  EXPECT_EQ(c.result.keys[0].cex.kind, "lost-write");
+  EXPECT_THAT(c.result.keys[0].cex.explanation,
+              HasSubstr("has lost the acknowledged write 2 (index 2-3)"));
 }
 
 TEST(ZoneTest, ReadOfAnAbsentKeyBeforeAnyWriteIsValid) {
