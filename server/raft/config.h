@@ -25,7 +25,11 @@ struct Config {
   Storage* storage = nullptr;
   // Index already applied to the state machine at restart; 0 means "the snapshot index".
   uint64_t applied = 0;
-  // Bootstrap membership, used only when storage holds no configuration (a new group).
+  // Founding membership of a new group. With empty storage it is written as committed
+  // ConfChange entries 1..n (term 0) that the first Ready persists and applies; a node
+  // that joins an existing group passes none and learns the membership from the leader.
+  // With a non-empty log and no snapshot it is the starting point that re-applying the
+  // log's ConfChange entries brings up to date.
   std::vector<uint64_t> voters;
   std::vector<uint64_t> learners;
   // Upper bound on the bytes of entries in one MsgApp, so one message never monopolises a

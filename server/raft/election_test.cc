@@ -69,6 +69,7 @@ TEST(Election, VotesOncePerTermFirstComeFirstServed) {
   auto r = *Raft::Create(testing::TestConfig(1, {1, 2, 3}, &st));
   auto vote = [&](uint64_t from, uint64_t term) {
     auto m = Msg(from, 1, raftpb::MsgVote, term);
+    m.set_index(r->log().LastIndex());  // as up to date as we are (founding entries)
     EXPECT_TRUE(r->Step(m).ok());
     auto out = r->TakeMessages();
     EXPECT_EQ(out.size(), 1u);

@@ -70,6 +70,7 @@ class Network {
     ASSERT_TRUE(node.ok()) << node.status();
     nodes_[id] = std::move(*node);
     applied_[id].clear();
+    Flush(id);  // persist (and apply) a new group's founding membership entries
   }
   // Drops the node's volatile state; its storage (persisted state) survives.
   void Crash(uint64_t id) { nodes_.erase(id); }
@@ -167,7 +168,7 @@ class Network {
           cc.ParseFromString(e.data());
           n.ApplyConfChange(cc);
         }
-        applied_[id].push_back(e);
+        if (e.term() > 0) applied_[id].push_back(e);  // founding entries are not news
       }
       for (auto& r : rd.read_states) read_states_[id].push_back(std::move(r));
       lease_round_[id] = rd.lease_round;

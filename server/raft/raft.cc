@@ -40,15 +40,38 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(Config config) {
   if (!init.ok()) return init.status();
   std::unique_ptr<Raft> r(new Raft(std::move(config)));
   const raftpb::ConfState& cs = init->conf_state;
+  uint64_t bootstrapped = 0;
   if (cs.voters_size() == 0 && cs.learners_size() == 0) {
     raftpb::ConfState boot;
     for (uint64_t v : r->cfg_.voters) boot.add_voters(v);
     for (uint64_t l : r->cfg_.learners) boot.add_learners(l);
+    const raftpb::HardState& hs0 = init->hard_state;
+    if (r->log_.LastIndex() == 0 && hs0.term() == 0 && hs0.commit() == 0 &&
+        (boot.voters_size() > 0 || boot.learners_size() > 0)) {
+      // A new group: the initial membership becomes committed ConfChange entries at the
+      // head of the log (term 0, identical on every founding member), so nodes that join
+      // later learn it from the log or a snapshot like any other change.
+      std::vector<Entry> ents;
+      auto add = [&](raftpb::ConfChangeType t, uint64_t id) {
+        raftpb::ConfChange cc;
+        cc.set_type(t);
+        cc.set_node_id(id);
+        Entry& e = ents.emplace_back();
+        e.set_type(raftpb::EntryConfChange);
+        e.set_index(ents.size());
+        e.set_data(cc.SerializeAsString());
+      };
+      for (uint64_t v : boot.voters()) add(raftpb::ConfChangeAddNode, v);
+      for (uint64_t l : boot.learners()) add(raftpb::ConfChangeAddLearnerNode, l);
+      r->log_.Append(ents.data(), ents.size());
+      bootstrapped = ents.size();
+    }
     r->ApplyConfState(boot);
   } else {
     r->ApplyConfState(cs);
   }
   const raftpb::HardState& hs = init->hard_state;
+  if (bootstrapped > 0) r->log_.CommitTo(bootstrapped);
   if (hs.term() != 0 || hs.vote() != 0 || hs.commit() != 0) {
     if (hs.commit() < r->log_.committed() || hs.commit() > r->log_.LastIndex()) {
       return MakeError(RaftError::kInvalidConfig,
@@ -60,7 +83,7 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(Config config) {
     r->term_ = hs.term();
     r->vote_ = hs.vote();
     // Only a node that once held a term can have acked a lease round before a restart.
-    r->fresh_start_ = hs.term() != 0;
+    if (hs.term() != 0) r->ticks_since_leader_ = 0;
   }
   if (r->cfg_.applied > 0) {
     if (r->cfg_.applied > r->log_.committed()) {
@@ -79,6 +102,7 @@ Raft::Raft(Config config)
       id_(cfg_.id),
       log_(cfg_.storage, cfg_.max_committed_size_per_ready),
       trk_(static_cast<size_t>(cfg_.max_inflight_msgs)),
+      ticks_since_leader_(cfg_.election_tick),
       rng_state_(cfg_.rng_seed) {}
 
 uint64_t Raft::Random(uint64_t bound) {
@@ -287,7 +311,7 @@ void Raft::BecomeFollower(uint64_t term, uint64_t lead) {
   Reset(term);
   lead_ = lead;
   state_ = StateType::kFollower;
-  if (lead != 0) fresh_start_ = false;
+  if (lead != 0) ticks_since_leader_ = 0;
 }
 
 void Raft::BecomeCandidate() {
@@ -328,8 +352,8 @@ bool Raft::Promotable() const {
 }
 
 bool Raft::InLease() const {
-  return cfg_.check_quorum && (lead_ != 0 || fresh_start_) &&
-         election_elapsed_ < cfg_.election_tick;
+  return cfg_.check_quorum &&
+         (state_ == StateType::kLeader || ticks_since_leader_ < cfg_.election_tick);
 }
 
 void Raft::Hup(CampaignType t) {
@@ -339,7 +363,8 @@ void Raft::Hup(CampaignType t) {
     auto ents = log_.Slice(log_.applied() + 1, log_.committed() + 1, UINT64_MAX);
     if (ents.ok()) {
       for (const Entry& e : *ents) {
-        if (e.type() == raftpb::EntryConfChange) return;
+        // Term-0 entries are the founding membership, already in effect since Create.
+        if (e.type() == raftpb::EntryConfChange && e.term() > 0) return;
       }
     }
   }
@@ -684,19 +709,19 @@ absl::Status Raft::StepFollower(Message& m) {
     case raftpb::MsgApp:
       election_elapsed_ = 0;
       lead_ = m.from();
-      fresh_start_ = false;
+      ticks_since_leader_ = 0;
       HandleAppendEntries(m);
       return absl::OkStatus();
     case raftpb::MsgHeartbeat:
       election_elapsed_ = 0;
       lead_ = m.from();
-      fresh_start_ = false;
+      ticks_since_leader_ = 0;
       HandleHeartbeat(m);
       return absl::OkStatus();
     case raftpb::MsgSnap:
       election_elapsed_ = 0;
       lead_ = m.from();
-      fresh_start_ = false;
+      ticks_since_leader_ = 0;
       HandleSnapshot(m);
       return absl::OkStatus();
     case raftpb::MsgTransferLeader:
@@ -707,6 +732,7 @@ absl::Status Raft::StepFollower(Message& m) {
       return absl::OkStatus();
     case raftpb::MsgForgetLeader:
       lead_ = 0;
+      ticks_since_leader_ = cfg_.election_tick;
       return absl::OkStatus();
     case raftpb::MsgTimeoutNow:
       // The leader hands over: campaign at once, skipping PreVote, with votes that
@@ -914,6 +940,7 @@ void Raft::AnswerRead(const ReadRequest& req, uint64_t index) {
 // ---- time ----
 
 void Raft::Tick() {
+  if (ticks_since_leader_ < cfg_.election_tick) ++ticks_since_leader_;
   if (state_ == StateType::kLeader) {
     TickHeartbeat();
   } else {
@@ -923,7 +950,6 @@ void Raft::Tick() {
 
 void Raft::TickElection() {
   ++election_elapsed_;
-  if (election_elapsed_ >= cfg_.election_tick) fresh_start_ = false;
   if (Promotable() && PastElectionTimeout()) {
     election_elapsed_ = 0;
     Message m;

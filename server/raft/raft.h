@@ -11,9 +11,10 @@
 // a quorum of voters (the leader counts itself) in the current term. Every follower that
 // acked round r reset its election timer after r was sent and, with check_quorum, refuses
 // votes for an election timeout afterwards, so no other leader can exist before
-// send_time(r) + election timeout. A leader that sent MsgTimeoutNow voids its lease for
-// the rest of the term (the transfer target's votes bypass that refusal). A node that just
-// started also refuses votes for one election timeout, since it may have acked a round
+// send_time(r) + election timeout (measured from the last leader contact, whatever
+// happened to the term meanwhile). A leader that sent MsgTimeoutNow voids its lease for
+// the rest of the term (the transfer target's votes bypass that refusal). A restarted
+// node also refuses votes for one election timeout, since it may have acked a round
 // before it crashed.
 //
 // Threading: one thread (the owner's) calls everything. Invariants are checked with
@@ -176,10 +177,12 @@ class Raft {
   int election_elapsed_ = 0;
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;
-  // After a restart with a persisted term, and until an election timeout has passed (or a
-  // leader was heard), this node refuses votes as if it still heard a leader: it may have
-  // acked a lease round just before the crash.
-  bool fresh_start_ = false;
+  // Ticks since a leader last contacted us (MsgApp/MsgHeartbeat/MsgSnap), capped at
+  // election_tick. Unlike election_elapsed_ it is not reset by term changes or vote
+  // grants, so a term bump by some other message cannot end the vote refusal early.
+  // After a restart with a persisted term it starts at 0: the node may have acked a lease
+  // round just before the crash.
+  int ticks_since_leader_;
   uint64_t rng_state_;
 };
 

@@ -179,6 +179,8 @@ uint64_t RaftLog::ZeroTermOnError(uint64_t i) const {
 }
 
 bool RaftLog::MatchTerm(uint64_t i, uint64_t t) const {
+  // Term() answers 0 outside the log; that must not match a term-0 (bootstrap) entry.
+  if (i > LastIndex() || i + 1 < FirstIndex()) return false;
   auto term = Term(i);
   return term.ok() && *term == t;
 }

@@ -23,7 +23,9 @@ absl::StatusOr<std::unique_ptr<RawNode>> RawNode::Create(Config config) {
 
 RawNode::RawNode(std::unique_ptr<Raft> r) : raft_(std::move(r)) {
   prev_soft_ = CurrentSoftState();
-  prev_hard_ = raft_->HardState();
+  // Compare against what is persisted, so a bootstrap commit is reported in the first Ready.
+  auto init = raft_->config().storage->GetInitialState();
+  if (init.ok()) prev_hard_ = init->hard_state;
   prev_term_ = raft_->term();
 }
 

@@ -25,7 +25,7 @@ TEST(ReadIndex, LeaderAnswersAfterQuorumHeartbeatRound) {
   net.Tick(1);  // next heartbeat round is acked
   auto rs = net.TakeReadStates(1);
   ASSERT_EQ(rs.size(), 1u);
-  EXPECT_EQ(rs[0], (ReadState{2, "r1"}));
+  EXPECT_EQ(rs[0], (ReadState{net.raft(1).log().committed(), "r1"}));
 }
 
 TEST(ReadIndex, HeldUntilLeaderCommitsEntryOfItsTerm) {
@@ -59,7 +59,7 @@ TEST(ReadIndex, FollowerForwardsToLeaderAndGetsAnswer) {
   ASSERT_TRUE(net.Do(2, [](RawNode& n) { return n.ReadIndex("f"); }).ok());
   auto rs = net.TakeReadStates(2);
   ASSERT_EQ(rs.size(), 1u);
-  EXPECT_EQ(rs[0], (ReadState{2, "f"}));
+  EXPECT_EQ(rs[0], (ReadState{net.raft(1).log().committed(), "f"}));
   EXPECT_TRUE(net.TakeReadStates(1).empty());
 }
 
@@ -75,7 +75,7 @@ TEST(ReadIndex, SingleNodeAnswersImmediately) {
   ASSERT_TRUE(net.Do(1, [](RawNode& n) { return n.ReadIndex("s"); }).ok());
   auto rs = net.TakeReadStates(1);
   ASSERT_EQ(rs.size(), 1u);
-  EXPECT_EQ(rs[0].index, 1u);
+  EXPECT_EQ(rs[0].index, 2u);  // founding entry + the leader's empty entry
 }
 
 TEST(ReadIndex, DeposedLeaderNeverAnswers) {
@@ -118,24 +118,28 @@ TEST(Lease, ReadyReportsRoundsAndCommittedInTerm) {
   auto c = testing::TestConfig(1, {1, 2, 3}, &st);
   c.check_quorum = true;
   auto node = *RawNode::Create(c);
+  auto cycle = [&] {
+    Ready rd = node->GetReady();
+    if (rd.hard_state) st.SetHardState(*rd.hard_state);
+    EXPECT_TRUE(st.Append(rd.entries).ok());
+    node->Advance();
+    return rd;
+  };
+  cycle();  // founding entries
   ASSERT_TRUE(node->Campaign().ok());
-  auto rd = node->GetReady();
-  node->Advance();
+  cycle();
   for (uint64_t from : {2, 3}) {
     auto v = Msg(from, 1, raftpb::MsgVoteResp, 1);
     ASSERT_TRUE(node->Step(v).ok());
   }
-  rd = node->GetReady();
-  ASSERT_TRUE(st.Append(rd.entries).ok());
-  node->Advance();
+  Ready rd = cycle();
   EXPECT_FALSE(rd.committed_in_term);
   auto ack = Msg(2, 1, raftpb::MsgAppResp, 1);
-  ack.set_index(1);
+  ack.set_index(node->raft().log().LastIndex());
   ASSERT_TRUE(node->Step(ack).ok());
   node->Tick();
   ASSERT_TRUE(node->HasReady());
-  rd = node->GetReady();
-  node->Advance();
+  rd = cycle();
   EXPECT_TRUE(rd.committed_in_term);
   EXPECT_EQ(rd.heartbeat_round, 1u);
   EXPECT_EQ(rd.lease_round, 0u);
@@ -143,8 +147,7 @@ TEST(Lease, ReadyReportsRoundsAndCommittedInTerm) {
   hb.set_round(1);
   ASSERT_TRUE(node->Step(hb).ok());
   ASSERT_TRUE(node->HasReady());  // a lease change alone makes a Ready
-  rd = node->GetReady();
-  node->Advance();
+  rd = cycle();
   EXPECT_EQ(rd.lease_round, 1u);
   EXPECT_EQ(rd.heartbeat_round, 0u);
   // A bogus round from the future is ignored.
@@ -153,7 +156,7 @@ TEST(Lease, ReadyReportsRoundsAndCommittedInTerm) {
   EXPECT_EQ(node->raft().LeaseRound(), 1u);
   // Step-down resets both.
   ASSERT_TRUE(node->Step(Msg(2, 1, raftpb::MsgAppResp, 2)).ok());
-  rd = node->GetReady();
+  rd = cycle();
   EXPECT_EQ(rd.lease_round, 0u);
   EXPECT_FALSE(rd.committed_in_term);
 }
