@@ -26,6 +26,11 @@ std::string FormatBenchReport(const BenchConfig& c, const BenchResult& r) {
   out += "\n";
   out += FormatSummary(r.summary);
   out += "\nRequests: " + std::to_string(r.ok) + " ok, " + std::to_string(r.errors) + " errors\n";
+  if (!r.read_paths.empty()) {
+    out += "Read paths:";
+    for (const auto& [path, n] : r.read_paths) out += " " + path + "=" + std::to_string(n);
+    out += "\n";
+  }
   if (!r.error_counts.empty()) {
     out += "\nError distribution:\n";
     for (const auto& [what, n] : r.error_counts) out += "  [" + std::to_string(n) + "]\t" + what + "\n";
@@ -49,6 +54,7 @@ std::string BenchJson(const BenchConfig& c, const BenchResult& r) {
   j["ok"] = r.ok;
   j["errors"] = r.errors;
   j["error_counts"] = r.error_counts;
+  j["read_paths"] = r.read_paths;
   j["total_s"] = s.total_s;
   j["slowest_ms"] = s.slowest_s * 1e3;
   j["fastest_ms"] = s.fastest_s * 1e3;

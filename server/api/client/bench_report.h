@@ -12,7 +12,7 @@ namespace raftlab::client {
 std::string FormatBenchReport(const BenchConfig& config, const BenchResult& result);
 
 // {"op","clients","conns","total","key_size","val_size","key_space","read_mode","target",
-//  "targets","ok","errors","error_counts", "total_s","slowest_ms","fastest_ms","average_ms",
+//  "targets","ok","errors","error_counts","read_paths","total_s","slowest_ms","fastest_ms","average_ms",
 //  "stddev_ms","requests_per_s","percentiles_ms":{"p10",...,"p99.9"},"histogram":[...]}
 std::string BenchJson(const BenchConfig& config, const BenchResult& result);
 

@@ -20,6 +20,21 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+std::string ReadPathName(kv::ReadPath path) {
+  switch (path) {
+    case kv::READ_PATH_READ_INDEX:
+      return "read-index";
+    case kv::READ_PATH_LEASE:
+      return "lease";
+    case kv::READ_PATH_LEASE_FALLBACK:
+      return "lease-fallback";
+    case kv::READ_PATH_STALE:
+      return "stale";
+    default:
+      return "unreported";
+  }
+}
+
 // One closed-loop client. Touched by one completion-queue thread at a time: it has at most
 // one request in flight, and the queue orders its completion after its issue.
 struct Worker {
@@ -37,6 +52,7 @@ struct Worker {
   SteadyClock::time_point started;
   std::vector<double> latencies;
   std::map<std::string, int64_t> errors;
+  std::map<kv::ReadPath, int64_t> read_paths;
 };
 
 class Run {
@@ -81,6 +97,7 @@ class Run {
         result.error_counts[what] += n;
         result.errors += n;
       }
+      for (const auto& [path, n] : w.read_paths) result.read_paths[ReadPathName(path)] += n;
     }
     result.ok = static_cast<int64_t>(all.size());
     result.summary = Summarize(std::move(all), total_s);
@@ -124,6 +141,7 @@ class Run {
       double seconds = std::chrono::duration<double>(SteadyClock::now() - w.started).count();
       if (w.status.ok()) {
         w.latencies.push_back(seconds);
+        if (config_.op == BenchConfig::Op::kGet) ++w.read_paths[w.get_resp.header().read_path()];
       } else {
         ++w.errors[grpc_status_name(w.status.error_code()) + ": " + w.status.error_message()];
       }

@@ -3,6 +3,8 @@
 // each) over `conns` dedicated gRPC connections, driven by gRPC's async API from one
 // completion-queue thread per core (capped at clients), so 100 clients need no 100 threads.
 // Every failed request is counted by code and message; only successes enter the latencies.
+// Successful gets are also counted by the read path their response header reports, so a
+// lease run shows how many reads the lease actually served.
 
 #include <cstdint>
 #include <map>
@@ -20,6 +22,8 @@ struct BenchResult {
   int64_t ok = 0;
   int64_t errors = 0;
   std::map<std::string, int64_t> error_counts;  // "CODE: message" -> count
+  // Gets only: how the server says it served them ("lease", "lease-fallback", ...).
+  std::map<std::string, int64_t> read_paths;
   LatencySummary summary;  // of the successful requests
 };
 

@@ -43,6 +43,19 @@ TEST(Bench, LeaderTargetFollowsTheRedirect) {
   EXPECT_EQ(follower.kv_calls(), 1);
 }
 
+TEST(Bench, GetsAreCountedByReadPath) {
+  FakeNode node(1);
+  BenchConfig c;
+  c.op = BenchConfig::Op::kGet;
+  c.read_mode = kv::READ_MODE_LEASE;
+  c.clients = 3;
+  c.total = 90;
+  auto r = RunBench(c, {node.address()});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->read_paths, (std::map<std::string, int64_t>{{"lease", 90}}));
+  EXPECT_NE(FormatBenchReport(c, *r).find("Read paths: lease=90"), std::string::npos);
+}
+
 TEST(Bench, ErrorsAreCountedNotHidden) {
   FakeNode a(1), b(2);
   b.FailWith(grpc::StatusCode::RESOURCE_EXHAUSTED, "busy");

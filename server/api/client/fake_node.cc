@@ -82,6 +82,8 @@ class KvService final : public kv::KV::Service {
   Status Get(ServerContext* ctx, const kv::GetRequest* req, kv::GetResponse* resp) override {
     if (auto g = s_.KvGate(ctx)) return *g;
     s_.Header(resp->mutable_header());
+    static constexpr kv::ReadPath kPaths[] = {kv::READ_PATH_READ_INDEX, kv::READ_PATH_LEASE, kv::READ_PATH_STALE};
+    resp->mutable_header()->set_read_path(kPaths[req->read_mode() % 3]);
     std::lock_guard lock(s_.mu);
     auto it = s_.data.find(req->key());
     resp->set_found(it != s_.data.end());
