@@ -158,6 +158,8 @@ class GroupEngine {
   uint64_t group_id() const { return options_.group_id; }
   uint64_t node_id() const { return options_.node_id; }
   uint64_t leader_id() const { return leader_.load(std::memory_order_acquire); }
+  uint64_t term() const { return term_.load(std::memory_order_acquire); }
+  uint64_t applied_index() const { return applied_pub_.load(std::memory_order_acquire); }
   bool is_leader() const { return leader_id() == options_.node_id; }
   storage::StateMachine* state_machine() const { return fsm_; }
 

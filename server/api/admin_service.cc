@@ -1,0 +1,227 @@
+#include "server/api/admin_service.h"
+
+#include <thread>
+
+#include "faults/control.h"
+#include "faults/points.h"
+
+namespace raftlab::api {
+namespace {
+
+using grpc::StatusCode;
+namespace pb = raftlab::admin;
+
+const char* RoleName(raft::StateType s) {
+  switch (s) {
+    case raft::StateType::kLeader: return "leader";
+    case raft::StateType::kCandidate: return "candidate";
+    case raft::StateType::kPreCandidate: return "pre-candidate";
+    case raft::StateType::kFollower: return "follower";
+  }
+  return "unknown";
+}
+
+grpc::Status FromAbsl(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument: return {StatusCode::INVALID_ARGUMENT, std::string(s.message())};
+    case absl::StatusCode::kNotFound: return {StatusCode::NOT_FOUND, std::string(s.message())};
+    case absl::StatusCode::kFailedPrecondition: return {StatusCode::FAILED_PRECONDITION, std::string(s.message())};
+    case absl::StatusCode::kDeadlineExceeded: return {StatusCode::DEADLINE_EXCEEDED, std::string(s.message())};
+    case absl::StatusCode::kUnavailable: return {StatusCode::UNAVAILABLE, std::string(s.message())};
+    default: return {StatusCode::INTERNAL, std::string(s.message())};
+  }
+}
+
+}  // namespace
+
+void ToProto(const kv::RouteTable& table, pb::RouteTable* out) {
+  out->set_version(table.version());
+  for (const kv::Route& r : table.routes()) {
+    pb::Route* p = out->add_routes();
+    p->set_route_id(r.route_id);
+    p->set_start_key(r.start);
+    p->set_end_key(r.end);
+    p->set_group_id(r.group_id);
+  }
+}
+
+grpc::Status AdminService::RequireFaults(const char* rpc) const {
+  if (c_.allow_faults) return grpc::Status::OK;
+  return {StatusCode::PERMISSION_DENIED,
+          std::string(rpc) + " is refused: start raftlab-server with --allow-faults to inject faults"};
+}
+
+void AdminService::FillStatus(pb::StatusResponse* out) const {
+  out->set_node_id(c_.node_id);
+  out->set_dispatcher_lanes(c_.dispatcher_lanes);
+  out->set_fsm_sync_mode(c_.fsm_sync_mode);
+  for (const auto& [id, addr] : c_.peers) (*out->mutable_peers())[id] = addr;
+  if (c_.partitions != nullptr) {
+    for (uint64_t p : c_.partitions->Isolated()) out->add_partitioned_peers(p);
+  }
+  for (engine::GroupEngine* e : c_.coordinator->Engines()) {
+    const engine::GroupStatusView v = e->Status();
+    pb::GroupStatus* g = out->add_groups();
+    g->set_group_id(v.group_id);
+    g->set_term(v.term);
+    g->set_leader_id(v.leader_id);
+    g->set_role(RoleName(v.role));
+    g->set_commit_index(v.commit_index);
+    g->set_applied_index(v.applied_index);
+    g->set_snapshot_index(v.snapshot_index);
+    for (uint64_t id : v.voters) g->add_voters(id);
+    for (uint64_t id : v.learners) g->add_learners(id);
+    g->set_lease_valid(v.lease_valid);
+  }
+}
+
+grpc::Status AdminService::Status(Ctx*, const pb::StatusRequest*, pb::StatusResponse* out) {
+  FillStatus(out);
+  return grpc::Status::OK;
+}
+
+void AdminService::FillFaults(pb::FaultsResponse* out) const {
+  std::lock_guard lock(mu_);
+  for (const faults::FaultPoint& p : faults::AllFaultPoints()) {
+    pb::FaultPoint* f = out->add_points();
+    f->set_name(p.name);
+    f->set_description(std::string(p.description));
+    auto it = enabled_.find(p.name);
+    f->set_enabled(it != enabled_.end());
+    if (it != enabled_.end()) f->set_probability(it->second);
+  }
+  // Points outside the catalogue (e.g. posix/io/... under fiu-run) that were enabled here.
+  for (const auto& [name, probability] : enabled_) {
+    if (name.rfind("raftlab/", 0) == 0) continue;
+    pb::FaultPoint* f = out->add_points();
+    f->set_name(name);
+    f->set_description("libfiu point outside the raftlab catalogue");
+    f->set_enabled(true);
+    f->set_probability(probability);
+  }
+}
+
+grpc::Status AdminService::EnableFault(Ctx*, const pb::EnableFaultRequest* req, pb::FaultsResponse* out) {
+  if (auto s = RequireFaults("EnableFault"); !s.ok()) return s;
+  faults::EnableOptions o;
+  o.probability = req->probability() == 0 ? 1.0 : req->probability();
+  o.failnum = req->failnum() == 0 ? 1 : static_cast<int>(req->failnum());
+  o.failinfo = static_cast<long>(req->failnum());
+  o.once = req->one_shot();
+  if (absl::Status s = faults::EnableWith(req->name(), o); !s.ok()) return FromAbsl(s);
+  {
+    std::lock_guard lock(mu_);
+    enabled_[req->name()] = o.probability;
+  }
+  FillFaults(out);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::DisableFault(Ctx*, const pb::DisableFaultRequest* req, pb::FaultsResponse* out) {
+  if (auto s = RequireFaults("DisableFault"); !s.ok()) return s;
+  absl::Status s = faults::Disable(req->name());
+  {
+    std::lock_guard lock(mu_);
+    enabled_.erase(req->name());
+  }
+  // Disabling a point that already fired its one shot is not an error for the caller.
+  if (!s.ok() && s.code() != absl::StatusCode::kNotFound) return FromAbsl(s);
+  FillFaults(out);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::ListFaults(Ctx*, const pb::ListFaultsRequest*, pb::FaultsResponse* out) {
+  FillFaults(out);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::SetPartition(Ctx*, const pb::SetPartitionRequest* req, pb::PartitionResponse* out) {
+  if (auto s = RequireFaults("SetPartition"); !s.ok()) return s;
+  std::vector<uint64_t> peers(req->isolated_peers().begin(), req->isolated_peers().end());
+  for (uint64_t p : peers) {
+    if (p == c_.node_id) return {StatusCode::INVALID_ARGUMENT, "SetPartition: a node cannot isolate itself"};
+    if (!c_.peers.count(p)) {
+      return {StatusCode::INVALID_ARGUMENT, "SetPartition: node " + std::to_string(p) + " is not a peer"};
+    }
+  }
+  c_.partitions->Set(peers);
+  for (uint64_t p : c_.partitions->Isolated()) out->add_isolated_peers(p);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::Heal(Ctx*, const pb::HealRequest*, pb::PartitionResponse*) {
+  if (auto s = RequireFaults("Heal"); !s.ok()) return s;
+  c_.partitions->Heal();
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::SetClock(Ctx*, const pb::SetClockRequest* req, pb::SetClockResponse* out) {
+  if (auto s = RequireFaults("SetClock"); !s.ok()) return s;
+  const double rate = req->rate() == 0 ? 1.0 : req->rate();
+  if (!c_.clock->Set(std::chrono::nanoseconds(req->offset_ns()), rate)) {
+    return {StatusCode::INVALID_ARGUMENT, "SetClock.rate: must be positive and finite"};
+  }
+  out->set_offset_ns(c_.clock->offset().count());
+  out->set_rate(c_.clock->rate());
+  out->set_now_ns(c_.clock->Now().count());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::TriggerSnapshot(Ctx*, const pb::TriggerSnapshotRequest* req,
+                                           pb::TriggerSnapshotResponse* out) {
+  engine::GroupEngine* e = c_.coordinator->Group(req->group_id() == 0 ? 1 : req->group_id());
+  if (e == nullptr) return {StatusCode::NOT_FOUND, "TriggerSnapshot: group not hosted here"};
+  auto index = e->TriggerSnapshot(std::chrono::seconds(30));
+  if (!index.ok()) return FromAbsl(index.status());
+  out->set_snapshot_index(*index);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::TransferLeader(Ctx* ctx, const pb::TransferLeaderRequest* req,
+                                          pb::TransferLeaderResponse* out) {
+  engine::GroupEngine* e = c_.coordinator->Group(req->group_id() == 0 ? 1 : req->group_id());
+  if (e == nullptr) return {StatusCode::NOT_FOUND, "TransferLeader: group not hosted here"};
+  if (!c_.peers.count(req->target_node())) {
+    return {StatusCode::INVALID_ARGUMENT,
+            "TransferLeader.target_node: " + std::to_string(req->target_node()) + " is not a peer"};
+  }
+  if (!e->is_leader()) {
+    return {StatusCode::FAILED_PRECONDITION,
+            "TransferLeader: this node does not lead the group; leader is " + std::to_string(e->leader_id())};
+  }
+  e->TransferLeader(req->target_node());
+  // Wait (bounded by the client deadline) until leadership has moved.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline && !ctx->IsCancelled()) {
+    if (e->leader_id() == req->target_node()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  out->set_leader_id(e->leader_id());
+  if (e->leader_id() != req->target_node()) {
+    return {StatusCode::DEADLINE_EXCEEDED, "TransferLeader: leadership did not move in time; leader is " +
+                                               std::to_string(e->leader_id())};
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::GetKeyVizMatrix(Ctx*, const pb::GetKeyVizMatrixRequest*,
+                                           pb::GetKeyVizMatrixResponse* out) {
+  if (!c_.keyviz) return {StatusCode::FAILED_PRECONDITION, "keyviz is off: start raftlab-server with --keyviz"};
+  *out = c_.keyviz();
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::GetRouteTable(Ctx*, const pb::GetRouteTableRequest*, pb::RouteTable* out) {
+  ToProto(c_.coordinator->table(), out);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::SplitRange(Ctx*, const pb::SplitRangeRequest* req, pb::RouteTable* out) {
+  if (req->split_key().empty()) return {StatusCode::INVALID_ARGUMENT, "SplitRange.split_key: empty"};
+  auto table = c_.coordinator->Split(req->split_key());
+  if (!table.ok()) return FromAbsl(table.status());
+  ToProto(*table, out);
+  return grpc::Status::OK;
+}
+
+}  // namespace raftlab::api

@@ -1,0 +1,392 @@
+#include "server/api/kv_service.h"
+
+#include <algorithm>
+
+namespace raftlab::api {
+namespace {
+
+using engine::ProposeResult;
+using engine::ReadPath;
+using engine::ReadResult;
+using grpc::Status;
+using grpc::StatusCode;
+namespace pb = raftlab::kv;
+
+constexpr auto kMaxWait = std::chrono::seconds(30);
+
+engine::ReadMode ToMode(pb::ReadMode m) {
+  switch (m) {
+    case pb::READ_MODE_LEASE: return engine::ReadMode::kLease;
+    case pb::READ_MODE_STALE: return engine::ReadMode::kStale;
+    default: return engine::ReadMode::kLinearizable;
+  }
+}
+
+pb::ReadPath ToPb(ReadPath p) {
+  switch (p) {
+    case ReadPath::kReadIndex: return pb::READ_PATH_READ_INDEX;
+    case ReadPath::kLease: return pb::READ_PATH_LEASE;
+    case ReadPath::kLeaseFallback: return pb::READ_PATH_LEASE_FALLBACK;
+    case ReadPath::kStale: return pb::READ_PATH_STALE;
+  }
+  return pb::READ_PATH_NONE;
+}
+
+Status ReadFailure(const ReadResult& r) {
+  if (r.code == ReadResult::Code::kTimeout) {
+    return Status(StatusCode::DEADLINE_EXCEEDED, "read not confirmed before the deadline");
+  }
+  return Status(StatusCode::UNAVAILABLE, "group stopped while the read waited");
+}
+
+Status Internal(const absl::Status& s) { return Status(StatusCode::INTERNAL, std::string(s.message())); }
+
+}  // namespace
+
+std::chrono::steady_clock::time_point SteadyDeadline(const grpc::CallbackServerContext* ctx) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto left = ctx->deadline() - std::chrono::system_clock::now();
+  const auto capped = std::min<std::chrono::system_clock::duration>(left, kMaxWait);
+  return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(capped);
+}
+
+KvService::KvService(uint64_t node_id, kv::Coordinator* coordinator,
+                     std::map<uint64_t, std::string> peers, KvLimits limits)
+    : node_id_(node_id), coordinator_(coordinator), peers_(std::move(peers)), limits_(limits) {}
+
+Status KvService::CheckKey(const std::string& key, const char* field) const {
+  if (key.empty()) return Status(StatusCode::INVALID_ARGUMENT, std::string(field) + ": key is empty");
+  if (key.size() > limits_.max_key_bytes) {
+    return Status(StatusCode::INVALID_ARGUMENT, std::string(field) + ": key of " + std::to_string(key.size()) +
+                                                    " bytes exceeds --max-key-bytes=" +
+                                                    std::to_string(limits_.max_key_bytes));
+  }
+  return Status::OK;
+}
+
+Status KvService::CheckValue(const std::string& value, const char* field) const {
+  if (value.size() > limits_.max_value_bytes) {
+    return Status(StatusCode::INVALID_ARGUMENT, std::string(field) + ": value of " +
+                                                    std::to_string(value.size()) +
+                                                    " bytes exceeds --max-value-bytes=" +
+                                                    std::to_string(limits_.max_value_bytes));
+  }
+  return Status::OK;
+}
+
+Status KvService::NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, uint64_t leader) const {
+  pb::NotLeader detail;
+  detail.set_group_id(group);
+  detail.set_leader_id(leader);
+  auto it = peers_.find(leader);
+  if (it != peers_.end()) detail.set_leader_address(it->second);
+  ctx->AddTrailingMetadata("raftlab-leader-id", std::to_string(leader));
+  if (it != peers_.end()) ctx->AddTrailingMetadata("raftlab-leader-address", it->second);
+  return Status(StatusCode::FAILED_PRECONDITION,
+                "not leader of group " + std::to_string(group) +
+                    (leader != 0 ? "; leader is node " + std::to_string(leader) : "; no leader known"),
+                detail.SerializeAsString());
+}
+
+void KvService::FillHeader(pb::ResponseHeader* h, engine::GroupEngine* e, ReadPath* path) const {
+  h->set_group_id(e->group_id());
+  h->set_term(e->term());
+  h->set_applied_index(e->applied_index());
+  h->set_node_id(node_id_);
+  h->set_read_path(path != nullptr ? ToPb(*path) : pb::READ_PATH_NONE);
+}
+
+grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const pb::GetRequest* req,
+                                         pb::GetResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  if (Status s = CheckKey(req->key(), "GetRequest.key"); !s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
+  auto target = coordinator_->ForKey(req->key());
+  if (!target.ok()) {
+    reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(target.status().message())));
+    return reactor;
+  }
+  engine::GroupEngine* e = target->engine;
+  const std::string key = req->key();
+  e->Read(ToMode(req->read_mode()), SteadyDeadline(ctx), [this, reactor, resp, e, key](const ReadResult& r) {
+    if (r.code != ReadResult::Code::kOk) {
+      reactor->Finish(ReadFailure(r));
+      return;
+    }
+    auto v = e->state_machine()->Get(e->group_id(), key);
+    if (!v.ok()) {
+      reactor->Finish(Internal(v.status()));
+      return;
+    }
+    ReadPath path = r.path;
+    FillHeader(resp->mutable_header(), e, &path);
+    resp->set_found(v->has_value());
+    if (v->has_value()) resp->set_value(**v);
+    reactor->Finish(Status::OK);
+  });
+  return reactor;
+}
+
+void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                      engine::GroupEngine* e, storage::KvCommand command,
+                      std::function<void(const ProposeResult&)> fill) {
+  e->Propose(std::move(command), SteadyDeadline(ctx),
+             [this, ctx, reactor, e, fill = std::move(fill)](const ProposeResult& r) {
+               switch (r.code) {
+                 case ProposeResult::Code::kApplied:
+                   if (r.apply.outcome == storage::ApplyResult::Outcome::kRejected) {
+                     reactor->Finish(Status(StatusCode::INTERNAL, "state machine rejected the command: " +
+                                                                      r.apply.error));
+                     return;
+                   }
+                   fill(r);
+                   reactor->Finish(Status::OK);
+                   return;
+                 case ProposeResult::Code::kNotLeader:
+                 case ProposeResult::Code::kSuperseded:
+                   // Certainly not applied: the client may retry at the leader.
+                   reactor->Finish(NotLeader(ctx, e->group_id(), r.leader_hint));
+                   return;
+                 case ProposeResult::Code::kRefused:
+                   reactor->Finish(Status(StatusCode::RESOURCE_EXHAUSTED, "proposal refused: " + r.error));
+                   return;
+                 case ProposeResult::Code::kTimeout:
+                   reactor->Finish(Status(StatusCode::DEADLINE_EXCEEDED,
+                                          "write not applied before the deadline; it may still apply"));
+                   return;
+                 case ProposeResult::Code::kAborted:
+                   reactor->Finish(Status(StatusCode::UNAVAILABLE, "group stopped; the write may still apply"));
+                   return;
+               }
+             });
+}
+
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const pb::PutRequest* req,
+                                         pb::PutResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  Status s = CheckKey(req->key(), "PutRequest.key");
+  if (s.ok()) s = CheckValue(req->value(), "PutRequest.value");
+  auto target = coordinator_->ForKey(req->key());
+  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
+  if (!s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
+  engine::GroupEngine* e = target->engine;
+  Write(ctx, reactor, e, storage::KvCommand::Put(req->key(), req->value()),
+        [this, resp, e](const ProposeResult&) { FillHeader(resp->mutable_header(), e, nullptr); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::Delete(grpc::CallbackServerContext* ctx, const pb::DeleteRequest* req,
+                                            pb::DeleteResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  Status s = CheckKey(req->key(), "DeleteRequest.key");
+  auto target = coordinator_->ForKey(req->key());
+  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
+  if (!s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
+  // "Is it absent? then nothing, else delete it": the compare reports whether it existed.
+  storage::KvCommand cmd;
+  cmd.compares.push_back({req->key(), std::nullopt});
+  cmd.failure.push_back({storage::KvMutation::Kind::kDelete, req->key(), ""});
+  engine::GroupEngine* e = target->engine;
+  Write(ctx, reactor, e, std::move(cmd), [this, resp, e](const ProposeResult& r) {
+    FillHeader(resp->mutable_header(), e, nullptr);
+    resp->set_deleted(!r.apply.succeeded);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::CompareAndSwap(grpc::CallbackServerContext* ctx,
+                                                    const pb::CompareAndSwapRequest* req,
+                                                    pb::CompareAndSwapResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  Status s = CheckKey(req->key(), "CompareAndSwapRequest.key");
+  if (s.ok()) s = CheckValue(req->new_value(), "CompareAndSwapRequest.new_value");
+  if (s.ok()) s = CheckValue(req->expected_value(), "CompareAndSwapRequest.expected_value");
+  auto target = coordinator_->ForKey(req->key());
+  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
+  if (!s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
+  std::optional<std::string> expected;
+  if (!req->expect_absent()) expected = req->expected_value();
+  engine::GroupEngine* e = target->engine;
+  Write(ctx, reactor, e, storage::KvCommand::Cas(req->key(), expected, req->new_value()),
+        [this, resp, e](const ProposeResult& r) {
+          FillHeader(resp->mutable_header(), e, nullptr);
+          resp->set_succeeded(r.apply.succeeded);
+          if (!r.apply.compares.empty()) {
+            resp->set_found(r.apply.compares[0].found);
+            resp->set_current_value(r.apply.compares[0].value);
+          }
+        });
+  return reactor;
+}
+
+struct KvService::ScanState {
+  grpc::CallbackServerContext* ctx;
+  grpc::ServerUnaryReactor* reactor;
+  pb::ScanResponse* resp;
+  std::vector<kv::Coordinator::Target> targets;
+  size_t next = 0;
+  std::string start, end;
+  uint32_t limit;
+  engine::ReadMode mode;
+  std::chrono::steady_clock::time_point deadline;
+};
+
+void KvService::ScanNext(std::shared_ptr<ScanState> st) {
+  if (st->next >= st->targets.size()) {
+    st->reactor->Finish(Status::OK);
+    return;
+  }
+  const kv::Coordinator::Target t = st->targets[st->next++];
+  engine::GroupEngine* e = t.engine;
+  e->Read(st->mode, st->deadline, [this, st, e, t](const ReadResult& r) {
+    if (r.code != ReadResult::Code::kOk) {
+      st->reactor->Finish(ReadFailure(r));
+      return;
+    }
+    const std::string lo = std::max(st->start, t.route.start);
+    std::string hi = st->end;
+    if (!t.route.end.empty() && (hi.empty() || t.route.end < hi)) hi = t.route.end;
+    const uint32_t remaining = st->limit - static_cast<uint32_t>(st->resp->kvs_size());
+    // One extra pair tells whether the limit cut the scan short.
+    auto kvs = e->state_machine()->Scan(e->group_id(), lo, hi, remaining + 1);
+    if (!kvs.ok()) {
+      st->reactor->Finish(Internal(kvs.status()));
+      return;
+    }
+    ReadPath path = r.path;
+    FillHeader(st->resp->add_headers(), e, &path);
+    for (auto& [k, v] : *kvs) {
+      if (static_cast<uint32_t>(st->resp->kvs_size()) == st->limit) {
+        st->resp->set_more(true);
+        st->reactor->Finish(Status::OK);
+        return;
+      }
+      auto* kv = st->resp->add_kvs();
+      kv->set_key(k);
+      kv->set_value(v);
+    }
+    ScanNext(st);
+  });
+}
+
+grpc::ServerUnaryReactor* KvService::Scan(grpc::CallbackServerContext* ctx, const pb::ScanRequest* req,
+                                          pb::ScanResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  if (!req->end_key().empty() && req->end_key() <= req->start_key()) {
+    reactor->Finish(Status(StatusCode::INVALID_ARGUMENT, "ScanRequest.end_key: must be after start_key"));
+    return reactor;
+  }
+  if (req->limit() > limits_.max_scan_limit) {
+    reactor->Finish(Status(StatusCode::INVALID_ARGUMENT, "ScanRequest.limit: at most " +
+                                                             std::to_string(limits_.max_scan_limit)));
+    return reactor;
+  }
+  auto targets = coordinator_->ForRange(req->start_key(), req->end_key());
+  if (!targets.ok()) {
+    reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(targets.status().message())));
+    return reactor;
+  }
+  auto st = std::make_shared<ScanState>();
+  st->ctx = ctx;
+  st->reactor = reactor;
+  st->resp = resp;
+  st->targets = std::move(*targets);
+  st->start = req->start_key();
+  st->end = req->end_key();
+  st->limit = req->limit() == 0 ? limits_.max_scan_limit : req->limit();
+  st->mode = ToMode(req->read_mode());
+  st->deadline = SteadyDeadline(ctx);
+  ScanNext(st);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const pb::TxnRequest* req,
+                                         pb::TxnResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  auto fail = [&](const std::string& msg) {
+    reactor->Finish(Status(StatusCode::INVALID_ARGUMENT, msg));
+    return reactor;
+  };
+  if (req->compares_size() + req->success_size() + req->failure_size() > static_cast<int>(limits_.max_txn_ops)) {
+    return fail("TxnRequest: more than " + std::to_string(limits_.max_txn_ops) + " compares and ops");
+  }
+  storage::KvCommand cmd;
+  std::vector<std::string> keys;
+  for (int i = 0; i < req->compares_size(); ++i) {
+    const pb::Compare& c = req->compares(i);
+    const std::string field = "TxnRequest.compares[" + std::to_string(i) + "]";
+    if (Status s = CheckKey(c.key(), field.c_str()); !s.ok()) return fail(s.error_message());
+    keys.push_back(c.key());
+    if (c.target() == pb::Compare::VALUE && c.result() == pb::Compare::EQUAL) {
+      cmd.compares.push_back({c.key(), c.value()});
+    } else if (c.target() == pb::Compare::EXISTS && c.result() == pb::Compare::NOT_EQUAL) {
+      cmd.compares.push_back({c.key(), std::nullopt});
+    } else {
+      return fail(field + ": only VALUE EQUAL and EXISTS NOT_EQUAL (absent) compares are supported");
+    }
+  }
+  auto ops = [&](const google::protobuf::RepeatedPtrField<pb::RequestOp>& in, const char* branch,
+                 std::vector<storage::KvMutation>* out) -> std::string {
+    for (int i = 0; i < in.size(); ++i) {
+      const std::string field = std::string("TxnRequest.") + branch + "[" + std::to_string(i) + "]";
+      const pb::RequestOp& op = in.Get(i);
+      if (op.has_put()) {
+        if (Status s = CheckKey(op.put().key(), field.c_str()); !s.ok()) return s.error_message();
+        if (Status s = CheckValue(op.put().value(), field.c_str()); !s.ok()) return s.error_message();
+        out->push_back({storage::KvMutation::Kind::kPut, op.put().key(), op.put().value()});
+        keys.push_back(op.put().key());
+      } else if (op.has_delete_()) {
+        if (Status s = CheckKey(op.delete_().key(), field.c_str()); !s.ok()) return s.error_message();
+        out->push_back({storage::KvMutation::Kind::kDelete, op.delete_().key(), ""});
+        keys.push_back(op.delete_().key());
+      } else {
+        return field + ": only put and delete ops are supported inside a transaction";
+      }
+    }
+    return "";
+  };
+  if (auto err = ops(req->success(), "success", &cmd.success); !err.empty()) return fail(err);
+  if (auto err = ops(req->failure(), "failure", &cmd.failure); !err.empty()) return fail(err);
+  if (keys.empty()) return fail("TxnRequest: no compares and no ops");
+  auto target = coordinator_->ForKey(keys[0]);
+  if (!target.ok()) {
+    reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(target.status().message())));
+    return reactor;
+  }
+  for (const std::string& k : keys) {
+    auto t = coordinator_->ForKey(k);
+    if (!t.ok() || t->route.group_id != target->route.group_id) {
+      return fail("TxnRequest: keys span more than one group (key '" + k +
+                  "'); cross-group transactions are not supported");
+    }
+  }
+  engine::GroupEngine* e = target->engine;
+  std::vector<storage::KvMutation::Kind> success_kinds, failure_kinds;
+  for (const auto& m : cmd.success) success_kinds.push_back(m.kind);
+  for (const auto& m : cmd.failure) failure_kinds.push_back(m.kind);
+  Write(ctx, reactor, e, std::move(cmd),
+        [this, resp, e, success_kinds, failure_kinds](const ProposeResult& r) {
+          FillHeader(resp->mutable_header(), e, nullptr);
+          resp->set_succeeded(r.apply.succeeded);
+          for (auto kind : r.apply.succeeded ? success_kinds : failure_kinds) {
+            pb::ResponseOp* op = resp->add_responses();
+            FillHeader(kind == storage::KvMutation::Kind::kPut ? op->mutable_put()->mutable_header()
+                                                               : op->mutable_delete_()->mutable_header(),
+                       e, nullptr);
+          }
+        });
+  return reactor;
+}
+
+}  // namespace raftlab::api

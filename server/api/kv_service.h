@@ -1,0 +1,69 @@
+#pragma once
+// KvService: the gRPC KV API (proto/kv.proto) over the Coordinator.
+//
+// Every handler validates its request, routes it, and completes asynchronously (gRPC
+// callback API) when the group engine answers, so no gRPC thread waits on Raft. Errors
+// follow kv.proto: NOT_LEADER = FAILED_PRECONDITION with a NotLeader detail and the
+// raftlab-leader-id / raftlab-leader-address trailers; a write whose outcome is unknown is
+// DEADLINE_EXCEEDED or UNAVAILABLE, never a definite error.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "kv.grpc.pb.h"
+#include "server/kv/coordinator.h"
+
+namespace raftlab::api {
+
+struct KvLimits {
+  uint32_t max_key_bytes = 4096;
+  uint32_t max_value_bytes = 1 << 20;
+  uint32_t max_scan_limit = 10000;
+  uint32_t max_txn_ops = 128;
+};
+
+class KvService final : public raftlab::kv::KV::CallbackService {
+ public:
+  // peers: node id → client address, for leader hints.
+  KvService(uint64_t node_id, kv::Coordinator* coordinator, std::map<uint64_t, std::string> peers,
+            KvLimits limits);
+
+  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* ctx, const raftlab::kv::GetRequest* req,
+                                raftlab::kv::GetResponse* resp) override;
+  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* ctx, const raftlab::kv::PutRequest* req,
+                                raftlab::kv::PutResponse* resp) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx,
+                                   const raftlab::kv::DeleteRequest* req,
+                                   raftlab::kv::DeleteResponse* resp) override;
+  grpc::ServerUnaryReactor* CompareAndSwap(grpc::CallbackServerContext* ctx,
+                                           const raftlab::kv::CompareAndSwapRequest* req,
+                                           raftlab::kv::CompareAndSwapResponse* resp) override;
+  grpc::ServerUnaryReactor* Scan(grpc::CallbackServerContext* ctx, const raftlab::kv::ScanRequest* req,
+                                 raftlab::kv::ScanResponse* resp) override;
+  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* ctx, const raftlab::kv::TxnRequest* req,
+                                raftlab::kv::TxnResponse* resp) override;
+
+ private:
+  struct ScanState;
+  grpc::Status CheckKey(const std::string& key, const char* field) const;
+  grpc::Status CheckValue(const std::string& value, const char* field) const;
+  // Proposes command to target's group and finishes the call; fill writes the response.
+  void Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+             engine::GroupEngine* engine, storage::KvCommand command,
+             std::function<void(const engine::ProposeResult&)> fill);
+  grpc::Status NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, uint64_t leader) const;
+  void FillHeader(raftlab::kv::ResponseHeader* h, engine::GroupEngine* e, engine::ReadPath* path) const;
+  void ScanNext(std::shared_ptr<ScanState> state);
+
+  const uint64_t node_id_;
+  kv::Coordinator* const coordinator_;
+  const std::map<uint64_t, std::string> peers_;
+  const KvLimits limits_;
+};
+
+// The client deadline as a steady-clock time point, capped so a call without a deadline
+// cannot hold resources forever.
+std::chrono::steady_clock::time_point SteadyDeadline(const grpc::CallbackServerContext* ctx);
+
+}  // namespace raftlab::api

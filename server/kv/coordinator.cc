@@ -1,0 +1,60 @@
+#include "server/kv/coordinator.h"
+
+namespace raftlab::kv {
+
+void Coordinator::AddGroup(engine::GroupEngine* engine) {
+  std::lock_guard lock(mu_);
+  engines_[engine->group_id()] = engine;
+}
+
+absl::StatusOr<Coordinator::Target> Coordinator::ForKey(std::string_view key) const {
+  std::lock_guard lock(mu_);
+  const Route& route = table_.Lookup(key);
+  auto it = engines_.find(route.group_id);
+  if (it == engines_.end()) {
+    return absl::UnavailableError("group " + std::to_string(route.group_id) + " is not hosted here");
+  }
+  return Target{route, it->second};
+}
+
+absl::StatusOr<std::vector<Coordinator::Target>> Coordinator::ForRange(std::string_view start,
+                                                                       std::string_view end) const {
+  std::lock_guard lock(mu_);
+  std::vector<Target> out;
+  for (const Route& r : table_.Overlapping(start, end)) {
+    auto it = engines_.find(r.group_id);
+    if (it == engines_.end()) {
+      return absl::UnavailableError("group " + std::to_string(r.group_id) + " is not hosted here");
+    }
+    out.push_back({r, it->second});
+  }
+  return out;
+}
+
+engine::GroupEngine* Coordinator::Group(uint64_t group_id) const {
+  std::lock_guard lock(mu_);
+  auto it = engines_.find(group_id);
+  return it == engines_.end() ? nullptr : it->second;
+}
+
+std::vector<engine::GroupEngine*> Coordinator::Engines() const {
+  std::lock_guard lock(mu_);
+  std::vector<engine::GroupEngine*> out;
+  for (auto& [id, e] : engines_) out.push_back(e);
+  return out;
+}
+
+RouteTable Coordinator::table() const {
+  std::lock_guard lock(mu_);
+  return table_;
+}
+
+absl::StatusOr<RouteTable> Coordinator::Split(std::string_view split_key) {
+  std::lock_guard lock(mu_);
+  auto next = table_.Split(split_key);
+  if (!next.ok()) return next.status();
+  table_ = *next;
+  return table_;
+}
+
+}  // namespace raftlab::kv
