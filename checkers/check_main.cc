@@ -42,16 +42,19 @@ int Run(int argc, char** argv) {
   CLI::App app{"raftlab-check: check a recorded history for linearizability and more"};
   std::string model_name, json_path, html_path, history_path, format = "auto";
   double timeout = 120;
-  int64_t memory_mb = 2048;
+  int64_t memory_mb = 1024;
   int threads = 0;
+  bool stop_at_first_invalid = false;
   std::optional<int64_t> total;
   app.add_option("--model", model_name,
                  "register, cas-register, map, set, bank or stats")
       ->required();
   app.add_option("--timeout", timeout, "seconds the linearizability search may run (default 120)");
   app.add_option("--memory-limit-mb", memory_mb,
-                 "memory the search caches may use, all workers together (default 2048)");
+                 "memory the search caches may use, all workers together (default 1024)");
   app.add_option("--threads", threads, "worker threads for keys (default: all cores)");
+  app.add_flag("--stop-at-first-invalid", stop_at_first_invalid,
+               "stop checking other keys once one key is invalid (they report unknown)");
   app.add_option("--json", json_path, "write the JSON result here");
   app.add_option("--html", html_path, "write the HTML report here");
   app.add_option("--format", format, "auto (by extension), jsonl or edn");
@@ -99,6 +102,7 @@ int Run(int argc, char** argv) {
       options.timeout_seconds = timeout;
       options.memory_limit_bytes = static_cast<size_t>(memory_mb) << 20;
       options.threads = threads;
+      options.stop_at_first_invalid = stop_at_first_invalid;
       report.linearizability = CheckLinearizability(*history, *ops, options);
       report.verdict = report.linearizability->verdict;
       break;

@@ -49,10 +49,30 @@ class Parser {
     return Status::Error(source_ + ":" + std::to_string(line_) + ": " + what);
   }
 
-  // Reads the next form into *out; returns false at the end of input.
+  // Reads the next op form into *out; returns false at the end of input. A history
+  // wrapped in one top-level vector or list is read element by element, so forms are
+  // never all held at once.
   Result<bool> Next(Edn* out) {
     SkipSpace();
-    if (pos_ >= t_.size()) return false;
+    if (!started_) {
+      started_ = true;
+      if (pos_ < t_.size() && (t_[pos_] == '[' || t_[pos_] == '(')) {
+        close_ = t_[pos_] == '[' ? ']' : ')';
+        ++pos_;
+        SkipSpace();
+      }
+    }
+    if (close_ != 0 && pos_ < t_.size() && t_[pos_] == close_) {
+      ++pos_;
+      close_ = 0;
+      SkipSpace();
+      if (pos_ < t_.size()) return Error("unexpected data after the history's closing bracket");
+      return false;
+    }
+    if (pos_ >= t_.size()) {
+      if (close_ != 0) return Error(std::string("missing '") + close_ + "'");
+      return false;
+    }
     if (auto st = Form(out, 0); !st.ok()) return st;
     return true;
   }
@@ -195,6 +215,8 @@ class Parser {
   const std::string& source_;
   size_t pos_ = 0;
   int64_t line_ = 1;
+  bool started_ = false;
+  char close_ = 0;  // the top-level bracket still open, if any
 };
 
 const Edn* Get(const Edn& map, std::string_view keyword) {
@@ -374,31 +396,32 @@ bool LooksLikeInteger(const std::string& s) {
 }  // namespace
 
 Result<History> ParseEdn(std::string_view text, const std::string& source) {
-  Parser parser(text, source);
-  std::vector<Edn> forms;
-  while (true) {
-    Edn form;
-    auto more = parser.Next(&form);
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    forms.push_back(std::move(form));
-  }
-  if (forms.size() == 1 && forms[0].IsSeq()) {
-    std::vector<Edn> inner = std::move(forms[0].items);
-    forms = std::move(inner);
-  }
-  bool keyed = false;
+  // Pass 1 decides whether values are [k v] tuples; pass 2 converts. Each pass holds one
+  // form at a time.
   size_t client_ops = 0, tuples = 0;
-  for (const Edn& op : forms) {
-    if (op.kind != Edn::Kind::kMap || !IsClientOp(op)) continue;
-    ++client_ops;
-    tuples += IsTuple(op) ? 1 : 0;
+  {
+    Parser parser(text, source);
+    Edn op;
+    while (true) {
+      op = Edn();
+      auto more = parser.Next(&op);
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      if (op.kind != Edn::Kind::kMap || !IsClientOp(op)) continue;
+      ++client_ops;
+      tuples += IsTuple(op) ? 1 : 0;
+    }
   }
-  keyed = client_ops > 0 && tuples == client_ops;
+  const bool keyed = client_ops > 0 && tuples == client_ops;
   History history;
   history.source = source;
   Converter converter(&history);
-  for (const Edn& op : forms) {
+  Parser parser(text, source);
+  while (true) {
+    Edn op;
+    auto more = parser.Next(&op);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
     if (auto st = converter.Convert(op, keyed); !st.ok()) return st;
   }
   return history;

@@ -69,6 +69,9 @@ TEST(EdnTest, MalformedInputNamesLineAndField) {
   auto unclosed = ParseEdn("{:type :invoke, :f :read,\n :process 0", "b.edn");
   ASSERT_FALSE(unclosed.ok());
   EXPECT_THAT(unclosed.status().message(), HasSubstr("missing '}'"));
+  auto open_vector = ParseEdn("[{:type :invoke, :f :read, :process 0, :time 1}\n", "b.edn");
+  ASSERT_FALSE(open_vector.ok());
+  EXPECT_THAT(open_vector.status().message(), HasSubstr("b.edn:2: missing ']'"));
   auto float_value = ParseEdn("{:type :invoke, :f :write, :value 1.5, :process 0, :time 1}", "b.edn");
   ASSERT_FALSE(float_value.ok());
   EXPECT_THAT(float_value.status().message(), HasSubstr("b.edn:1: field :value"));

@@ -67,7 +67,7 @@ GeneratedHistory GenerateCasHistory(const HistoryGenOptions& o) {
     e.f = c.f;
     e.key = key_ids[static_cast<size_t>(c.key)];
     e.value = std::move(v);
-    time += 1 + static_cast<int64_t>(rng() % 2000);
+    time += 1000 + static_cast<int64_t>(rng() % 200000);  // ~0.1 ms a step
     e.time = time;
     if (type == EventType::kInfo) e.error = h.strings.Intern("timeout");
     h.events.push_back(std::move(e));

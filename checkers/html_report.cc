@@ -8,7 +8,7 @@ namespace raftlab::checkers {
 namespace {
 
 constexpr size_t kKeysShown = 10;
-constexpr int64_t kMargin = 20;     // events shown either side of a window
+constexpr size_t kContextOps = 10;  // ops of the key shown either side of a window
 constexpr size_t kTimelineOps = 80;
 
 std::string Esc(const std::string& s) {
@@ -48,27 +48,36 @@ std::string OpTable(const History& h, const std::vector<Op>& ops,
   return out + "</table>\n";
 }
 
-// Ops of the key whose intervals meet the window's span widened by kMargin events, one
-// lane per process, x = event position.
+// The key's ops invoked within the window's span plus kContextOps either side, one lane
+// per process, x = event position (the order the checkers use).
 std::string Timeline(const History& h, const std::vector<Op>& ops, const KeyResult& k) {
   const Counterexample& c = k.cex;
   if (c.window.empty()) return "";
-  int64_t lo = INT64_MAX, hi = 0;
+  int64_t first_call = INT64_MAX, last_call = 0;
   for (uint32_t i : c.window) {
-    lo = std::min(lo, ops[i].invoke_event);
-    hi = std::max(hi, std::max(ops[i].invoke_event, ops[i].complete_event));
+    first_call = std::min(first_call, ops[i].invoke_event);
+    last_call = std::max(last_call, ops[i].invoke_event);
   }
-  lo = std::max<int64_t>(0, lo - kMargin);
-  hi += kMargin;
-  std::set<uint32_t> window(c.window.begin(), c.window.end());
-  std::vector<uint32_t> shown;
+  std::vector<uint32_t> key_ops;  // invoke order, as ops are
   for (size_t i = 0; i < ops.size(); ++i) {
-    const Op& op = ops[i];
-    if (op.key != k.key || op.invoke_event > hi) continue;
-    int64_t end = op.complete_event >= 0 ? op.complete_event : INT64_MAX;
-    if (end < lo) continue;
-    shown.push_back(static_cast<uint32_t>(i));
+    if (ops[i].key == k.key) key_ops.push_back(static_cast<uint32_t>(i));
   }
+  auto by_call = [&](uint32_t i, int64_t pos) { return ops[i].invoke_event < pos; };
+  size_t from = static_cast<size_t>(
+      std::lower_bound(key_ops.begin(), key_ops.end(), first_call, by_call) - key_ops.begin());
+  size_t to = static_cast<size_t>(
+      std::lower_bound(key_ops.begin(), key_ops.end(), last_call + 1, by_call) - key_ops.begin());
+  from = from > kContextOps ? from - kContextOps : 0;
+  to = std::min(key_ops.size(), to + kContextOps);
+  std::vector<uint32_t> shown(key_ops.begin() + static_cast<std::ptrdiff_t>(from),
+                              key_ops.begin() + static_cast<std::ptrdiff_t>(to));
+  std::set<uint32_t> window(c.window.begin(), c.window.end());
+  int64_t lo = INT64_MAX, hi = 0;
+  for (uint32_t i : shown) {
+    lo = std::min(lo, ops[i].invoke_event);
+    hi = std::max({hi, ops[i].invoke_event, ops[i].complete_event});
+  }
+  hi += 1;
   if (shown.size() > kTimelineOps) {
     // Keep the window and the ops nearest to it.
     int64_t mid = (lo + hi) / 2;
