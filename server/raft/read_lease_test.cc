@@ -188,6 +188,21 @@ TEST(Lease, DeposedPartitionedLeaderNeverReportsQuorumRoundInNewLeadersTerm) {
   EXPECT_EQ(net.raft(1).state(), StateType::kFollower);  // CheckQuorum deposed it
 }
 
+// The property lease reads rest on: a candidate cut off from the leader cannot win while
+// a voter still hears the leader, even when its log is up to date (nothing was proposed).
+TEST(Lease, CutOffCandidateCannotWinWhileVoterHearsLeader) {
+  Network net(3, QuorumAndPreVote);
+  net.Campaign(1);
+  net.Cut(1, 3);
+  for (int i = 0; i < 60; ++i) {
+    for (uint64_t id : {1, 2, 3}) net.Tick(id);
+    EXPECT_EQ(net.raft(3).state() == StateType::kLeader, false) << "tick " << i;
+    EXPECT_EQ(net.raft(1).state(), StateType::kLeader);
+  }
+  EXPECT_GT(net.lease_round(1), 0u);
+  EXPECT_EQ(net.raft(2).term(), 1u);
+}
+
 TEST(Lease, FollowerEchoesRoundAndContext) {
   MemoryStorage st;
   auto r = *Raft::Create(testing::TestConfig(2, {1, 2, 3}, &st));

@@ -48,6 +48,7 @@ struct Node {
 class World {
  public:
   explicit World(const Options& o) : opt_(o), rng_(o.seed) {
+    mix_ = DrawMix();
     std::vector<uint64_t> voters;
     for (int i = 1; i <= o.nodes; ++i) voters.push_back(static_cast<uint64_t>(i));
     next_new_id_ = static_cast<uint64_t>(o.nodes) + 1;
@@ -151,33 +152,52 @@ class World {
   }
 
   // ---- actions ----
-  void Act() {
-    const uint64_t r = Rand(1000);
-    if (r < 450) {
-      Deliver();
-    } else if (r < 620) {
-      Tick();
-    } else if (r < 740) {
-      Propose();
-    } else if (r < 800) {
-      ReadIndex();
-    } else if (r < 808) {
-      Transfer();
-    } else if (r < 818) {
-      ChangeMembership();
-    } else if (r < 830) {
-      SnapshotAndCompact();
-    } else if (r < 838) {
-      Crash();
-    } else if (r < 860) {
-      Restart();
-    } else if (r < 866) {
-      Partition();
-    } else if (r < 890) {
-      Heal();
-    } else {
-      Deliver();
+  // Per-run mix of actions, drawn from the seed so runs differ in character: busy or
+  // quiet logs (a quiet log leaves a cut-off candidate up to date, so only the lease vote
+  // refusal protects a leader's lease), short or long partitions, few or many crashes.
+  struct Mix {
+    int deliver, tick, propose, read, transfer, member, snapshot, crash, restart, partition,
+        heal;
+  };
+
+  Mix DrawMix() {
+    Mix m{};
+    if (Chance(0.3)) {
+      // Lease stress: a quiet log and long-lived single-link cuts around the leader, so a
+      // cut-off candidate with an up-to-date log meets voters that still hear the leader.
+      lease_stress_ = true;
+      return Mix{450, 170, 2, 50, 0, 0, 10, 0, 20, 3, 3};
     }
+    m.deliver = 450;
+    m.tick = 170;
+    m.propose = Chance(0.5) ? 120 : 8;
+    m.read = 50;
+    m.transfer = Chance(0.5) ? 4 : 0;
+    m.member = 8;
+    m.snapshot = 10;
+    m.crash = Chance(0.5) ? 8 : 1;
+    m.restart = Chance(0.5) ? 20 : 3;
+    m.partition = Chance(0.5) ? 3 : 12;
+    m.heal = Chance(0.5) ? 20 : 3;
+    return m;
+  }
+
+  void Act() {
+    const Mix& m = mix_;
+    int r = static_cast<int>(Rand(static_cast<uint64_t>(
+        m.deliver + m.tick + m.propose + m.read + m.transfer + m.member + m.snapshot +
+        m.crash + m.restart + m.partition + m.heal)));
+    if ((r -= m.deliver) < 0) return Deliver();
+    if ((r -= m.tick) < 0) return Tick();
+    if ((r -= m.propose) < 0) return Propose();
+    if ((r -= m.read) < 0) return ReadIndex();
+    if ((r -= m.transfer) < 0) return Transfer();
+    if ((r -= m.member) < 0) return ChangeMembership();
+    if ((r -= m.snapshot) < 0) return SnapshotAndCompact();
+    if ((r -= m.crash) < 0) return Crash();
+    if ((r -= m.restart) < 0) return Restart();
+    if ((r -= m.partition) < 0) return Partition();
+    Heal();
   }
 
   void Tick() {
@@ -241,7 +261,13 @@ class World {
   void ReadIndex() {
     std::vector<uint64_t> alive = Alive();
     if (alive.empty()) return;
-    Node& n = nodes_[alive[Rand(alive.size())]];
+    // Half the reads go to a node that believes it leads (possibly a deposed one).
+    std::vector<uint64_t> leaders;
+    for (uint64_t id : alive) {
+      if (nodes_[id].raw->raft().state() == StateType::kLeader) leaders.push_back(id);
+    }
+    Node& n = !leaders.empty() && Chance(0.5) ? nodes_[leaders[Rand(leaders.size())]]
+                                               : nodes_[alive[Rand(alive.size())]];
     const std::string ctx = "r" + std::to_string(++next_read_);
     read_floor_[ctx] = MaxCommitAnywhere();
     auto s = n.raw->ReadIndex(ctx);
@@ -326,20 +352,42 @@ class World {
 
   void Partition() {
     blocked_.clear();
-    std::vector<uint64_t> side;
+    std::vector<uint64_t> ids;
     for (auto& [id, n] : nodes_) {
-      if (Chance(0.5)) side.push_back(id);
+      if (!n.decommissioned) ids.push_back(id);
     }
-    for (auto& [a, na] : nodes_) {
-      for (auto& [b, nb] : nodes_) {
-        const bool sa = std::count(side.begin(), side.end(), a) != 0;
-        const bool sb = std::count(side.begin(), side.end(), b) != 0;
-        if (sa != sb) blocked_.insert({a, b});
+    const uint64_t kind = lease_stress_ ? 1 : Rand(3);
+    std::string desc;
+    if (kind == 0) {
+      // A clean split into two sides.
+      std::set<uint64_t> side;
+      for (uint64_t id : ids) {
+        if (Chance(0.5)) side.insert(id);
       }
+      for (uint64_t a : ids) {
+        for (uint64_t b : ids) {
+          if (side.count(a) != side.count(b)) blocked_.insert({a, b});
+        }
+      }
+      for (uint64_t id : side) desc += std::to_string(id) + " ";
+      desc = "split {" + desc + "} from the rest";
+    } else {
+      // Non-transitive cuts: a few links (kind 1: both directions, kind 2: one direction),
+      // so a node can hear the leader while a candidate cannot.
+      const uint64_t links = 1 + Rand(2);
+      Node* leader = LeaderNode();
+      for (uint64_t k = 0; k < links; ++k) {
+        // Half the time one end is the leader: that is what tests leases and CheckQuorum.
+        const uint64_t a = leader && Chance(0.5) ? leader->id : ids[Rand(ids.size())];
+        const uint64_t b = ids[Rand(ids.size())];
+        if (a == b) continue;
+        blocked_.insert({a, b});
+        if (kind == 1) blocked_.insert({b, a});
+        desc += std::to_string(a) + (kind == 1 ? "-" : ">") + std::to_string(b) + " ";
+      }
+      desc = "cut links " + desc;
     }
-    std::string s;
-    for (uint64_t id : side) s += std::to_string(id) + " ";
-    Log("partition {" + s + "} from the rest");
+    Log("partition: " + desc);
   }
 
   void Heal() {
@@ -558,6 +606,8 @@ class World {
 
   Options opt_;
   std::mt19937_64 rng_;
+  Mix mix_;
+  bool lease_stress_ = false;
   uint64_t tick_ = 0;
   uint64_t next_new_id_ = 0;
   uint64_t next_prop_ = 0;

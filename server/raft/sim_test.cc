@@ -37,14 +37,14 @@ void ExpectCoverage(const Result& t) {
 
 TEST(Simulation, ThreeNodeSeedsHoldAllInvariants) {
   Result total;
-  Result r = Sweep(3, 1, 60, &total);
+  Result r = Sweep(3, 1, 400, &total);
   ASSERT_TRUE(r.ok) << r.failure;
   ExpectCoverage(total);
 }
 
 TEST(Simulation, FiveNodeSeedsHoldAllInvariants) {
   Result total;
-  Result r = Sweep(5, 1, 40, &total);
+  Result r = Sweep(5, 1, 250, &total);
   ASSERT_TRUE(r.ok) << r.failure;
   ExpectCoverage(total);
 }
