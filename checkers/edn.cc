@@ -293,6 +293,7 @@ class Converter {
     }
     Event ev;
     ev.line = op.line;
+    EventExtra extra;
     const Edn* type = Get(op, "type");
     if (!type) return Error(op, "type", "missing");
     auto t = ParseEventType(type->text);
@@ -332,22 +333,23 @@ class Converter {
     if (const Edn* node = Get(op, "node")) {
       auto n = Name(op, "node", *node);
       if (!n.ok()) return n.status();
-      ev.node = *n;
+      extra.node = *n;
     }
     const Edn* mode = Get(op, "read-mode");
     if (!mode) mode = Get(op, "read_mode");
     if (mode) {
       auto n = Name(op, "read-mode", *mode);
       if (!n.ok()) return n.status();
-      ev.read_mode = *n;
+      extra.read_mode = *n;
     }
     if (const Edn* error = Get(op, "error")) {
-      ev.error = h_->strings.Intern(error->kind == Edn::Kind::kString ? error->text : Print(*error));
+      extra.error = h_->strings.Intern(error->kind == Edn::Kind::kString ? error->text : Print(*error));
     }
-    if (const Edn* term = Get(op, "term"); term && term->kind == Edn::Kind::kInt) ev.term = term->num;
+    if (const Edn* term = Get(op, "term"); term && term->kind == Edn::Kind::kInt) extra.term = term->num;
     const Edn* applied = Get(op, "applied-index");
     if (!applied) applied = Get(op, "applied_index");
-    if (applied && applied->kind == Edn::Kind::kInt) ev.applied_index = applied->num;
+    if (applied && applied->kind == Edn::Kind::kInt) extra.applied_index = applied->num;
+    ev.extra = h_->AddExtra(extra);
     h_->events.push_back(std::move(ev));
     return Status::Ok();
   }
@@ -454,20 +456,21 @@ void WriteEdn(const History& h, std::ostream& out) {
       line += EdnValue(e.value);
     }
     line += ", :time " + std::to_string(e.time);
-    if (e.node != kNoString) {
+    const EventExtra& x = h.ExtraOf(e);
+    if (x.node != kNoString) {
       line += ", :node ";
-      AppendEdnString(line, h.Str(e.node));
+      AppendEdnString(line, h.Str(x.node));
     }
-    if (e.read_mode != kNoString) {
+    if (x.read_mode != kNoString) {
       line += ", :read-mode ";
-      AppendEdnString(line, h.Str(e.read_mode));
+      AppendEdnString(line, h.Str(x.read_mode));
     }
-    if (e.error != kNoString) {
+    if (x.error != kNoString) {
       line += ", :error ";
-      AppendEdnString(line, h.Str(e.error));
+      AppendEdnString(line, h.Str(x.error));
     }
-    if (e.term) line += ", :term " + std::to_string(*e.term);
-    if (e.applied_index) line += ", :applied-index " + std::to_string(*e.applied_index);
+    if (x.term) line += ", :term " + std::to_string(*x.term);
+    if (x.applied_index) line += ", :applied-index " + std::to_string(*x.applied_index);
     line += "}\n";
     out << line;
   }

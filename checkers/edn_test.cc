@@ -29,9 +29,9 @@ TEST(EdnTest, ReadsJepsenOpsWithIndependentKeysAndSkipsTheNemesis) {
   EXPECT_EQ(h->Str(h->events[0].key), "7");
   EXPECT_EQ(h->events[0].value, Value::Int(3));
   EXPECT_EQ(h->events[2].value, Value::List({3, 4}));
-  EXPECT_EQ(h->Str(h->events[3].error), ":conflict");
+  EXPECT_EQ(h->Str(h->ExtraOf(h->events[3]).error), ":conflict");
   EXPECT_EQ(h->events[4].value, Value::Null());
-  EXPECT_EQ(h->Str(h->events[5].node), "n2");
+  EXPECT_EQ(h->Str(h->ExtraOf(h->events[5]).node), "n2");
   EXPECT_EQ(h->events[5].line, 7);
 }
 

@@ -73,29 +73,50 @@ class Interner {
 };
 
 // An event's index is its position in History::events.
+// The optional pass-through fields, kept beside the events because most have none.
+struct EventExtra {
+  int32_t node = kNoString;
+  int32_t read_mode = kNoString;
+  int32_t error = kNoString;
+  std::optional<int64_t> term;
+  std::optional<int64_t> applied_index;
+
+  bool empty() const {
+    return node == kNoString && read_mode == kNoString && error == kNoString && !term &&
+           !applied_index;
+  }
+};
+
 // Fields are ordered largest first to keep padding (and a big history's memory) down.
 struct Event {
   Value value;
   int64_t process = 0;
   int64_t time = 0;
   int64_t line = 0;  // 1-based line in the source file
-  // Optional pass-through fields.
-  std::optional<int64_t> term;
-  std::optional<int64_t> applied_index;
   int32_t f = kNoString;
-  int32_t key = kNoString;  // kNoString: the op has no key
-  int32_t node = kNoString;
-  int32_t read_mode = kNoString;
-  int32_t error = kNoString;
+  int32_t key = kNoString;    // kNoString: the op has no key
+  int32_t extra = -1;         // index into History::extras, -1: none
   EventType type = EventType::kInvoke;
 };
 
 struct History {
   std::string source;  // file name used in messages
   std::vector<Event> events;
+  std::vector<EventExtra> extras;
   Interner strings;
 
   const std::string& Str(int32_t id) const { return strings.Name(id); }
+  // The event's optional fields (all absent if it has none).
+  const EventExtra& ExtraOf(const Event& e) const {
+    static const EventExtra kNone;
+    return e.extra < 0 ? kNone : extras[static_cast<size_t>(e.extra)];
+  }
+  // Stores x for an event and returns the index for Event::extra (-1 if x is empty).
+  int32_t AddExtra(const EventExtra& x) {
+    if (x.empty()) return -1;
+    extras.push_back(x);
+    return static_cast<int32_t>(extras.size() - 1);
+  }
 };
 
 enum class OpStatus : uint8_t { kOk, kFail, kInfo };

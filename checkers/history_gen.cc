@@ -69,7 +69,11 @@ GeneratedHistory GenerateCasHistory(const HistoryGenOptions& o) {
     e.value = std::move(v);
     time += 1000 + static_cast<int64_t>(rng() % 200000);  // ~0.1 ms a step
     e.time = time;
-    if (type == EventType::kInfo) e.error = h.strings.Intern("timeout");
+    if (type == EventType::kInfo) {
+      EventExtra x;
+      x.error = h.strings.Intern("timeout");
+      e.extra = h.AddExtra(x);
+    }
     h.events.push_back(std::move(e));
     return h.events.size() - 1;
   };

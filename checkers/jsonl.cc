@@ -36,6 +36,7 @@ class LineParser {
     Event ev;
     ev.line = line;
     const auto position = static_cast<int64_t>(history_->events.size());
+    EventExtra extra;
     bool has_type = false, has_process = false, has_f = false, has_time = false;
     for (dom::key_value_pair field : obj) {
       std::string_view name = field.key;
@@ -76,23 +77,23 @@ class LineParser {
         st = GetInt(v, "time", &ev.time);
         has_time = true;
       } else if (name == "node") {
-        st = GetName(v, "node", &ev.node);
+        st = GetName(v, "node", &extra.node);
       } else if (name == "read_mode") {
-        st = GetName(v, "read_mode", &ev.read_mode);
+        st = GetName(v, "read_mode", &extra.read_mode);
       } else if (name == "error") {
         if (v.is_string()) {
-          ev.error = history_->strings.Intern(std::string_view(v));
+          extra.error = history_->strings.Intern(std::string_view(v));
         } else {
-          ev.error = history_->strings.Intern(simdjson::minify(v));
+          extra.error = history_->strings.Intern(simdjson::minify(v));
         }
       } else if (name == "term") {
         int64_t x = 0;
         st = GetInt(v, "term", &x);
-        ev.term = x;
+        extra.term = x;
       } else if (name == "applied_index") {
         int64_t x = 0;
         st = GetInt(v, "applied_index", &x);
-        ev.applied_index = x;
+        extra.applied_index = x;
       }
       if (!st.ok()) return st;
     }
@@ -100,6 +101,7 @@ class LineParser {
     if (!has_process) return Error("process", "missing");
     if (!has_f) return Error("f", "missing");
     if (!has_time) return Error("time", "missing");
+    ev.extra = history_->AddExtra(extra);
     history_->events.push_back(std::move(ev));
     return Status::Ok();
   }
@@ -293,20 +295,21 @@ void WriteJsonl(const History& h, std::ostream& out) {
     }
     line += ",\"value\":" + ValueToString(e.value);
     line += ",\"time\":" + std::to_string(e.time);
-    if (e.node != kNoString) {
+    const EventExtra& x = h.ExtraOf(e);
+    if (x.node != kNoString) {
       line += ",\"node\":";
-      AppendJsonString(line, h.Str(e.node));
+      AppendJsonString(line, h.Str(x.node));
     }
-    if (e.read_mode != kNoString) {
+    if (x.read_mode != kNoString) {
       line += ",\"read_mode\":";
-      AppendJsonString(line, h.Str(e.read_mode));
+      AppendJsonString(line, h.Str(x.read_mode));
     }
-    if (e.error != kNoString) {
+    if (x.error != kNoString) {
       line += ",\"error\":";
-      AppendJsonString(line, h.Str(e.error));
+      AppendJsonString(line, h.Str(x.error));
     }
-    if (e.term) line += ",\"term\":" + std::to_string(*e.term);
-    if (e.applied_index) line += ",\"applied_index\":" + std::to_string(*e.applied_index);
+    if (x.term) line += ",\"term\":" + std::to_string(*x.term);
+    if (x.applied_index) line += ",\"applied_index\":" + std::to_string(*x.applied_index);
     line += "}\n";
     out << line;
   }

@@ -39,12 +39,12 @@ TEST(JsonlTest, ParsesEveryFieldOfTheContractExample) {
   EXPECT_EQ(h->Str(e.key), "k7");
   EXPECT_EQ(e.value, Value::Int(12));
   EXPECT_EQ(e.time, 2500);
-  EXPECT_EQ(h->Str(e.node), "n1");
-  EXPECT_EQ(e.term, 4);
-  EXPECT_EQ(e.applied_index, 99);
-  EXPECT_EQ(h->Str(h->events[3].read_mode), "lease");
+  EXPECT_EQ(h->Str(h->ExtraOf(e).node), "n1");
+  EXPECT_EQ(h->ExtraOf(e).term, 4);
+  EXPECT_EQ(h->ExtraOf(e).applied_index, 99);
+  EXPECT_EQ(h->Str(h->ExtraOf(h->events[3]).read_mode), "lease");
   EXPECT_EQ(h->events[4].value, Value::List({12, 13}));
-  EXPECT_EQ(h->Str(h->events[5].error), "timeout");
+  EXPECT_EQ(h->Str(h->ExtraOf(h->events[5]).error), "timeout");
   EXPECT_EQ(h->events[5].line, 6);
 }
 

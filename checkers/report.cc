@@ -49,7 +49,7 @@ json OpJson(const History& h, const std::vector<Op>& ops, uint32_t i) {
   if (op.complete_event >= 0) {
     j["complete_index"] = op.complete_event;
     j["complete_time"] = op.complete_time;
-    const Event& e = h.events[static_cast<size_t>(op.complete_event)];
+    const EventExtra& e = h.ExtraOf(h.events[static_cast<size_t>(op.complete_event)]);
     if (e.node != kNoString) j["node"] = h.Str(e.node);
     if (e.read_mode != kNoString) j["read_mode"] = h.Str(e.read_mode);
     if (e.error != kNoString) j["error"] = h.Str(e.error);

@@ -137,6 +137,47 @@ TEST(SearchTest, SearchCounterexampleHasPrefixFailedOpAndState) {
   EXPECT_THAT(k.cex.explanation, HasSubstr("no linearization places read 1"));
 }
 
+TEST(SearchTest, MapModelChecksEachKeyOfTheMap) {
+  auto c = CheckText(HistoryText()
+                         .Invoke(1, "write", "1", "a")
+                         .Ok(1, "write", "1", "a")
+                         .Invoke(1, "cas", "[null,2]", "b")
+                         .Ok(1, "cas", "[null,2]", "b")
+                         .Invoke(2, "read", "null", "a")
+                         .Ok(2, "read", "1", "a")
+                         .Invoke(2, "read", "null", "b")
+                         .Ok(2, "read", "null", "b")
+                         .text(),
+                     ModelKind::kMap);
+  ASSERT_TRUE(c.status.ok()) << c.status.message();
+  EXPECT_EQ(c.result.verdict, Verdict::kInvalid);
+  ASSERT_EQ(c.result.keys.size(), 2u);
+  EXPECT_EQ(c.result.keys[0].verdict, Verdict::kValid);
+  EXPECT_EQ(c.result.keys[1].verdict, Verdict::kInvalid);
+}
+
+TEST(SearchTest, StopAtFirstInvalidLeavesLaterKeysUnknown) {
+  HistoryText t;
+  t.Invoke(1, "write", "1", "a").Ok(1, "write", "1", "a");
+  t.Invoke(2, "read", "null", "a").Ok(2, "read", "7", "a");  // never written: invalid
+  for (int k = 0; k < 5; ++k) {
+    t.Invoke(3, "write", std::to_string(k + 10), "k" + std::to_string(k));
+    t.Ok(3, "write", std::to_string(k + 10), "k" + std::to_string(k));
+  }
+  auto h = ParseJsonl(t.text(), "t.jsonl");
+  ASSERT_TRUE(h.ok());
+  auto ops = BuildOps(*h, ModelKind::kCasRegister);
+  ASSERT_TRUE(ops.ok());
+  LinearizabilityOptions options;
+  options.threads = 1;
+  options.stop_at_first_invalid = true;
+  LinearizabilityResult r = CheckLinearizability(*h, *ops, options);
+  EXPECT_EQ(r.verdict, Verdict::kInvalid);
+  ASSERT_EQ(r.keys.size(), 6u);
+  EXPECT_EQ(r.keys[0].verdict, Verdict::kInvalid);
+  for (size_t k = 1; k < r.keys.size(); ++k) EXPECT_EQ(r.keys[k].verdict, Verdict::kUnknown);
+}
+
 KeyOps ManyConcurrentWrites() {
   KeyOps key;
   // Ten overlapping writes then a read: enough states that the search must work.
