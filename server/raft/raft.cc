@@ -531,7 +531,10 @@ absl::Status Raft::StepLeader(Message& m) {
       }
       return absl::OkStatus();
     case raftpb::MsgProp: {
-      RAFT_CHECK(m.entries_size() > 0, "empty proposal");
+      if (m.entries_size() == 0) {
+        return absl::InvalidArgumentError("MsgProp from " + std::to_string(m.from()) +
+                                          " carries no entries");
+      }
       if (trk_.Get(id_) == nullptr) {
         return MakeError(RaftError::kProposalDropped, "leader was removed from the group");
       }

@@ -21,6 +21,7 @@
 // RAFT_CHECK and abort.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,7 +68,9 @@ class Raft {
 
   std::vector<Message> TakeMessages();
   std::vector<Message>& messages() { return msgs_; }
+  const std::vector<Message>& messages() const { return msgs_; }
   std::vector<ReadState>& read_states() { return read_states_; }
+  const std::vector<ReadState>& read_states() const { return read_states_; }
 
   uint64_t id() const { return id_; }
   uint64_t term() const { return term_; }

@@ -112,9 +112,7 @@ bool RawNode::HasReady() const {
   if (!HardStateEqual(r.HardState(), prev_hard_)) return true;
   if (r.log().UnstableSnapshot()) return true;
   if (!r.log().UnstableEntries().empty() || r.log().HasNextEntries()) return true;
-  if (!const_cast<Raft&>(r).messages().empty() || !const_cast<Raft&>(r).read_states().empty()) {
-    return true;
-  }
+  if (!r.messages().empty() || !r.read_states().empty()) return true;
   return r.LeaseRound() != prev_lease_round_ || r.CommittedInTerm() != prev_committed_in_term_;
 }
 

@@ -28,6 +28,14 @@ TEST(Replication, ProposalCommitsAndAppliesEverywhere) {
   }
 }
 
+TEST(Replication, EmptyProposalFromTheWireIsAnErrorNotACrash) {
+  Network net(3);
+  net.Campaign(1);
+  auto s = net.node(1).Step(Msg(2, 1, raftpb::MsgProp));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(net.raft(1).state(), StateType::kLeader);
+}
+
 TEST(Replication, ProposalWithoutLeaderIsDropped) {
   Network net(3);
   auto s = net.Propose(1, "x");
