@@ -1,5 +1,6 @@
 #include "server/api/client/admin_client.h"
 
+#include "server/api/client/endpoint_check.h"
 #include "server/api/client/kv_client.h"
 #include "server/api/client/leader_call.h"
 

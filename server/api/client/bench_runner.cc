@@ -13,6 +13,7 @@
 
 #include "kv.grpc.pb.h"
 #include "server/api/client/channel_pool.h"
+#include "server/api/client/endpoint_check.h"
 #include "server/api/client/kv_client.h"
 
 namespace raftlab::client {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_split.h"
+#include "server/api/client/endpoint_check.h"
 #include "server/api/client/kv_client.h"
 
 namespace raftlab::client {

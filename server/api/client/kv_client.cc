@@ -1,19 +1,9 @@
 #include "server/api/client/kv_client.h"
 
-#include "server/api/address.h"
+#include "server/api/client/endpoint_check.h"
 #include "server/api/client/leader_call.h"
 
 namespace raftlab::client {
-
-absl::Status ValidateEndpoints(const std::vector<std::string>& endpoints, const std::string& what) {
-  if (endpoints.empty()) return absl::InvalidArgumentError(what + ": at least one host:port is required");
-  for (const std::string& e : endpoints) {
-    auto parsed = api::ParseHostPort(e, what);
-    if (!parsed.ok()) return parsed.status();
-    if (parsed->port == 0) return absl::InvalidArgumentError(what + ": '" + e + "' needs a non-zero port");
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::unique_ptr<KvClient>> KvClient::Create(KvClientOptions options,
                                                            std::shared_ptr<ChannelPool> pool) {

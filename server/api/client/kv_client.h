@@ -70,7 +70,4 @@ class KvClient {
   EndpointSet endpoints_;
 };
 
-// Checks each endpoint parses as host:port; the error names `what` and the entry.
-absl::Status ValidateEndpoints(const std::vector<std::string>& endpoints, const std::string& what);
-
 }  // namespace raftlab::client

@@ -1,0 +1,19 @@
+#pragma once
+// Checks the host:port strings clients are given, before any channel is made. Kept here
+// rather than linking the server's address parser, so the client library (and the tools
+// and harness that link it) does not pull in the server.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace raftlab::client {
+
+// "host:port" or "[v6]:port" with a port in 1..65535; the error names `what` and the entry.
+absl::Status ValidateEndpoint(const std::string& endpoint, const std::string& what);
+
+// At least one endpoint, each valid.
+absl::Status ValidateEndpoints(const std::vector<std::string>& endpoints, const std::string& what);
+
+}  // namespace raftlab::client
