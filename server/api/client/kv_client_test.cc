@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "server/api/client/call_status.h"
 #include "server/api/client/fake_node.h"
 
@@ -207,6 +210,26 @@ TEST(KvClient, ScanDeleteAndTxnReachTheServer) {
   ASSERT_TRUE(done.ok());
   EXPECT_TRUE(done->succeeded());
   EXPECT_EQ(node.Value("d"), "from txn");
+}
+
+TEST(KvClient, ConcurrentCallersShareOneClient) {
+  FakeNode follower(1), leader(2);
+  follower.RedirectTo(2, leader.address());
+  auto client = ClientFor({follower.address(), leader.address()});
+  constexpr int kThreads = 8, kPuts = 50;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPuts; ++i) {
+        if (client->Put("k" + std::to_string(t) + "-" + std::to_string(i), "v").ok()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), kThreads * kPuts);
+  EXPECT_EQ(leader.kv_calls(), kThreads * kPuts);
+  EXPECT_LE(follower.kv_calls(), kThreads);  // at most each thread's first call before the leader is known
 }
 
 TEST(KvClient, CreateRejectsBadEndpoints) {
