@@ -461,8 +461,14 @@ absl::Status Raft::Step(Message m) {
       return absl::OkStatus();
     case raftpb::MsgVote:
     case raftpb::MsgPreVote: {
-      const bool can_vote = vote_ == m.from() || (vote_ == 0 && lead_ == 0) ||
-                            (type == raftpb::MsgPreVote && m.term() > term_);
+      // The lease refusal holds whatever our term: another message (e.g. a rejected
+      // MsgPreVoteResp) may have raised it to the candidate's since we last heard the
+      // leader, and a lease read on that leader relies on our silence.
+      const bool lease_blocks =
+          m.context() != kCampaignTransfer && vote_ != m.from() && InLease();
+      const bool can_vote = !lease_blocks &&
+                            (vote_ == m.from() || (vote_ == 0 && lead_ == 0) ||
+                             (type == raftpb::MsgPreVote && m.term() > term_));
       Message r;
       r.set_to(m.from());
       r.set_type(VoteRespType(type));

@@ -203,6 +203,41 @@ TEST(Lease, CutOffCandidateCannotWinWhileVoterHearsLeader) {
   EXPECT_EQ(net.raft(2).term(), 1u);
 }
 
+// Regression (simulation seed 17670): a rejected MsgPreVoteResp raised a follower's term
+// to a candidate's right after it acked the leader's round; the candidate's vote at the
+// now-equal term then bypassed the lease refusal.
+TEST(Lease, TermRaisedByOtherMessageDoesNotOpenTheVote) {
+  MemoryStorage st;
+  auto c = testing::TestConfig(3, {1, 2, 3}, &st);
+  c.check_quorum = true;
+  c.pre_vote = true;
+  auto r = *Raft::Create(c);
+  auto hb = Msg(1, 3, raftpb::MsgHeartbeat, 2);
+  hb.set_round(2);
+  ASSERT_TRUE(r->Step(hb).ok());
+  auto rej = Msg(2, 3, raftpb::MsgPreVoteResp, 3);
+  rej.set_reject(true);
+  ASSERT_TRUE(r->Step(rej).ok());
+  ASSERT_EQ(r->term(), 3u);
+  (void)r->TakeMessages();
+  auto vote = Msg(2, 3, raftpb::MsgVote, 3);
+  vote.set_index(100);
+  vote.set_log_term(3);
+  ASSERT_TRUE(r->Step(vote).ok());
+  auto out = r->TakeMessages();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].reject());
+  EXPECT_EQ(r->vote(), 0u);
+  for (int i = 0; i < 10; ++i) r->Tick();  // the lease window has passed
+  (void)r->TakeMessages();
+  if (r->state() == StateType::kFollower) {
+    ASSERT_TRUE(r->Step(vote).ok());
+    out = r->TakeMessages();
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_FALSE(out[0].reject());
+  }
+}
+
 TEST(Lease, FollowerEchoesRoundAndContext) {
   MemoryStorage st;
   auto r = *Raft::Create(testing::TestConfig(2, {1, 2, 3}, &st));

@@ -235,6 +235,7 @@ class World {
       return;
     }
     if (is_snap) ++res_.snapshots_sent;
+    if (opt_.verbose) Log("deliver " + m.ShortDebugString().substr(0, 160));
     (void)it->second.raw->Step(std::move(m));
     if (is_snap && nodes_[from].raw) nodes_[from].raw->ReportSnapshot(to, true);
   }
