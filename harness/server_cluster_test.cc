@@ -1,0 +1,248 @@
+// Multi-process tests of raftlab-server: three real server processes on loopback, driven
+// through the KV and Admin APIs. Every process is killed when a test ends, pass or fail.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "harness/cluster.h"
+#include "server/api/client/admin_client.h"
+#include "server/api/client/call_status.h"
+#include "server/api/client/kv_client.h"
+
+namespace raftlab::harness {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class ServerCluster : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/raftlab-server-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    root_ = tmpl;
+  }
+  void TearDown() override {
+    cluster_.reset();
+    // Keep the logs of a failed test for the reader; clean up after a passing one.
+    if (!HasFailure()) {
+      std::filesystem::remove_all(root_);
+    } else {
+      std::fprintf(stderr, "node logs kept in %s\n", root_.c_str());
+    }
+  }
+
+  ClusterOptions Options(const std::string& name) {
+    ClusterOptions o;
+    o.server_binary = RAFTLAB_SERVER_BIN;
+    o.run_dir = root_ + "/" + name;
+    o.nodes = 3;
+    o.tick_ms = 5;
+    o.election_ticks = 60;
+    o.heartbeat_ticks = 6;
+    o.settings.lease_margin_ms = 100;
+    return o;
+  }
+
+  void StartCluster(ClusterOptions o) {
+    auto c = LocalCluster::Start(std::move(o));
+    ASSERT_TRUE(c.ok()) << c.status();
+    cluster_ = std::move(*c);
+    ASSERT_TRUE(cluster_->WaitHealthy(seconds(30)).ok());
+    client::KvClientOptions ko;
+    ko.endpoints = cluster_->endpoints();
+    ko.timeout = milliseconds(5000);
+    auto kv = client::KvClient::Create(ko);
+    ASSERT_TRUE(kv.ok()) << kv.status();
+    kv_ = std::move(*kv);
+  }
+
+  uint64_t LeaderOrFail() {
+    auto l = cluster_->Leader();
+    EXPECT_TRUE(l.has_value());
+    return l.value_or(0);
+  }
+
+  // The value a node serves for key in mode, or "<absent>" / "<error: ...>".
+  std::string ReadAt(uint64_t node, const std::string& key, kv::ReadMode mode,
+                     milliseconds timeout = milliseconds(5000)) {
+    client::CallOptions call;
+    call.endpoint = cluster_->endpoint(node);
+    call.timeout = timeout;
+    auto r = kv_->Get(key, mode, call);
+    if (!r.ok()) return "<error: " + std::string(r.status().message()) + ">";
+    return r->found() ? r->value() : "<absent>";
+  }
+
+  bool WaitFor(const std::function<bool()>& pred, milliseconds timeout = milliseconds(30000)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    return pred();
+  }
+
+  std::string root_;
+  std::unique_ptr<LocalCluster> cluster_;
+  std::unique_ptr<client::KvClient> kv_;
+};
+
+TEST_F(ServerCluster, ElectsWritesAndReadsInAllThreeModesOnEveryNode) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("modes")));
+  ASSERT_TRUE(kv_->Put("k", "v1").ok());
+  for (uint64_t id : cluster_->ids()) {
+    EXPECT_EQ(ReadAt(id, "k", kv::READ_MODE_LINEARIZABLE), "v1") << "node " << id;
+    EXPECT_EQ(ReadAt(id, "k", kv::READ_MODE_LEASE), "v1") << "node " << id;
+    EXPECT_TRUE(WaitFor([&] { return ReadAt(id, "k", kv::READ_MODE_STALE) == "v1"; })) << "node " << id;
+  }
+  client::CallOptions at_leader;
+  at_leader.endpoint = cluster_->endpoint(LeaderOrFail());
+  auto lease = kv_->Get("k", kv::READ_MODE_LEASE, at_leader);
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  EXPECT_EQ(lease->header().read_path(), kv::READ_PATH_LEASE);
+}
+
+TEST_F(ServerCluster, KeepsServingAfterTheLeaderIsKilled) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("kill")));
+  ASSERT_TRUE(kv_->Put("k", "before").ok());
+  const uint64_t old_leader = LeaderOrFail();
+  ASSERT_TRUE(cluster_->Kill(old_leader).ok());
+  ASSERT_TRUE(cluster_->WaitHealthy(seconds(30)).ok());
+  EXPECT_NE(cluster_->Leader().value_or(old_leader), old_leader);
+  auto put = kv_->Put("k", "after");
+  ASSERT_TRUE(put.ok()) << put.status();
+  auto got = kv_->Get("k", kv::READ_MODE_LINEARIZABLE);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->value(), "after");
+  ASSERT_TRUE(cluster_->Restart(old_leader).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(old_leader, "k", kv::READ_MODE_STALE) == "after"; }));
+}
+
+TEST_F(ServerCluster, RestartedNodeCatchesUpByLogAndBySnapshot) {
+  ClusterOptions o = Options("catchup");
+  o.snapshot_every = 50;
+  ASSERT_NO_FATAL_FAILURE(StartCluster(o));
+  const uint64_t leader = LeaderOrFail();
+  const uint64_t by_log = leader % 3 + 1;
+  ASSERT_TRUE(cluster_->Stop(by_log).ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(kv_->Put("log" + std::to_string(i), "x").ok());
+  ASSERT_TRUE(cluster_->Restart(by_log).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(by_log, "log9", kv::READ_MODE_STALE) == "x"; }));
+
+  // Far enough behind that the leader has compacted past it (snapshot every 50, lag 1000):
+  // force compaction with explicit snapshots after many writes.
+  ASSERT_TRUE(cluster_->Stop(by_log).ok());
+  for (int i = 0; i < 1200; ++i) ASSERT_TRUE(kv_->Put("snap" + std::to_string(i), std::to_string(i)).ok());
+  auto snap = cluster_->admin().TriggerSnapshot(cluster_->endpoint(cluster_->Leader().value_or(leader)), 1);
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_TRUE(cluster_->Restart(by_log).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(by_log, "snap1199", kv::READ_MODE_STALE) == "1199"; }));
+  EXPECT_EQ(ReadAt(by_log, "log0", kv::READ_MODE_STALE), "x");
+  auto st = cluster_->admin().Status(cluster_->endpoint(by_log));
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_GT(st->groups(0).snapshot_index(), 0u) << "the follower should have installed a snapshot";
+}
+
+TEST_F(ServerCluster, PartitionedLeaderStepsDownAndStopsServingLeaseReads) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("partition")));
+  ASSERT_TRUE(kv_->Put("k", "v").ok());
+  const uint64_t old_leader = LeaderOrFail();
+  std::vector<uint64_t> others;
+  for (uint64_t id : cluster_->ids()) {
+    if (id != old_leader) others.push_back(id);
+  }
+  ASSERT_TRUE(cluster_->admin().SetPartition(cluster_->endpoint(old_leader), others).ok());
+  for (uint64_t id : others) {
+    ASSERT_TRUE(cluster_->admin().SetPartition(cluster_->endpoint(id), {old_leader}).ok());
+  }
+  // The old leader loses CheckQuorum and steps down; its lease is gone by then.
+  EXPECT_TRUE(WaitFor([&] {
+    auto st = cluster_->admin().Status(cluster_->endpoint(old_leader));
+    return st.ok() && st->groups(0).role() != "leader" && !st->groups(0).lease_valid();
+  }));
+  client::CallOptions at_old;
+  at_old.endpoint = cluster_->endpoint(old_leader);
+  at_old.timeout = milliseconds(500);
+  auto lease = kv_->Get("k", kv::READ_MODE_LEASE, at_old);
+  if (lease.ok()) {
+    EXPECT_NE(lease->header().read_path(), kv::READ_PATH_LEASE) << "a deposed leader served a lease read";
+  } else {
+    EXPECT_TRUE(client::IsIndeterminate(lease.status()) || client::IsDefiniteFailure(lease.status()));
+  }
+  ASSERT_TRUE(kv_->Put("k", "new").ok()) << "the majority side keeps accepting writes";
+  for (uint64_t id : cluster_->ids()) ASSERT_TRUE(cluster_->admin().Heal(cluster_->endpoint(id)).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(old_leader, "k", kv::READ_MODE_STALE) == "new"; }));
+}
+
+TEST_F(ServerCluster, WalFsyncFaultFailStopsOneNodeWhileTheOthersContinue) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("failstop")));
+  const uint64_t leader = LeaderOrFail();
+  const uint64_t victim = leader % 3 + 1;
+  admin::EnableFaultRequest req;
+  req.set_name("raftlab/wal/fsync");
+  auto enabled = cluster_->admin().EnableFault(cluster_->endpoint(victim), req);
+  ASSERT_TRUE(enabled.ok()) << enabled.status();
+  ASSERT_TRUE(kv_->Put("k", "v").ok());
+  EXPECT_TRUE(WaitFor([&] { return !cluster_->Running(victim); })) << "node did not fail-stop";
+  auto exit = cluster_->ExitOf(victim);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->exited);
+  EXPECT_EQ(exit->exit_code, 75) << exit->ToString();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(kv_->Put("after" + std::to_string(i), "v").ok());
+  // Restarted without the fault, it recovers and catches up.
+  ASSERT_TRUE(cluster_->Restart(victim).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(victim, "after4", kv::READ_MODE_STALE) == "v"; }));
+}
+
+TEST_F(ServerCluster, FaultRpcsAreRefusedWithoutAllowFaults) {
+  ClusterOptions o = Options("nofaults");
+  o.allow_faults = false;
+  ASSERT_NO_FATAL_FAILURE(StartCluster(o));
+  auto r = cluster_->admin().SetPartition(cluster_->endpoint(1), {2});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--allow-faults"), std::string::npos) << r.status();
+}
+
+TEST_F(ServerCluster, SyncAndNosyncEndInTheSameState) {
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> states;
+  for (const std::string mode : {"sync", "nosync"}) {
+    ClusterOptions o = Options(mode);
+    o.settings.fsm_sync_mode = mode;
+    ASSERT_NO_FATAL_FAILURE(StartCluster(o));
+    for (int i = 0; i < 60; ++i) {
+      const std::string key = "key" + std::to_string(i % 20);
+      if (i % 7 == 3) {
+        ASSERT_TRUE(kv_->Delete(key).ok());
+      } else if (i % 5 == 1) {
+        ASSERT_TRUE(kv_->CompareAndSwap(key, std::string("v") + std::to_string(i - 20), "cas" + std::to_string(i)).ok());
+      } else {
+        ASSERT_TRUE(kv_->Put(key, "v" + std::to_string(i)).ok());
+      }
+    }
+    for (uint64_t id : cluster_->ids()) {
+      // Wait for every replica to apply everything, then take its whole state.
+      std::vector<std::pair<std::string, std::string>> state;
+      EXPECT_TRUE(WaitFor([&] {
+        client::CallOptions at;
+        at.endpoint = cluster_->endpoint(id);
+        auto scan = kv_->Scan("", "", 1000, kv::READ_MODE_LINEARIZABLE, at);
+        if (!scan.ok()) return false;
+        state.clear();
+        for (const auto& kv : scan->kvs()) state.emplace_back(kv.key(), kv.value());
+        return true;
+      }));
+      const std::string name = mode + "/node" + std::to_string(id);
+      states[name] = state;
+      EXPECT_EQ(state, states.begin()->second) << name << " differs from " << states.begin()->first;
+    }
+    cluster_.reset();
+  }
+  EXPECT_EQ(states.size(), 6u);
+}
+
+}  // namespace
+}  // namespace raftlab::harness
