@@ -34,7 +34,9 @@ void AddSearchPrefix(const KeyOps& key, const SearchLimits& limits, Counterexamp
 
 }  // namespace
 
-KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limits) {
+KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limits,
+                   std::atomic<int>* prefix_budget) {
+  auto want_prefix = [&] { return !prefix_budget || prefix_budget->fetch_sub(1) > 0; };
   KeyResult r;
   r.key = key.key;
   r.ops = key.ops.size();
@@ -43,7 +45,7 @@ KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limit
     r.verdict = Verdict::kInvalid;
     r.method = "precheck";
     r.cex = std::move(*pre.violation);
-    AddSearchPrefix(key, limits, &r.cex);
+    if (want_prefix()) AddSearchPrefix(key, limits, &r.cex);
     return r;
   }
   if (model == ModelKind::kRegister) {
@@ -52,7 +54,7 @@ KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limit
       r.method = "zone";
       r.verdict = zone.linearizable ? Verdict::kValid : Verdict::kInvalid;
       r.cex = std::move(zone.cex);
-      if (r.verdict == Verdict::kInvalid) AddSearchPrefix(key, limits, &r.cex);
+      if (r.verdict == Verdict::kInvalid && want_prefix()) AddSearchPrefix(key, limits, &r.cex);
       return r;
     }
   }
@@ -83,6 +85,7 @@ LinearizabilityResult CheckLinearizability(const History& history, const std::ve
   std::atomic<bool> cancel{false};
   limits.cancel = &cancel;
   std::atomic<size_t> next{0};
+  std::atomic<int> prefix_budget{20};  // reports show at most a few keys in full
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < keys.size();) {
       if (cancel.load()) {
@@ -93,7 +96,7 @@ LinearizabilityResult CheckLinearizability(const History& history, const std::ve
         skipped.unknown_reason = "not checked: stopped at the first invalid key";
         continue;
       }
-      result.keys[i] = CheckKey(keys[i], options.model, limits);
+      result.keys[i] = CheckKey(keys[i], options.model, limits, &prefix_budget);
       if (options.stop_at_first_invalid && result.keys[i].verdict == Verdict::kInvalid) {
         cancel = true;
       }

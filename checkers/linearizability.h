@@ -8,6 +8,7 @@
 // is, else unknown if any key is, else valid.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,10 @@ struct LinearizabilityResult {
 LinearizabilityResult CheckLinearizability(const History& history, const std::vector<Op>& ops,
                                            const LinearizabilityOptions& options);
 
-// One key alone, with the same pipeline (exposed for tests and benchmarks).
-KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limits);
+// One key alone, with the same pipeline (exposed for tests and benchmarks). When a
+// pre-check or the zone test refutes the key, a short search adds the longest
+// linearizable prefix; `prefix_budget`, if set, caps how many keys get one.
+KeyResult CheckKey(const KeyOps& key, ModelKind model, const SearchLimits& limits,
+                   std::atomic<int>* prefix_budget = nullptr);
 
 }  // namespace raftlab::checkers
