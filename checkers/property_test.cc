@@ -17,6 +17,7 @@ namespace {
 struct GenOptions {
   bool cas = false;
   bool unique = true;
+  int max_ops = 12;
 };
 
 // Simulates clients on one atomic register (each op takes effect at a random point
@@ -25,7 +26,7 @@ struct GenOptions {
 KeyOps RandomHistory(std::mt19937_64& rng, const GenOptions& g) {
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   const int processes = 2 + pick(3);
-  const int total = 1 + pick(12);
+  const int total = 1 + pick(g.max_ops);
   struct Pending {
     bool busy = false, applied = false, skip = false, ok = true;
     RegOp op;
@@ -176,6 +177,21 @@ TEST(PropertyTest, SearchAgreesWithBruteForceWithRepeatedValues) {
     return CheckKey(k, ModelKind::kCasRegister, SearchLimits{}).verdict;
   });
   ExpectBothVerdictsCommon(t, 5000);
+}
+
+// Histories too big for brute force: the zone test and the search are both exact for
+// registers with unique values, so they must agree.
+TEST(PropertyTest, ZoneTestAndSearchAgreeOnLargerHistories) {
+  std::mt19937_64 rng(7);
+  int invalid = 0;
+  for (int i = 0; i < 1000; ++i) {
+    KeyOps key = RandomHistory(rng, {.max_ops = 60});
+    ZoneResult z = CheckRegisterZones(key);
+    SearchOutcome s = SearchLinearizable(key, SearchLimits{});
+    ASSERT_EQ(s.verdict, z.linearizable ? Verdict::kValid : Verdict::kInvalid) << "case " << i;
+    invalid += z.linearizable ? 0 : 1;
+  }
+  EXPECT_GT(invalid, 200);
 }
 
 TEST(PropertyTest, PrechecksNeverRefuteALinearizableHistory) {
