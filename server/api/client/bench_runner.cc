@@ -12,9 +12,11 @@
 #include <thread>
 
 #include "kv.grpc.pb.h"
+#include "server/api/client/admin_client.h"
 #include "server/api/client/channel_pool.h"
 #include "server/api/client/endpoint_check.h"
 #include "server/api/client/kv_client.h"
+#include "server/api/client/leader_finder.h"
 
 namespace raftlab::client {
 namespace {
@@ -165,6 +167,19 @@ class Run {
   int active_ = 0;  // guarded by mu_: workers not yet out of requests
 };
 
+// The leader of the group that owns the first bench key.
+absl::StatusOr<std::string> FindLeader(const BenchConfig& config, const std::vector<std::string>& endpoints) {
+  auto pool = std::make_shared<ChannelPool>();
+  std::chrono::milliseconds timeout(config.timeout_ms);
+  auto kv = KvClient::Create(KvClientOptions{endpoints, timeout, 5}, pool);
+  if (!kv.ok()) return kv.status();
+  auto admin = AdminClient::Create(AdminClientOptions{endpoints, timeout, 5}, pool);
+  if (!admin.ok()) return admin.status();
+  auto probe = (*kv)->Get(BenchKey(0, config.key_size), kv::READ_MODE_STALE);
+  if (!probe.ok()) return probe.status();
+  return FindLeaderEndpoint(**admin, probe->header().group_id());
+}
+
 }  // namespace
 
 absl::StatusOr<BenchResult> RunBench(const BenchConfig& config, const std::vector<std::string>& endpoints) {
@@ -172,11 +187,9 @@ absl::StatusOr<BenchResult> RunBench(const BenchConfig& config, const std::vecto
   if (auto s = ValidateEndpoints(endpoints, "--endpoints"); !s.ok()) return s;
   std::vector<std::string> targets = endpoints;
   if (config.target == BenchConfig::Target::kLeader) {
-    auto client = KvClient::Create(KvClientOptions{endpoints, std::chrono::milliseconds(config.timeout_ms), 5});
-    if (!client.ok()) return client.status();
-    auto probe = (*client)->Get(BenchKey(0, config.key_size), kv::READ_MODE_LINEARIZABLE);
-    if (!probe.ok()) return absl::UnavailableError("finding the leader: " + probe.status().ToString());
-    targets = {(*client)->KnownLeader()};
+    auto target = FindLeader(config, endpoints);
+    if (!target.ok()) return absl::UnavailableError("finding the leader: " + target.status().ToString());
+    targets = {*target};
   }
   Run run(config, targets);
   BenchResult result = run.Go();

@@ -27,8 +27,8 @@ struct BenchResult {
   LatencySummary summary;  // of the successful requests
 };
 
-// With Target::kLeader the leader is found first by a linearizable Get through KvClient;
-// an error there (no leader reachable) is returned and nothing is run.
+// With Target::kLeader the leader of the first key's group is found first (a stale Get for
+// the group, then the nodes' Status); an error there is returned and nothing is run.
 absl::StatusOr<BenchResult> RunBench(const BenchConfig& config, const std::vector<std::string>& endpoints);
 
 }  // namespace raftlab::client

@@ -43,6 +43,19 @@ TEST(Bench, LeaderTargetFollowsTheRedirect) {
   EXPECT_EQ(follower.kv_calls(), 1);
 }
 
+TEST(Bench, LeaderTargetIsTheLeaderEvenWhenFollowersServeReads) {
+  FakeNode follower(1), leader(2);
+  follower.ReportLeader(2);
+  leader.ReportLeader(2);
+  BenchConfig c;
+  c.clients = 2;
+  c.total = 20;
+  auto r = RunBench(c, {follower.address(), leader.address()});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->targets, std::vector<std::string>{leader.address()});
+  EXPECT_EQ(leader.kv_calls(), 20);
+}
+
 TEST(Bench, GetsAreCountedByReadPath) {
   FakeNode node(1);
   BenchConfig c;

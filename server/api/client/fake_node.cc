@@ -19,6 +19,7 @@ struct FakeNode::State {
   Mode mode = Mode::kServe;                 // guarded by mu, like every field below
   uint64_t leader_id = 0;
   std::string leader_address;
+  uint64_t reported_leader = 0;  // Status override; 0 = derived from the mode
   bool hint_in_details = true;
   grpc::StatusCode fail_code = grpc::StatusCode::OK;
   std::string fail_message;
@@ -176,10 +177,12 @@ class AdminService final : public admin::Admin::Service {
     resp->set_dispatcher_lanes(2);
     resp->set_fsm_sync_mode("sync");
     auto* g = resp->add_groups();
-    bool leads = s_.mode != FakeNode::State::Mode::kNotLeader;
+    uint64_t leader = s_.mode == FakeNode::State::Mode::kNotLeader ? s_.leader_id : s_.id;
+    if (s_.reported_leader != 0) leader = s_.reported_leader;
+    bool leads = leader == s_.id;
     g->set_group_id(1);
     g->set_term(3);
-    g->set_leader_id(leads ? s_.id : s_.leader_id);
+    g->set_leader_id(leader);
     g->set_role(leads ? "leader" : "follower");
     g->set_commit_index(10);
     g->set_applied_index(9);
@@ -307,6 +310,11 @@ void FakeNode::RedirectTo(uint64_t leader_id, const std::string& leader_address,
   state_->leader_id = leader_id;
   state_->leader_address = leader_address;
   state_->hint_in_details = details;
+}
+
+void FakeNode::ReportLeader(uint64_t leader_id) {
+  std::lock_guard lock(state_->mu);
+  state_->reported_leader = leader_id;
 }
 
 void FakeNode::FailWith(grpc::StatusCode code, const std::string& message) {

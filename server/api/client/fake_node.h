@@ -32,6 +32,10 @@ class FakeNode {
   // Answer KV calls and TransferLeader with NOT_LEADER naming this leader; the hint goes in
   // the error details and trailing metadata, or (details = false) the metadata alone.
   void RedirectTo(uint64_t leader_id, const std::string& leader_address, bool details = true);
+  // Report `leader_id` as group 1's leader in Status (role "leader" iff it is this node)
+  // without changing how calls are answered; 0 returns to the default (self, unless
+  // redirecting).
+  void ReportLeader(uint64_t leader_id);
   // Answer every call with this error.
   void FailWith(grpc::StatusCode code, const std::string& message = "injected by FakeNode");
   // Answer nothing until the client cancels or its deadline passes.

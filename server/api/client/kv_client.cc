@@ -20,10 +20,11 @@ KvClient::KvClient(KvClientOptions options, std::shared_ptr<ChannelPool> pool)
 std::string KvClient::KnownLeader() const { return endpoints_.Leader(); }
 
 template <typename Resp, typename Call>
-absl::StatusOr<Resp> KvClient::Invoke(bool read, bool stale, const CallOptions& call, Call&& fn) {
+absl::StatusOr<Resp> KvClient::Invoke(bool read, const CallOptions& call, Call&& fn) {
   Deadline deadline = std::chrono::system_clock::now() + call.timeout.value_or(options_.timeout);
   if (!call.endpoint.empty()) return CallAt<Resp>(*pool_, call.endpoint, deadline, fn);
-  LeaderCallPolicy policy{options_.max_redirects, read, !stale};
+  // Only a write proves leadership: followers serve ReadIndex and stale reads too.
+  LeaderCallPolicy policy{options_.max_redirects, read, /*remember_leader=*/!read};
   return CallLeader<Resp>(*pool_, endpoints_, deadline, policy, fn);
 }
 
@@ -31,7 +32,7 @@ absl::StatusOr<kv::GetResponse> KvClient::Get(const std::string& key, kv::ReadMo
   kv::GetRequest req;
   req.set_key(key);
   req.set_read_mode(mode);
-  return Invoke<kv::GetResponse>(true, mode == kv::READ_MODE_STALE, call,
+  return Invoke<kv::GetResponse>(true, call,
                                  [&](Connection& c, grpc::ClientContext* ctx, kv::GetResponse* resp) {
                                    return c.kv->Get(ctx, req, resp);
                                  });
@@ -42,7 +43,7 @@ absl::StatusOr<kv::PutResponse> KvClient::Put(const std::string& key, const std:
   kv::PutRequest req;
   req.set_key(key);
   req.set_value(value);
-  return Invoke<kv::PutResponse>(false, false, call,
+  return Invoke<kv::PutResponse>(false, call,
                                  [&](Connection& c, grpc::ClientContext* ctx, kv::PutResponse* resp) {
                                    return c.kv->Put(ctx, req, resp);
                                  });
@@ -51,7 +52,7 @@ absl::StatusOr<kv::PutResponse> KvClient::Put(const std::string& key, const std:
 absl::StatusOr<kv::DeleteResponse> KvClient::Delete(const std::string& key, const CallOptions& call) {
   kv::DeleteRequest req;
   req.set_key(key);
-  return Invoke<kv::DeleteResponse>(false, false, call,
+  return Invoke<kv::DeleteResponse>(false, call,
                                     [&](Connection& c, grpc::ClientContext* ctx, kv::DeleteResponse* resp) {
                                       return c.kv->Delete(ctx, req, resp);
                                     });
@@ -67,7 +68,7 @@ absl::StatusOr<kv::CompareAndSwapResponse> KvClient::CompareAndSwap(const std::s
   if (expected) req.set_expected_value(*expected);
   req.set_new_value(new_value);
   return Invoke<kv::CompareAndSwapResponse>(
-      false, false, call, [&](Connection& c, grpc::ClientContext* ctx, kv::CompareAndSwapResponse* resp) {
+      false, call, [&](Connection& c, grpc::ClientContext* ctx, kv::CompareAndSwapResponse* resp) {
         return c.kv->CompareAndSwap(ctx, req, resp);
       });
 }
@@ -79,14 +80,14 @@ absl::StatusOr<kv::ScanResponse> KvClient::Scan(const std::string& start, const 
   req.set_end_key(end);
   req.set_limit(limit);
   req.set_read_mode(mode);
-  return Invoke<kv::ScanResponse>(true, mode == kv::READ_MODE_STALE, call,
+  return Invoke<kv::ScanResponse>(true, call,
                                   [&](Connection& c, grpc::ClientContext* ctx, kv::ScanResponse* resp) {
                                     return c.kv->Scan(ctx, req, resp);
                                   });
 }
 
 absl::StatusOr<kv::TxnResponse> KvClient::Txn(const kv::TxnRequest& request, const CallOptions& call) {
-  return Invoke<kv::TxnResponse>(false, false, call,
+  return Invoke<kv::TxnResponse>(false, call,
                                  [&](Connection& c, grpc::ClientContext* ctx, kv::TxnResponse* resp) {
                                    return c.kv->Txn(ctx, request, resp);
                                  });

@@ -56,14 +56,14 @@ class KvClient {
                                         kv::ReadMode mode, const CallOptions& call = {});
   absl::StatusOr<kv::TxnResponse> Txn(const kv::TxnRequest& request, const CallOptions& call = {});
 
-  // The endpoint that last answered a leader-seeking write or non-stale read; empty if none.
+  // The endpoint that last answered a leader-seeking write; empty if none.
   std::string KnownLeader() const;
   const std::vector<std::string>& endpoints() const { return endpoints_.all(); }
 
  private:
   KvClient(KvClientOptions options, std::shared_ptr<ChannelPool> pool);
   template <typename Resp, typename Call>
-  absl::StatusOr<Resp> Invoke(bool read, bool stale, const CallOptions& call, Call&& fn);
+  absl::StatusOr<Resp> Invoke(bool read, const CallOptions& call, Call&& fn);
 
   const KvClientOptions options_;
   const std::shared_ptr<ChannelPool> pool_;

@@ -59,6 +59,15 @@ TEST(KvClient, RemembersTheLeaderAfterARedirect) {
   EXPECT_EQ(client->KnownLeader(), leader.address());
 }
 
+TEST(KvClient, ReadsDoNotMarkALeaderBecauseFollowersServeThem) {
+  FakeNode follower(1), leader(2);
+  auto client = ClientFor({follower.address(), leader.address()});
+  ASSERT_TRUE(client->Get("k", kv::READ_MODE_LINEARIZABLE).ok());
+  EXPECT_EQ(client->KnownLeader(), "");
+  ASSERT_TRUE(client->Put("k", "v").ok());
+  EXPECT_EQ(client->KnownLeader(), follower.address());
+}
+
 TEST(KvClient, RedirectsAreBoundedAndDefinite) {
   FakeNode a(1), b(2);
   a.RedirectTo(2, b.address());

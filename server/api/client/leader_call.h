@@ -27,7 +27,7 @@ struct LeaderCallPolicy {
   // Reads change nothing, so an UNAVAILABLE endpoint can be skipped; a write can only when
   // it never left this process, as it may have been applied before a connection failed.
   bool read = false;
-  // Mark the endpoint that answered as the leader (not for stale reads, which any replica serves).
+  // Mark the endpoint that answered as the leader (not for reads, which followers serve too).
   bool remember_leader = true;
 };
 
