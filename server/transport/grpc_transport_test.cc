@@ -38,8 +38,9 @@ std::string RandomBytes(std::size_t n, uint64_t seed) {
 // Disables a fault point when the test ends, however it ends.
 class FaultGuard {
  public:
-  explicit FaultGuard(const faults::FaultPoint& p) : name_(p.name) {
-    enabled_ = faults::Enable(name_).ok();
+  explicit FaultGuard(const faults::FaultPoint& p, faults::EnableOptions options = {})
+      : name_(p.name) {
+    enabled_ = faults::EnableWith(name_, options).ok();
   }
   ~FaultGuard() { Disable(); }
   void Disable() {
@@ -248,6 +249,27 @@ TEST(GrpcTransport, TheSendFaultPointDropsBatchesAndCountsThem) {
   ASSERT_EQ(nodes[0]->SendTo(2, MsgApp, 2), EnqueueResult::kQueued);
   ASSERT_TRUE(nodes[1]->handler.WaitUntil([](const auto& got) { return !got.empty(); }));
   EXPECT_EQ(nodes[1]->handler.received()[0].message.index(), 2u);
+}
+
+TEST(GrpcTransport, TheDelayFaultPointHoldsBatchesBackAndShutdownCutsTheDelayShort) {
+  if (!faults::FaultsCompiledIn()) GTEST_SKIP() << "fault points compiled out";
+  auto nodes = StartCluster(2);
+  ASSERT_EQ(nodes.size(), 2u);
+  {
+    FaultGuard fault(faults::kTransportDelay, {.failinfo = 1});
+    ASSERT_TRUE(fault.enabled());
+    ASSERT_EQ(nodes[0]->SendTo(2, MsgApp, 1), EnqueueResult::kQueued);
+    ASSERT_TRUE(nodes[1]->handler.WaitUntil([](const auto& got) { return !got.empty(); }));
+  }
+  // A delay far beyond the test's patience: only shutdown can end it.
+  FaultGuard fault(faults::kTransportDelay, {.failinfo = 3'600'000});
+  ASSERT_TRUE(fault.enabled());
+  ASSERT_EQ(nodes[0]->SendTo(2, MsgApp, 2), EnqueueResult::kQueued);
+  ASSERT_TRUE(Eventually([&] { return nodes[0]->dispatcher->queued(2, 1) == 0; }));
+  auto stopped = std::async(std::launch::async, [&] { nodes[0]->Stop(); });
+  ASSERT_EQ(stopped.wait_for(kPatience), std::future_status::ready) << "shutdown hung";
+  EXPECT_TRUE(nodes[0]->drops.Has(2, 2));
+  EXPECT_FALSE(nodes[1]->handler.Has(1, MsgApp, 2));
 }
 
 TEST(GrpcTransport, TheSnapshotFaultPointsFailTheStreamOrTheInstall) {
