@@ -119,6 +119,8 @@ absl::StatusOr<CtlCommand> ParseCtlArgs(const std::vector<std::string>& args) {
   fault->add_option("ACTION", c.fault_action)->required()->check(CLI::IsMember({"enable", "disable", "list"}));
   fault->add_option("NAME", c.fault_name, "Fault point, e.g. raftlab/wal/fsync");
   fault->add_option("--probability", c.probability, "Chance in [0, 1] per pass; 0 = always");
+  fault->add_option("--failnum", c.failnum, "Value handed to the failing code (errno, delay ms); 0 = default");
+  fault->add_flag("--one-shot", c.one_shot, "Fire once, then disable");
 
   auto* partition = app.add_subcommand("partition", "Make NODE_ENDPOINT drop raft traffic with the --isolate peers");
   partition->add_option("NODE_ENDPOINT", c.node)->required();

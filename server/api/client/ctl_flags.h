@@ -33,6 +33,8 @@ struct CtlCommand {
   std::string fault_action;             // enable, disable, list
   std::string fault_name;
   double probability = 0;               // fault enable; 0 = always
+  int64_t failnum = 0;                  // fault enable: value handed to the failing code
+  bool one_shot = false;                // fault enable: fire once
   std::string node;                     // partition (required) and heal (optional): the node to change
   std::vector<uint64_t> isolate;        // partition
   int64_t offset_ms = 0;                // clock

@@ -72,6 +72,10 @@ TEST(CtlFlags, AdminCommands) {
   ASSERT_TRUE(fault.ok()) << fault.status();
   EXPECT_EQ(fault->fault_action, "enable");
   EXPECT_DOUBLE_EQ(fault->probability, 0.25);
+  auto delay = ParseCtlArgs(Args({"fault", "enable", "raftlab/transport/delay", "--failnum", "50", "--one-shot"}));
+  ASSERT_TRUE(delay.ok()) << delay.status();
+  EXPECT_EQ(delay->failnum, 50);
+  EXPECT_TRUE(delay->one_shot);
   auto part = ParseCtlArgs(Args({"partition", "127.0.0.1:7003", "--isolate", "1,2"}));
   ASSERT_TRUE(part.ok()) << part.status();
   EXPECT_EQ(part->node, "127.0.0.1:7003");

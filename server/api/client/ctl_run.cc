@@ -130,6 +130,8 @@ class Runner {
         admin::EnableFaultRequest req;
         req.set_name(c_.fault_name);
         req.set_probability(c_.probability);
+        req.set_failnum(c_.failnum);
+        req.set_one_shot(c_.one_shot);
         r = admin_->EnableFault(e, req);
       } else if (c_.fault_action == "disable") {
         r = admin_->DisableFault(e, c_.fault_name);
@@ -138,6 +140,8 @@ class Runner {
       }
       if (!r.ok()) return r.status();
       for (const auto& p : r->points()) {
+        // The server answers with its whole catalogue; enable/disable show the point changed.
+        if (c_.fault_action != "list" && p.name() != c_.fault_name) continue;
         out_ << e << " " << p.name() << " " << (p.enabled() ? "on" : "off") << " p=" << p.probability();
         if (!p.description().empty()) out_ << "  # " << p.description();
         out_ << "\n";

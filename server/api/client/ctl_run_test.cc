@@ -94,6 +94,13 @@ TEST(CtlRun, PartitionGoesToTheNamedNodeOnly) {
   EXPECT_EQ(a.AdminLog(), std::vector<std::string>{"Heal"});
 }
 
+TEST(CtlRun, FaultEnableShowsOnlyThePointChanged) {
+  FakeNode node(1);
+  Outcome r = Ctl({node.address()}, {"fault", "enable", "raftlab/transport/delay", "--failnum", "20"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out, node.address() + " raftlab/transport/delay on p=0\n");
+}
+
 TEST(CtlRun, FaultTransferAndSnapshot) {
   FakeNode node(1);
   EXPECT_EQ(Ctl({node.address()}, {"fault", "enable", "raftlab/wal/fsync", "--probability", "0.5"}).rc, 0);

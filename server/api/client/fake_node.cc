@@ -192,6 +192,8 @@ class AdminService final : public admin::Admin::Service {
   grpc::Status EnableFault(ServerContext* ctx, const admin::EnableFaultRequest* req, admin::FaultsResponse* resp) override {
     if (auto g = s_.Gate(ctx, false)) return *g;
     s_.Log("EnableFault " + req->name() + " p=" + std::to_string(req->probability()));
+    // Like the server, answer with the catalogue, not just the point.
+    if (req->name() != "raftlab/wal/fsync") resp->add_points()->set_name("raftlab/wal/fsync");
     auto* p = resp->add_points();
     p->set_name(req->name());
     p->set_enabled(true);
