@@ -25,26 +25,31 @@ uint64_t SplitMix(uint64_t x) {
 }
 
 // Set of (bitset, state) pairs: open addressing over entry ids, bitsets in one arena.
+// Ops are numbered in invoke order and the search linearizes them roughly in that order,
+// so a bitset is stored as its window: `lo`, the first word not all ones (every word
+// below it is), and the words from there to the last non-zero one. An entry then costs
+// a few words however long the history is.
 class StateCache {
  public:
-  explicit StateCache(size_t words) : words_(words), slots_(1024, 0) {}
+  StateCache() : slots_(1024, 0) {}
 
-  // Returns true if the pair was new and is now stored.
-  bool Insert(uint64_t hash, int64_t state, const uint64_t* bits) {
+  // Returns true if the pair was new and is now stored. bits[0, lo) are all ones and
+  // bits[lo, lo + len) hold the rest of the set (zero beyond).
+  bool Insert(uint64_t hash, int64_t state, const uint64_t* bits, uint32_t lo, uint32_t len) {
     if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
     uint64_t h = SplitMix(hash ^ static_cast<uint64_t>(state));
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       uint32_t slot = slots_[i];
       if (slot == 0) {
-        entries_.push_back({h, state});
-        arena_.insert(arena_.end(), bits, bits + words_);
+        entries_.push_back({h, state, arena_.size(), lo, len});
+        arena_.insert(arena_.end(), bits + lo, bits + lo + len);
         slots_[i] = static_cast<uint32_t>(entries_.size());
         return true;
       }
       const Entry& e = entries_[slot - 1];
-      if (e.hash == h && e.state == state &&
-          std::memcmp(&arena_[(slot - 1) * words_], bits, words_ * sizeof(uint64_t)) == 0) {
+      if (e.hash == h && e.state == state && e.lo == lo && e.len == len &&
+          std::memcmp(&arena_[e.offset], bits + lo, len * sizeof(uint64_t)) == 0) {
         return false;
       }
     }
@@ -60,6 +65,8 @@ class StateCache {
   struct Entry {
     uint64_t hash;
     int64_t state;
+    size_t offset;  // into arena_
+    uint32_t lo, len;
   };
   void Grow() {
     std::vector<uint32_t> slots(slots_.size() * 2, 0);
@@ -72,7 +79,6 @@ class StateCache {
     slots_.swap(slots);
   }
 
-  size_t words_;
   std::vector<uint32_t> slots_;
   std::vector<Entry> entries_;
   std::vector<uint64_t> arena_;
@@ -236,7 +242,11 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
   std::vector<uint64_t> bits(words, 0);
   std::vector<uint64_t> zobrist(n);
   for (size_t i = 0; i < n; ++i) zobrist[i] = SplitMix(i * 0x632be59bd9b4e019ULL + 1);
-  StateCache cache(words);
+  StateCache cache;
+  // Window of the linearized set (see StateCache): all words below lo are full, none
+  // above hi (inclusive) is non-zero; hi == -1 when the set is empty.
+  int64_t lo = 0, hi = -1;
+  auto full = [&](int64_t w) { return bits[static_cast<size_t>(w)] == ~uint64_t{0}; };
 
   struct Frame {
     int32_t entry;
@@ -272,7 +282,13 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
       int64_t next_state;
       if (Step(state, ops[id], &next_state)) {
         bits[id / 64] ^= uint64_t{1} << (id % 64);
-        if (cache.Insert(hash ^ zobrist[id], next_state, bits.data())) {
+        int64_t new_lo = lo, new_hi = std::max<int64_t>(hi, id / 64);
+        while (new_lo < static_cast<int64_t>(words) && full(new_lo)) ++new_lo;
+        auto len = static_cast<uint32_t>(new_hi >= new_lo ? new_hi - new_lo + 1 : 0);
+        if (cache.Insert(hash ^ zobrist[id], next_state, bits.data(),
+                         static_cast<uint32_t>(new_lo), len)) {
+          lo = new_lo;
+          hi = new_hi;
           if (cache.bytes() > limits.max_cache_bytes) {
             result.unknown_reason = "memory limit";
             break;
@@ -318,6 +334,8 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
     relink(match[top.entry]);
     relink(top.entry);
     bits[id / 64] ^= uint64_t{1} << (id % 64);
+    lo = std::min<int64_t>(lo, id / 64);
+    while (hi >= 0 && bits[static_cast<size_t>(hi)] == 0) --hi;
     hash ^= zobrist[id];
     state = top.state;
     if (ops[id].required) ++required_left;
