@@ -2,23 +2,18 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
 
 namespace raftlab::api {
 namespace {
-
-const char* RealGetenv(const char* name) { return std::getenv(name); }
 
 absl::Status Invalid(const std::string& msg) { return absl::InvalidArgumentError(msg); }
 
 }  // namespace
 
-absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args,
-                                             const char* (*getenv_fn)(const char*)) {
-  if (getenv_fn == nullptr) getenv_fn = RealGetenv;
+absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args) {
   ParsedFlags out;
   ServerConfig& c = out.config;
-  std::string listen, peers, http = "127.0.0.1:0";
+  std::string listen, peers, http = "127.0.0.1:0", lanes, sync_mode;
 
   CLI::App app("raftlab-server: a multi-raft key-value server", "raftlab-server");
   app.add_option("--id", c.id, "This node's id (one of the ids in --peers)")->required();
@@ -32,14 +27,19 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   app.add_option("--heartbeat-ticks", c.heartbeat_ticks, "Heartbeat interval in ticks")->capture_default_str();
   app.add_option("--lease-margin-ms", c.lease_margin_ms,
                  "Lease = election timeout minus this safety margin")->capture_default_str();
-  app.add_option("--dispatcher-lanes", c.dispatcher_lanes,
+  auto* lanes_opt = app.add_option("--dispatcher-lanes", lanes,
                  "Outbound lanes per peer: 2 or 4 (env RAFTLAB_RAFT_DISPATCHER_LANES)");
-  app.add_option("--fsm-sync-mode", c.fsm_sync_mode,
+  auto* sync_opt = app.add_option("--fsm-sync-mode", sync_mode,
                  "Fsync each state-machine batch: sync or nosync (env RAFTLAB_FSM_SYNC_MODE)");
   app.add_option("--fault-control", c.fault_control, "Open libfiu remote control at PREFIX-<pid>.in/.out");
   app.add_flag("--allow-faults", c.allow_faults, "Accept fault, partition and clock RPCs");
   app.add_option("--max-key-bytes", c.max_key_bytes, "Largest accepted key")->capture_default_str();
   app.add_option("--max-value-bytes", c.max_value_bytes, "Largest accepted value")->capture_default_str();
+  app.add_option("--groups", c.groups, "Raft groups; the key space is split evenly between them")
+      ->capture_default_str();
+  app.add_flag("--keyviz", c.keyviz, "Sample per-range traffic for /keyviz");
+  app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries")
+      ->capture_default_str();
   out.usage = app.help();
 
   std::vector<std::string> rev(args.rbegin(), args.rend());
@@ -79,12 +79,10 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   if (c.lease_margin_ms < 0) return Invalid("--lease-margin-ms: must not be negative");
   if (c.max_key_bytes == 0) return Invalid("--max-key-bytes: must be positive");
   if (c.data_dir.empty()) return Invalid("--data-dir: must not be empty");
-  if (c.dispatcher_lanes.empty()) {
-    if (const char* v = getenv_fn("RAFTLAB_RAFT_DISPATCHER_LANES")) c.dispatcher_lanes = v;
-  }
-  if (c.fsm_sync_mode.empty()) {
-    if (const char* v = getenv_fn("RAFTLAB_FSM_SYNC_MODE")) c.fsm_sync_mode = v;
-  }
+  if (c.groups == 0 || c.groups > 256) return Invalid("--groups: must be in 1..256");
+  if (c.snapshot_every == 0) return Invalid("--snapshot-every: must be positive");
+  if (lanes_opt->count() > 0) c.dispatcher_lanes = lanes;
+  if (sync_opt->count() > 0) c.fsm_sync_mode = sync_mode;
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,11 +23,14 @@ struct ServerConfig {
   int election_ticks = 200;
   int heartbeat_ticks = 20;
   int lease_margin_ms = 300;
-  // Raw values of --dispatcher-lanes / --fsm-sync-mode, falling back to the
-  // RAFTLAB_RAFT_DISPATCHER_LANES / RAFTLAB_FSM_SYNC_MODE environment; empty when neither
-  // is set. Resolved (with fail-safe defaults and a warning) by the components that own them.
-  std::string dispatcher_lanes;
-  std::string fsm_sync_mode;
+  // Raw values of --dispatcher-lanes / --fsm-sync-mode when given. The components that own
+  // them resolve them against RAFTLAB_RAFT_DISPATCHER_LANES / RAFTLAB_FSM_SYNC_MODE, with
+  // fail-safe defaults and a warning naming a bad value.
+  std::optional<std::string> dispatcher_lanes;
+  std::optional<std::string> fsm_sync_mode;
+  uint32_t groups = 1;        // Raft groups, splitting the key space evenly
+  bool keyviz = false;        // the key-visualizer sampler
+  uint64_t snapshot_every = 10000;
   std::string fault_control;  // libfiu remote-control fifo prefix; empty = off
   bool allow_faults = false;  // fault, partition and clock RPCs are refused without it
   // Key, value and request limits; larger requests get INVALID_ARGUMENT.
@@ -40,8 +44,7 @@ struct ParsedFlags {
   ServerConfig config;
 };
 
-// argv[0] is the program name. `getenv` is injectable for tests.
-absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args,
-                                             const char* (*getenv_fn)(const char*) = nullptr);
+// argv[0] is the program name.
+absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args);
 
 }  // namespace raftlab::api

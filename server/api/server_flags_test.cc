@@ -2,17 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 
 namespace raftlab::api {
 namespace {
-
-const char* NoEnv(const char*) { return nullptr; }
-const char* TestEnv(const char* name) {
-  if (std::strcmp(name, "RAFTLAB_RAFT_DISPATCHER_LANES") == 0) return "4";
-  if (std::strcmp(name, "RAFTLAB_FSM_SYNC_MODE") == 0) return "NoSync";
-  return nullptr;
-}
 
 std::vector<std::string> Base() {
   return {"raftlab-server", "--id", "2", "--peers", "1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003",
@@ -20,12 +12,12 @@ std::vector<std::string> Base() {
 }
 
 std::string ErrorOf(std::vector<std::string> args) {
-  auto r = ParseServerFlags(args, NoEnv);
+  auto r = ParseServerFlags(args);
   return r.ok() ? "" : std::string(r.status().message());
 }
 
 TEST(ServerFlags, DefaultsAreLoopbackAndDesignValues) {
-  auto r = ParseServerFlags(Base(), NoEnv);
+  auto r = ParseServerFlags(Base());
   ASSERT_TRUE(r.ok()) << r.status();
   const ServerConfig& c = r->config;
   EXPECT_EQ(c.id, 2u);
@@ -37,24 +29,21 @@ TEST(ServerFlags, DefaultsAreLoopbackAndDesignValues) {
   EXPECT_EQ(c.lease_margin_ms, 300);
   EXPECT_FALSE(c.allow_faults);
   EXPECT_EQ(c.peers.size(), 3u);
-  EXPECT_TRUE(c.dispatcher_lanes.empty());
+  EXPECT_FALSE(c.dispatcher_lanes.has_value()) << "unset: the environment decides later";
+  EXPECT_FALSE(c.fsm_sync_mode.has_value());
+  EXPECT_EQ(c.groups, 1u);
 }
 
-TEST(ServerFlags, EnvironmentFillsUnsetLanesAndSyncMode) {
-  auto r = ParseServerFlags(Base(), TestEnv);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->config.dispatcher_lanes, "4");
-  EXPECT_EQ(r->config.fsm_sync_mode, "NoSync");
-}
-
-TEST(ServerFlags, FlagsWinOverTheEnvironment) {
+TEST(ServerFlags, GivenValuesAreKeptRawForTheirOwners) {
   auto args = Base();
-  args.insert(args.end(), {"--dispatcher-lanes", "2", "--fsm-sync-mode", "sync", "--allow-faults"});
-  auto r = ParseServerFlags(args, TestEnv);
+  args.insert(args.end(), {"--dispatcher-lanes", "3", "--fsm-sync-mode", "NoSync", "--allow-faults",
+                           "--groups", "4"});
+  auto r = ParseServerFlags(args);
   ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->config.dispatcher_lanes, "2");
-  EXPECT_EQ(r->config.fsm_sync_mode, "sync");
+  EXPECT_EQ(r->config.dispatcher_lanes, std::optional<std::string>("3"));
+  EXPECT_EQ(r->config.fsm_sync_mode, std::optional<std::string>("NoSync"));
   EXPECT_TRUE(r->config.allow_faults);
+  EXPECT_EQ(r->config.groups, 4u);
 }
 
 TEST(ServerFlags, BadFlagsNameTheFlag) {
@@ -69,13 +58,14 @@ TEST(ServerFlags, BadFlagsNameTheFlag) {
   EXPECT_NE(with({"--http", "nowhere"}).find("--http"), std::string::npos);
   EXPECT_NE(with({"--listen", "x:99999"}).find("--listen"), std::string::npos);
   EXPECT_NE(with({"--no-such-flag"}).find("no-such-flag"), std::string::npos);
+  EXPECT_NE(with({"--groups", "0"}).find("--groups"), std::string::npos);
   EXPECT_NE(ErrorOf({"raftlab-server", "--id", "9", "--peers", "1=a:1", "--data-dir", "d"}).find("--id"),
             std::string::npos);
   EXPECT_NE(ErrorOf({"raftlab-server", "--id", "1", "--data-dir", "d"}).find("--peers"), std::string::npos);
 }
 
 TEST(ServerFlags, HelpIsReportedNotAnError) {
-  auto r = ParseServerFlags({"raftlab-server", "--help"}, NoEnv);
+  auto r = ParseServerFlags({"raftlab-server", "--help"});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->help);
   EXPECT_NE(r->usage.find("--dispatcher-lanes"), std::string::npos);

@@ -321,7 +321,7 @@ void GroupEngine::HandleReady() {
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
 
-  const bool persisted = rd.snapshot.has_value() || rd.hard_state.has_value() || !rd.entries.empty();
+  const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
   const auto persist_start = Clock::now();
   if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
   if (persisted) gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));

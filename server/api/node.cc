@@ -1,0 +1,216 @@
+#include "server/api/node.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "faults/control.h"
+#include "server/storage/sync_mode.h"
+#include "server/transport/lanes.h"
+
+namespace raftlab::api {
+
+// Tells the owning group when a snapshot reached its peer: the dispatcher reports only
+// failures, and Raft needs the success too to leave the snapshot state promptly.
+class Node::SnapshotReportingSender final : public transport::BatchSender {
+ public:
+  SnapshotReportingSender(transport::BatchSender& inner, kv::Coordinator& coordinator)
+      : inner_(inner), coordinator_(coordinator) {}
+  absl::Status Send(uint64_t peer, std::string_view lane,
+                    std::span<const transport::OutboundMessage> batch) override {
+    absl::Status s = inner_.Send(peer, lane, batch);
+    if (s.ok()) {
+      for (const auto& m : batch) {
+        if (m.message.type() != raftpb::MsgSnap) continue;
+        if (engine::GroupEngine* e = coordinator_.Group(m.group_id)) e->ReportSnapshot(peer, true);
+      }
+    }
+    return s;
+  }
+
+ private:
+  transport::BatchSender& inner_;
+  kv::Coordinator& coordinator_;
+};
+
+Node::Node(const ServerConfig& config) : config_(config) {}
+
+Node::~Node() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(const ServerConfig& config) {
+  std::unique_ptr<Node> node(new Node(config));
+  if (absl::Status s = node->Open(); !s.ok()) {
+    node->Shutdown();
+    return s;
+  }
+  return node;
+}
+
+absl::Status Node::Open() {
+  const ServerConfig& c = config_;
+  if (!c.fault_control.empty()) {
+    if (absl::Status s = faults::OpenRemoteControl(c.fault_control); !s.ok()) return s;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(c.data_dir, ec);
+  if (ec) return absl::UnavailableError("--data-dir: cannot create " + c.data_dir + ": " + ec.message());
+
+  const storage::SyncModeChoice sync = storage::ResolveSyncMode(c.fsm_sync_mode);
+  if (!sync.warning.empty()) warnings_.push_back(sync.warning);
+  const transport::LaneLayoutChoice lanes = transport::ResolveDispatcherLanes(c.dispatcher_lanes);
+  if (!lanes.warning.empty()) warnings_.push_back(lanes.warning);
+
+  engine_metrics_ = std::make_unique<engine::EngineMetrics>(registry_);
+  transport_metrics_ = std::make_unique<transport::TransportMetrics>(registry_);
+  auto& mode_gauge = registry_.AddGauge("raftlab_fsm_apply_sync_mode",
+                                        "1 for the state machine's fsync mode in effect.", {"mode"});
+  mode_gauge.WithLabels({"sync"})->Set(sync.mode == storage::SyncMode::kSync ? 1 : 0);
+  mode_gauge.WithLabels({"nosync"})->Set(sync.mode == storage::SyncMode::kNoSync ? 1 : 0);
+  registry_.AddGauge("raftlab_raft_dispatcher_lanes", "Outbound lanes per peer.")
+      .Get()
+      ->Set(static_cast<double>(lanes.layout));
+
+  storage::StateMachineOptions so;
+  so.path = c.data_dir + "/fsm";
+  so.sync_mode = sync.mode;
+  auto fsm = storage::StateMachine::Open(so);
+  if (!fsm.ok()) return fsm.status();
+  fsm_ = std::move(*fsm);
+
+  std::map<uint64_t, std::string> addresses;
+  std::vector<uint64_t> voters;
+  for (const auto& [id, hp] : c.peers) {
+    addresses[id] = hp.ToString();
+    voters.push_back(id);
+  }
+  coordinator_ = std::make_unique<kv::Coordinator>(kv::RouteTable::Even(c.groups));
+
+  transport::GrpcBatchSenderOptions so2;
+  so2.self_id = c.id;
+  for (const auto& [id, addr] : addresses) {
+    if (id != c.id) so2.peer_addresses[id] = addr;
+  }
+  so2.seed = c.id;
+  so2.partition = &partitions_;
+  grpc_sender_ = std::make_unique<transport::GrpcBatchSender>(so2, *transport_metrics_);
+  sender_ = std::make_unique<SnapshotReportingSender>(*grpc_sender_, *coordinator_);
+  transport::DispatcherOptions dopts;
+  dopts.layout = lanes.layout;
+  dispatcher_ = std::make_unique<transport::Dispatcher>(
+      dopts, *sender_,
+      [this](uint64_t group, const raftpb::Message& m, transport::DropReason) {
+        engine::GroupEngine* e = coordinator_->Group(group);
+        if (e == nullptr) return;
+        if (m.type() == raftpb::MsgSnap) {
+          e->ReportSnapshot(m.to(), false);
+        } else {
+          e->ReportUnreachable(m.to());
+        }
+      },
+      registry_);
+  for (uint64_t id : voters) {
+    if (id == c.id) continue;
+    if (absl::Status s = dispatcher_->AddPeer(id); !s.ok()) return s;
+  }
+
+  for (uint64_t g : coordinator_->table().Groups()) {
+    engine::GroupEngineOptions o;
+    o.group_id = g;
+    o.node_id = c.id;
+    o.voters = voters;
+    o.dir = c.data_dir + "/groups/" + std::to_string(g);
+    o.tick = std::chrono::milliseconds(c.tick_ms);
+    o.election_ticks = c.election_ticks;
+    o.heartbeat_ticks = c.heartbeat_ticks;
+    o.lease_margin = std::chrono::milliseconds(c.lease_margin_ms);
+    o.snapshot_every = c.snapshot_every;
+    auto e = engine::GroupEngine::Open(o, fsm_.get(), this, &clock_, engine_metrics_.get());
+    if (!e.ok()) return e.status();
+    coordinator_->AddGroup(e->get());
+    engines_.push_back(std::move(*e));
+  }
+
+  KvLimits limits;
+  limits.max_key_bytes = c.max_key_bytes;
+  limits.max_value_bytes = c.max_value_bytes;
+  kv_service_ = std::make_unique<KvService>(c.id, coordinator_.get(), addresses, limits);
+  AdminContext ac;
+  ac.node_id = c.id;
+  ac.coordinator = coordinator_.get();
+  ac.clock = &clock_;
+  ac.partitions = &partitions_;
+  ac.allow_faults = c.allow_faults;
+  ac.dispatcher_lanes = static_cast<uint32_t>(lanes.layout);
+  ac.fsm_sync_mode = std::string(storage::SyncModeName(sync.mode));
+  ac.peers = addresses;
+  admin_service_ = std::make_unique<AdminService>(ac);
+  transport::RaftTransportServiceOptions to;
+  to.self_id = c.id;
+  to.partition = &partitions_;
+  transport_service_ = std::make_unique<transport::RaftTransportService>(to, *this, *transport_metrics_);
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(c.listen.ToString(), grpc::InsecureServerCredentials(), &bound_port);
+  builder.SetMaxReceiveMessageSize(transport::kMaxInboundMessageBytes);
+  builder.RegisterService(kv_service_.get());
+  builder.RegisterService(admin_service_.get());
+  builder.RegisterService(transport_service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || bound_port == 0) {
+    return absl::UnavailableError("--listen: cannot listen on " + c.listen.ToString());
+  }
+
+  std::map<std::string, HttpHandler> routes;
+  routes["/metrics"] = [this](const HttpRequest&) {
+    return HttpResponse{200, std::string(metrics::kTextContentType), registry_.TextExposition()};
+  };
+  routes["/status"] = [this](const HttpRequest&) {
+    return HttpResponse{200, "application/json", RenderStatusJson()};
+  };
+  auto http = HttpServer::Start(c.http.host, c.http.port, std::move(routes));
+  if (!http.ok()) return http.status();
+  http_ = std::move(*http);
+
+  for (auto& e : engines_) e->Start();
+  return absl::OkStatus();
+}
+
+std::string Node::RenderStatusJson() const {
+  raftlab::admin::StatusResponse st;
+  admin_service_->FillStatus(&st);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.always_print_primitive_fields = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(st, &json, o);
+  return json;
+}
+
+uint16_t Node::http_port() const { return http_ ? http_->port() : 0; }
+
+void Node::Deliver(uint64_t group_id, raftpb::Message&& msg) {
+  if (coordinator_ == nullptr) return;
+  if (engine::GroupEngine* e = coordinator_->Group(group_id)) e->Deliver(std::move(msg));
+}
+
+void Node::Send(uint64_t group_id, raftpb::Message message) {
+  dispatcher_->Enqueue(group_id, std::move(message));
+}
+
+void Node::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  http_.reset();
+  // Order matters: the sender first (in-flight sends return), then the dispatcher, then
+  // the engines that post into it.
+  if (grpc_sender_) grpc_sender_->Shutdown();
+  if (dispatcher_) dispatcher_->Shutdown();
+  for (auto& e : engines_) e->Stop();
+  if (server_) server_->Wait();
+}
+
+}  // namespace raftlab::api

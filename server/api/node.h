@@ -1,0 +1,83 @@
+#pragma once
+// Node: one raftlab-server process. It opens the node's state machine and one GroupEngine
+// per Raft group, wires the engines to the dispatcher and the gRPC transport, and serves
+// the KV, Admin and RaftTransport services on one gRPC port plus the HTTP endpoints.
+//
+// Data directory: <data-dir>/fsm (RocksDB, a column family per group) and
+// <data-dir>/groups/<id>/{wal,snap}.
+//
+// Threads: Start and Shutdown from the main thread; Deliver from gRPC threads.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "faults/clock.h"
+#include "faults/partition_filter.h"
+#include "server/api/admin_service.h"
+#include "server/api/http_server.h"
+#include "server/api/kv_service.h"
+#include "server/api/server_flags.h"
+#include "server/engine/group_engine.h"
+#include "server/kv/coordinator.h"
+#include "server/metrics/registry.h"
+#include "server/storage/state_machine.h"
+#include "server/transport/dispatcher.h"
+#include "server/transport/grpc_batch_sender.h"
+#include "server/transport/inbound_handler.h"
+#include "server/transport/raft_transport_service.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace raftlab::api {
+
+class Node final : public transport::InboundHandler, public engine::Outbox {
+ public:
+  // Recovers every group and starts serving; an error names what failed (flag, file).
+  static absl::StatusOr<std::unique_ptr<Node>> Start(const ServerConfig& config);
+  ~Node() override;
+
+  // Stops serving and the engines; idempotent.
+  void Shutdown();
+
+  uint16_t http_port() const;
+  // Warnings produced while resolving settings (bad env values), for the log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // transport::InboundHandler
+  void Deliver(uint64_t group_id, raftpb::Message&& msg) override;
+  // engine::Outbox
+  void Send(uint64_t group_id, raftpb::Message message) override;
+
+ private:
+  class SnapshotReportingSender;
+  explicit Node(const ServerConfig& config);
+  absl::Status Open();
+  std::string RenderStatusJson() const;
+
+  const ServerConfig config_;
+  std::vector<std::string> warnings_;
+  metrics::Registry registry_;
+  faults::Clock clock_;
+  faults::PartitionFilter partitions_;
+  std::unique_ptr<engine::EngineMetrics> engine_metrics_;
+  std::unique_ptr<transport::TransportMetrics> transport_metrics_;
+  std::unique_ptr<storage::StateMachine> fsm_;
+  std::unique_ptr<transport::GrpcBatchSender> grpc_sender_;
+  std::unique_ptr<SnapshotReportingSender> sender_;
+  std::unique_ptr<transport::Dispatcher> dispatcher_;
+  std::vector<std::unique_ptr<engine::GroupEngine>> engines_;
+  std::unique_ptr<kv::Coordinator> coordinator_;
+  std::unique_ptr<KvService> kv_service_;
+  std::unique_ptr<AdminService> admin_service_;
+  std::unique_ptr<transport::RaftTransportService> transport_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpServer> http_;
+  bool shut_down_ = false;
+};
+
+}  // namespace raftlab::api
