@@ -159,10 +159,11 @@ grpc::Status RaftTransportService::Handle(MessageBatch& batch, SendSummary& summ
   uint64_t delivered = 0;
   for (GroupMessage& gm : *batch.mutable_messages()) {
     if (!Valid(gm.message(), batch.from_node(), batch.to_node())) continue;
+    // Counted first, so whoever sees the message also sees it counted.
+    lane.messages->Inc();
     handler_.Deliver(gm.group_id(), std::move(*gm.mutable_message()));
     ++delivered;
   }
-  lane.messages->Add(delivered);
   if (delivered < n) {
     metrics_.receive_drops_invalid->Add(n - delivered);
     summary.set_messages_dropped(summary.messages_dropped() + (n - delivered));
