@@ -14,6 +14,8 @@ PACKAGES=(
   libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps psmisc
+  # Headless browser for the report and keyviz page tests.
+  chromium
 )
 
 missing=()
