@@ -73,6 +73,9 @@ class RawNode {
   absl::Status Step(raftpb::Message m);
   // kProposalDropped (no leader / transfer in progress), kUncommittedSizeExceeded.
   absl::Status Propose(std::string data);
+  // Several proposals as one MsgProp: appended together and replicated in one MsgApp per
+  // follower (as far as max_size_per_msg allows). All or none are accepted.
+  absl::Status ProposeBatch(std::vector<std::string> data);
   // Also kPendingConfChange / kInvalidConfChange at the leader.
   absl::Status ProposeConfChange(const raftpb::ConfChange& cc);
   // The answer appears as a ReadState with this context in a later Ready.

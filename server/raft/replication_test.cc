@@ -36,6 +36,24 @@ TEST(Replication, EmptyProposalFromTheWireIsAnErrorNotACrash) {
   EXPECT_EQ(net.raft(1).state(), StateType::kLeader);
 }
 
+TEST(Replication, BatchProposalTravelsInOneAppendPerFollower) {
+  Network net(3);
+  net.Campaign(1);
+  auto out = [&] {
+    EXPECT_TRUE(net.node(1).ProposeBatch({"a", "b", "c"}).ok());
+    return net.TakeOutbox(1);
+  }();
+  int apps = 0;
+  for (const auto& m : out) {
+    if (m.type() != raftpb::MsgApp) continue;
+    ++apps;
+    EXPECT_EQ(m.entries_size(), 3);
+  }
+  EXPECT_EQ(apps, 2);
+  for (auto& m : out) net.Send(m);
+  EXPECT_EQ(Data(net.applied(3)), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(Replication, ProposalWithoutLeaderIsDropped) {
   Network net(3);
   auto s = net.Propose(1, "x");
