@@ -11,6 +11,10 @@
 // Send bumps raftlab_raft_dispatch_errors_total and calls on_drop for every message of the
 // batch. Order is kept within one lane to one peer, not across lanes.
 //
+// Over the network: GrpcBatchSender (grpc_batch_sender.h) is the production BatchSender;
+// RaftTransportService (raft_transport_service.h) is the receiving gRPC service, handing
+// messages to an InboundHandler (inbound_handler.h).
+//
 // Threads: Enqueue may be called concurrently from every group's Ready loop. AddPeer,
 // RemovePeer and Shutdown may be called from any thread but not from on_drop; RemovePeer
 // and Shutdown wait for in-flight sends to return.
@@ -96,7 +100,7 @@ class Dispatcher {
 
   mutable std::shared_mutex mu_;
   std::map<uint64_t, std::unique_ptr<PeerDispatcher>> peers_;  // guarded by mu_
-  bool stopped_ = false;                                         // guarded by mu_
+  bool stopped_ = false;                                       // guarded by mu_
 };
 
 }  // namespace raftlab::transport

@@ -323,6 +323,23 @@ TEST(GrpcTransport, AStoppedPeerFailsSendsAndTheSenderReconnectsWhenItReturns) {
   EXPECT_GE(a.metrics.reconnects->Value(), 1u);
 }
 
+TEST(GrpcTransport, SetPeerAddressMovesTheLaneStreamsToTheNewAddress) {
+  TestNode a(1);
+  TestNode b(2);
+  ASSERT_TRUE(a.StartServer());
+  ASSERT_TRUE(b.StartServer());
+  // Node 2 is first listed at node 1's own address, which refuses batches for node 2.
+  a.StartSender({{1, a.address()}, {2, a.address()}});
+  ASSERT_EQ(a.SendTo(2, MsgApp, 1), EnqueueResult::kQueued);
+  ASSERT_TRUE(RetryUntil([&] { (void)a.SendTo(2, MsgApp, 2); },
+                         [&] { return a.metrics.receive_drops_wrong_node->Value() > 0; }));
+  a.sender->SetPeerAddress(2, b.address());
+  uint64_t index = 100;
+  ASSERT_TRUE(RetryUntil([&] { (void)a.SendTo(2, MsgApp, ++index); },
+                         [&] { return b.handler.Has(1, MsgApp, index); }));
+  EXPECT_TRUE(a.handler.received().empty());
+}
+
 TEST(GrpcTransport, ShutdownReturnsPromptlyWhileASendIsBlockedOnAPeerThatNeverReads) {
   // A listener that never accepts: the kernel completes the TCP handshake, nothing reads.
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
