@@ -42,6 +42,8 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
     int64_t count = 0;
     int64_t first = kNone;          // index into ops
     int64_t min_call = kPosInf;
+    std::vector<int64_t> by_call;   // indices into ops, in invoke order
+    std::vector<int64_t> max_ret;   // max_ret[k]: the latest-completing of by_call[0..k]
   };
   std::unordered_map<int64_t, Producers> producers;  // value -> its writes and cas ops
   std::unordered_map<int64_t, std::vector<int64_t>> consumers;  // value -> ok cas
@@ -53,6 +55,10 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
     Producers& p = producers[op.f == RegF::kWrite ? op.a : op.b];
     if (p.count++ == 0) p.first = static_cast<int64_t>(i);
     p.min_call = std::min(p.min_call, op.call);
+    const auto self = static_cast<int64_t>(i);
+    p.max_ret.push_back(p.by_call.empty() || ops[p.max_ret.back()].ret < op.ret ? self
+                                                                                : p.max_ret.back());
+    p.by_call.push_back(self);
     if (op.ok) {
       ok_producers.push_back(static_cast<int64_t>(i));
       last_producer_ret = std::max(last_producer_ret, op.ret);
@@ -61,12 +67,21 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
   }
   std::sort(ok_producers.begin(), ok_producers.end(),
             [&](int64_t x, int64_t y) { return ops[x].ret < ops[y].ret; });
-  // prefix_max[k]: among the first k+1 ok producers by completion, the latest-invoked.
-  std::vector<int64_t> prefix_max(ok_producers.size());
+  // Among the first k+1 ok producers by completion: best1[k] is the latest-invoked, and
+  // best2[k] the latest-invoked of a value other than best1[k]'s.
+  auto produced = [&](int64_t x) { return ops[x].f == RegF::kWrite ? ops[x].a : ops[x].b; };
+  std::vector<int64_t> best1(ok_producers.size()), best2(ok_producers.size(), kNone);
   for (size_t k = 0; k < ok_producers.size(); ++k) {
     int64_t cur = ok_producers[k];
-    prefix_max[k] =
-        (k > 0 && ops[prefix_max[k - 1]].call > ops[cur].call) ? prefix_max[k - 1] : cur;
+    int64_t b1 = k > 0 ? best1[k - 1] : kNone, b2 = k > 0 ? best2[k - 1] : kNone;
+    if (b1 == kNone || ops[cur].call > ops[b1].call) {
+      if (b1 != kNone && produced(b1) != produced(cur)) b2 = b1;
+      b1 = cur;
+    } else if (produced(cur) != produced(b1) && (b2 == kNone || ops[cur].call > ops[b2].call)) {
+      b2 = cur;
+    }
+    best1[k] = b1;
+    best2[k] = b2;
   }
   auto window_of = [&](std::initializer_list<int64_t> idx) {
     std::vector<std::pair<int64_t, uint32_t>> w;
@@ -91,6 +106,7 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
     const int64_t v = o.a;
     int64_t p = kNone;
     int64_t p_call = kNegInf, p_ret = kNegInf;
+    bool single = true;  // v has one producer (or is the initial null)
     if (v != kNil) {
       auto it = producers.find(v);
       if (it == producers.end()) {
@@ -118,16 +134,24 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
         Offer(&best, o.ret, std::move(c));
         continue;
       }
-      // The remaining checks need v to have exactly one producer.
-      if (it->second.count > 1) continue;
+      // This op reads from the last producer of v before it, one invoked before this op
+      // returned; take the latest-completing of those (an info one never completes).
+      const Producers& pv = it->second;
+      single = pv.count == 1;
+      auto k = std::lower_bound(pv.by_call.begin(), pv.by_call.end(), o.ret,
+                                [&](int64_t x, int64_t ret) { return ops[x].call < ret; }) -
+               pv.by_call.begin();
+      p = pv.max_ret[static_cast<size_t>(k) - 1];
+      p_ret = ops[p].ret;
     }
-    // An ok producer of another value invoked after v's producer completed, and
-    // completed before this op began, overwrote v for good.
+    // An ok producer of another value invoked after every such producer of v completed,
+    // and completed before this op began, overwrote v for good.
     auto end = std::lower_bound(ok_producers.begin(), ok_producers.end(), o.call,
                                 [&](int64_t x, int64_t call) { return ops[x].ret < call; });
     if (end != ok_producers.begin()) {
-      int64_t w = prefix_max[static_cast<size_t>(end - ok_producers.begin()) - 1];
-      if (ops[w].call > p_ret) {
+      const auto k = static_cast<size_t>(end - ok_producers.begin()) - 1;
+      int64_t w = produced(best1[k]) != v ? best1[k] : best2[k];
+      if (w != kNone && ops[w].call > p_ret) {
         const RegOp& wo = ops[w];
         // A read begun after every acknowledged write ended is a final read.
         const bool final_read = o.f == RegF::kRead && o.call > last_producer_ret;
@@ -143,15 +167,20 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
                         " was overwritten by " + DescribeRegOp(wo) + " before it began";
         c.window = window_of({p, w, static_cast<int64_t>(i)});
         c.failed_op = o.op;
+        if (!single) {
+          c.explanation += " (the latest-completing of the writes of " + RegValueString(v) +
+                           " invoked before it returned)";
+        }
         c.states = {"after " + DescribeRegOp(wo) + " the register holds " +
-                    RegValueString(wo.f == RegF::kWrite ? wo.a : wo.b) + ", and " +
-                    RegValueString(v) + " is never written again"};
+                    RegValueString(produced(w)) + ", and " + RegValueString(v) +
+                    (single ? " is never written again"
+                            : " is not written again before the read returns")};
         Offer(&best, o.ret, std::move(c));
         continue;
       }
     }
     // The successful cas that consumed v ended before this op began.
-    auto cit = consumers.find(v);
+    auto cit = single ? consumers.find(v) : consumers.end();
     if (cit != consumers.end()) {
       for (int64_t cidx : cit->second) {
         if (cidx == static_cast<int64_t>(i) || ops[cidx].ret >= o.call) continue;
@@ -191,8 +220,7 @@ PrecheckResult RunPrechecks(const KeyOps& key) {
     result.verified = {"unique-writes",  "reads-of-written-values", "no-future-reads",
                        "no-stale-reads", "no-lost-writes",          "single-cas-per-value"};
   } else {
-    result.verified = {"reads-of-written-values", "no-future-reads",
-                       "no-stale-reads-of-values-written-once"};
+    result.verified = {"reads-of-written-values", "no-future-reads", "no-stale-reads"};
   }
   return result;
 }

@@ -1,8 +1,9 @@
 // Cheap sound checks for registers, run before any search: reads of values never
-// written, reads that complete before their value's first write begins, and — for each
-// value written exactly once — stale reads (the value was overwritten, by a write that
-// began after it completed or by the one cas that consumed it, before the read began;
-// "lost-write" when that read is a final read) and two successful cas ops from it.
+// written; reads that complete before their value's first write begins; stale reads
+// (every write of the value that could precede the read was overwritten -- by an ok
+// write or cas of another value invoked after it completed -- before the read began;
+// "lost-write" when that read is a final read); and, for values written exactly once,
+// reads after the one successful cas that consumed the value, and two such cas ops.
 // Each finding is a real violation with a witness of two or three ops; when none is
 // found the checked properties are listed as verified (they do not prove
 // linearizability on their own). O(n log n) per key.
