@@ -55,9 +55,13 @@ class StateCache {
     }
   }
 
-  size_t bytes() const {
-    return entries_.capacity() * sizeof(Entry) + arena_.capacity() * sizeof(uint64_t) +
-           slots_.size() * sizeof(uint32_t);
+  // Memory held now plus the transient of the next doubling of the largest part (its
+  // new buffer is allocated while the old one is still held).
+  size_t peak_bytes() const {
+    size_t entries = entries_.capacity() * sizeof(Entry);
+    size_t arena = arena_.capacity() * sizeof(uint64_t);
+    size_t slots = slots_.size() * sizeof(uint32_t);
+    return entries + arena + slots + 2 * std::max({entries, arena, slots});
   }
   size_t size() const { return entries_.size(); }
 
@@ -289,7 +293,7 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
                          static_cast<uint32_t>(new_lo), len)) {
           lo = new_lo;
           hi = new_hi;
-          if (cache.bytes() > limits.max_cache_bytes) {
+          if (cache.peak_bytes() > limits.max_cache_bytes) {
             result.unknown_reason = "memory limit";
             break;
           }
