@@ -114,6 +114,10 @@ absl::Status MemoryStorage::Compact(uint64_t compact_index) {
 }
 
 absl::Status MemoryStorage::Append(const std::vector<Entry>& entries) {
+  return Append(std::vector<Entry>(entries));
+}
+
+absl::Status MemoryStorage::Append(std::vector<Entry>&& entries) {
   if (entries.empty()) return absl::OkStatus();
   const uint64_t first = first_index();
   const uint64_t last = entries.back().index();
@@ -126,7 +130,7 @@ absl::Status MemoryStorage::Append(const std::vector<Entry>& entries) {
                                                   std::to_string(last_index()));
   }
   ents_.resize(start - ents_[0].index());
-  for (size_t k = skip; k < entries.size(); ++k) ents_.push_back(entries[k]);
+  for (size_t k = skip; k < entries.size(); ++k) ents_.push_back(std::move(entries[k]));
   return absl::OkStatus();
 }
 

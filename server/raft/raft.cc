@@ -775,7 +775,7 @@ void Raft::HandleAppendEntries(Message& m) {
   }
   std::vector<Entry> ents(std::make_move_iterator(m.mutable_entries()->begin()),
                           std::make_move_iterator(m.mutable_entries()->end()));
-  auto last = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), ents);
+  auto last = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), std::move(ents));
   if (last) {
     r.set_index(*last);
     Send(std::move(r));

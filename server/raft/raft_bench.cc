@@ -77,7 +77,7 @@ class Cluster {
           Ready rd = n.GetReady();
           MemoryStorage& st = *storages_[i];
           if (rd.snapshot) (void)st.ApplySnapshot(*rd.snapshot);
-          (void)st.Append(rd.entries);
+          (void)st.Append(std::move(rd.entries));
           if (rd.hard_state) st.SetHardState(*rd.hard_state);
           for (auto& m : rd.messages) queue_.push_back(std::move(m));
           if (!rd.committed_entries.empty()) applied_[i] = rd.committed_entries.back().index();

@@ -49,7 +49,7 @@ void Unstable::Restore(const raftpb::Snapshot& s) {
   snapshot = s;
 }
 
-void Unstable::TruncateAndAppend(const Entry* ents, size_t n) {
+void Unstable::TruncateAndAppend(Entry* ents, size_t n) {
   if (n == 0) return;
   const uint64_t after = ents[0].index();
   if (after == offset + entries.size()) {
@@ -61,7 +61,7 @@ void Unstable::TruncateAndAppend(const Entry* ents, size_t n) {
   } else {
     entries.resize(after - offset);
   }
-  entries.insert(entries.end(), ents, ents + n);
+  entries.insert(entries.end(), std::make_move_iterator(ents), std::make_move_iterator(ents + n));
 }
 
 std::vector<Entry> Unstable::Slice(uint64_t lo, uint64_t hi) const {
@@ -85,8 +85,8 @@ RaftLog::RaftLog(Storage* storage, uint64_t max_next_ents_size)
 }
 
 std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
-                                             uint64_t committed, const std::vector<Entry>& v) {
-  const Entry* ents = v.data();
+                                             uint64_t committed, std::vector<Entry> v) {
+  Entry* ents = v.data();
   const size_t n = v.size();
   if (!MatchTerm(index, log_term)) return std::nullopt;
   const uint64_t last_new = index + n;
@@ -101,7 +101,7 @@ std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
   return last_new;
 }
 
-uint64_t RaftLog::Append(const Entry* ents, size_t n) {
+uint64_t RaftLog::Append(Entry* ents, size_t n) {
   if (n == 0) return LastIndex();
   RAFT_CHECK(ents[0].index() - 1 >= committed_,
              "append after %" PRIu64 " would overwrite committed %" PRIu64, ents[0].index() - 1,

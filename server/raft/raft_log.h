@@ -28,7 +28,8 @@ struct Unstable {
   void StableTo(uint64_t i, uint64_t t);
   void StableSnapTo(uint64_t i);
   void Restore(const raftpb::Snapshot& s);
-  void TruncateAndAppend(const Entry* ents, size_t n);
+  // Moves ents[0..n) in.
+  void TruncateAndAppend(Entry* ents, size_t n);
   std::vector<Entry> Slice(uint64_t lo, uint64_t hi) const;
 };
 
@@ -40,9 +41,9 @@ class RaftLog {
   // conflicting suffix), advances commit to min(committed, last new) and returns the last
   // new index; nullopt when the consistency check fails.
   std::optional<uint64_t> MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
-                                      const std::vector<Entry>& ents);
-  // Appends at the end (leader path); returns the new last index.
-  uint64_t Append(const Entry* ents, size_t n);
+                                      std::vector<Entry> ents);
+  // Appends at the end (leader path), moving the entries in; returns the new last index.
+  uint64_t Append(Entry* ents, size_t n);
   // The first index among ents whose term differs from ours, or 0 if none.
   uint64_t FindConflict(const Entry* ents, size_t n) const;
   // For fast back-off: the largest index <= index whose term is <= term, with its term.

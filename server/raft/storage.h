@@ -69,6 +69,8 @@ class MemoryStorage final : public Storage {
   // Appends entries, truncating any conflicting suffix; entries must be contiguous and
   // must not leave a gap after the last index.
   absl::Status Append(const std::vector<Entry>& entries);
+  // The same, moving the entries in (the Ready path: its entries are not needed after).
+  absl::Status Append(std::vector<Entry>&& entries);
 
   const HardState& hard_state() const { return hard_state_; }
 
