@@ -203,9 +203,8 @@ TEST(Lease, CutOffCandidateCannotWinWhileVoterHearsLeader) {
   EXPECT_EQ(net.raft(2).term(), 1u);
 }
 
-// Regression (simulation seed 17670): a rejected MsgPreVoteResp raised a follower's term
-// to a candidate's right after it acked the leader's round; the candidate's vote at the
-// now-equal term then bypassed the lease refusal.
+// A rejected MsgPreVoteResp raises a follower's term to a candidate's right after it acked
+// the leader's round; the candidate's vote at the now-equal term must still be refused.
 TEST(Lease, TermRaisedByOtherMessageDoesNotOpenTheVote) {
   MemoryStorage st;
   auto c = testing::TestConfig(3, {1, 2, 3}, &st);
