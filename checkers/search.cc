@@ -33,22 +33,25 @@ class StateCache {
  public:
   StateCache() : slots_(1024, 0) {}
 
-  // Returns true if the pair was new and is now stored. bits[0, lo) are all ones and
-  // bits[lo, lo + len) hold the rest of the set (zero beyond).
-  bool Insert(uint64_t hash, int64_t state, const uint64_t* bits, uint32_t lo, uint32_t len) {
+  // Returns true if the triple (bitset, state, flag) was new and is now stored.
+  // bits[0, lo) are all ones and bits[lo, lo + len) hold the rest of the set (zero
+  // beyond); len < 2^31.
+  bool Insert(uint64_t hash, int64_t state, bool flag, const uint64_t* bits, uint32_t lo,
+              uint32_t len) {
     if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
-    uint64_t h = SplitMix(hash ^ static_cast<uint64_t>(state));
+    uint64_t h = SplitMix(hash ^ static_cast<uint64_t>(state) ^ (flag ? 0x5bd1e995ULL : 0));
+    const uint32_t len_flag = len | (flag ? 0x80000000u : 0);
     size_t mask = slots_.size() - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
       uint32_t slot = slots_[i];
       if (slot == 0) {
-        entries_.push_back({h, state, arena_.size(), lo, len});
+        entries_.push_back({h, state, arena_.size(), lo, len_flag});
         arena_.insert(arena_.end(), bits + lo, bits + lo + len);
         slots_[i] = static_cast<uint32_t>(entries_.size());
         return true;
       }
       const Entry& e = entries_[slot - 1];
-      if (e.hash == h && e.state == state && e.lo == lo && e.len == len &&
+      if (e.hash == h && e.state == state && e.lo == lo && e.len_flag == len_flag &&
           std::memcmp(&arena_[e.offset], bits + lo, len * sizeof(uint64_t)) == 0) {
         return false;
       }
@@ -70,7 +73,7 @@ class StateCache {
     uint64_t hash;
     int64_t state;
     size_t offset;  // into arena_
-    uint32_t lo, len;
+    uint32_t lo, len_flag;  // len in the low 31 bits
   };
   void Grow() {
     std::vector<uint32_t> slots(slots_.size() * 2, 0);
@@ -255,6 +258,7 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
   struct Frame {
     int32_t entry;
     int64_t state;
+    bool pending;
   };
   std::vector<Frame> stack;
   std::vector<int32_t> best;  // longest prefix reached, as op ids
@@ -263,6 +267,11 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
   int32_t blocked = -1;       // the op whose return ended the deepest attempt
   uint64_t hash = 0;
   int64_t state = kNil;
+  // Set after an optional op: the next op must observe the value it produced. Any
+  // linearization can be rearranged so (an optional op not followed by an observer of
+  // its value can be moved later until it is, or dropped), and it stops the search from
+  // trying every placement of every info op.
+  bool pending = false;
   int32_t entry = next[head];
   uint64_t iterations = 0;
 
@@ -284,12 +293,13 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
     if (entry != -1 && entries[entry].call) {
       const int32_t id = entries[entry].op;
       int64_t next_state;
-      if (Step(state, ops[id], &next_state)) {
+      if (!(pending && ops[id].f == RegF::kWrite) && Step(state, ops[id], &next_state)) {
+        const bool next_pending = !ops[id].required;
         bits[id / 64] ^= uint64_t{1} << (id % 64);
         int64_t new_lo = lo, new_hi = std::max<int64_t>(hi, id / 64);
         while (new_lo < static_cast<int64_t>(words) && full(new_lo)) ++new_lo;
         auto len = static_cast<uint32_t>(new_hi >= new_lo ? new_hi - new_lo + 1 : 0);
-        if (cache.Insert(hash ^ zobrist[id], next_state, bits.data(),
+        if (cache.Insert(hash ^ zobrist[id], next_state, next_pending, bits.data(),
                          static_cast<uint32_t>(new_lo), len)) {
           lo = new_lo;
           hi = new_hi;
@@ -298,7 +308,8 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
             break;
           }
           hash ^= zobrist[id];
-          stack.push_back({entry, state});
+          stack.push_back({entry, state, pending});
+          pending = next_pending;
           if (common + 1 == stack.size() && common < best.size() && best[common] == id) ++common;
           if (stack.size() > best.size()) {
             best.resize(common);
@@ -342,6 +353,7 @@ SearchOutcome SearchLinearizable(const KeyOps& key, const SearchLimits& limits) 
     while (hi >= 0 && bits[static_cast<size_t>(hi)] == 0) --hi;
     hash ^= zobrist[id];
     state = top.state;
+    pending = top.pending;
     if (ops[id].required) ++required_left;
     entry = next[top.entry];
   }

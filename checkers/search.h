@@ -10,8 +10,9 @@
 // op observes is dropped (it may never have happened and nothing needs it); one that is
 // the only producer of a value an op that must take effect observes, must itself have
 // taken effect before that observer returned, so it becomes required with that return
-// time instead of +infinity. Other info ops stay optional: placed only where they
-// change the state, never required for success. Not thread-safe per call; separate calls may run
+// time instead of +infinity. Other info ops stay optional: never required for
+// success, placed only where they change the state and only right before an op that
+// observes the value they produce. Not thread-safe per call; separate calls may run
 // concurrently.
 #pragma once
 
