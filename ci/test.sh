@@ -8,6 +8,9 @@ bash ci/install-deps.sh
 
 BUILD_DIR=${BUILD_DIR:-build/ci}
 JOBS=${JOBS:-$(nproc)}
+# Let ccache share objects between clones in different directories (CI clones afresh).
+export CCACHE_BASEDIR="$PWD"
+export CCACHE_NOHASHDIR=1
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_WERROR=ON
 cmake --build "$BUILD_DIR" -j "$JOBS"
