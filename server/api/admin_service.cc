@@ -1,8 +1,12 @@
 #include "server/api/admin_service.h"
 
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "faults/control.h"
+#include "kv.pb.h"
 #include "faults/points.h"
 
 namespace raftlab::api {
@@ -59,7 +63,12 @@ void AdminService::FillStatus(pb::StatusResponse* out) const {
   if (c_.partitions != nullptr) {
     for (uint64_t p : c_.partitions->Isolated()) out->add_partitioned_peers(p);
   }
-  for (engine::GroupEngine* e : c_.coordinator->Engines()) {
+  // User groups first, in id order, then the system group: tools that look at the first
+  // group of a one-group cluster keep seeing group 1.
+  std::vector<engine::GroupEngine*> engines = c_.coordinator->Engines();
+  std::stable_partition(engines.begin(), engines.end(),
+                        [](engine::GroupEngine* e) { return e->group_id() != kv::kSystemGroup; });
+  for (engine::GroupEngine* e : engines) {
     const engine::GroupStatusView v = e->Status();
     pb::GroupStatus* g = out->add_groups();
     g->set_group_id(v.group_id);
@@ -186,8 +195,20 @@ grpc::Status AdminService::TransferLeader(Ctx* ctx, const pb::TransferLeaderRequ
             "TransferLeader.target_node: " + std::to_string(req->target_node()) + " is not a peer"};
   }
   if (!e->is_leader()) {
+    const uint64_t leader = e->leader_id();
+    if (leader == req->target_node()) {
+      out->set_leader_id(leader);
+      return grpc::Status::OK;
+    }
+    // The same NOT_LEADER shape as the KV API, so clients redirect to the leader.
+    raftlab::kv::NotLeader detail;
+    detail.set_group_id(e->group_id());
+    detail.set_leader_id(leader);
+    if (auto it = c_.peers.find(leader); it != c_.peers.end()) detail.set_leader_address(it->second);
     return {StatusCode::FAILED_PRECONDITION,
-            "TransferLeader: this node does not lead the group; leader is " + std::to_string(e->leader_id())};
+            "TransferLeader: this node does not lead group " + std::to_string(e->group_id()) + "; leader is " +
+                std::to_string(leader),
+            detail.SerializeAsString()};
   }
   e->TransferLeader(req->target_node());
   // Wait (bounded by the client deadline) until leadership has moved.
@@ -216,12 +237,31 @@ grpc::Status AdminService::GetRouteTable(Ctx*, const pb::GetRouteTableRequest*, 
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::SplitRange(Ctx*, const pb::SplitRangeRequest* req, pb::RouteTable* out) {
+grpc::Status AdminService::SplitRange(Ctx* ctx, const pb::SplitRangeRequest* req, pb::RouteTable* out) {
   if (req->split_key().empty()) return {StatusCode::INVALID_ARGUMENT, "SplitRange.split_key: empty"};
-  auto table = c_.coordinator->Split(req->split_key());
-  if (!table.ok()) return FromAbsl(table.status());
-  ToProto(*table, out);
-  return grpc::Status::OK;
+  if (c_.routes == nullptr) return {StatusCode::UNIMPLEMENTED, "SplitRange: no replicated route table here"};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  uint64_t leader = 0;
+  auto table = c_.routes->Split(req->split_key(), deadline, &leader);
+  if (table.ok()) {
+    ToProto(*table, out);
+    return grpc::Status::OK;
+  }
+  // Only the system group's leader can propose the change: forward once to it.
+  const bool forwarded = ctx->client_metadata().count("raftlab-forwarded") > 0;
+  auto peer = c_.peers.find(leader);
+  if (table.status().code() == absl::StatusCode::kFailedPrecondition && !forwarded && leader != c_.node_id &&
+      peer != c_.peers.end()) {
+    auto stub = pb::Admin::NewStub(grpc::CreateChannel(peer->second, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext fwd;
+    fwd.AddMetadata("raftlab-forwarded", "1");
+    fwd.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub->SplitRange(&fwd, *req, out);
+  }
+  if (table.status().code() == absl::StatusCode::kFailedPrecondition && leader == 0) {
+    return {StatusCode::UNAVAILABLE, "SplitRange: the system group has no leader yet"};
+  }
+  return FromAbsl(table.status());
 }
 
 }  // namespace raftlab::api

@@ -13,12 +13,15 @@
 #include "faults/clock.h"
 #include "faults/partition_filter.h"
 #include "server/kv/coordinator.h"
+#include "server/kv/route_store.h"
 
 namespace raftlab::api {
 
 struct AdminContext {
   uint64_t node_id = 0;
   kv::Coordinator* coordinator = nullptr;
+  // The replicated route table (SplitRange); null = splits refused.
+  kv::RouteStore* routes = nullptr;
   faults::Clock* clock = nullptr;
   faults::PartitionFilter* partitions = nullptr;
   bool allow_faults = false;

@@ -51,8 +51,8 @@ std::chrono::steady_clock::time_point SteadyDeadline(const grpc::CallbackServerC
 }
 
 KvService::KvService(uint64_t node_id, kv::Coordinator* coordinator,
-                     std::map<uint64_t, std::string> peers, KvLimits limits)
-    : node_id_(node_id), coordinator_(coordinator), peers_(std::move(peers)), limits_(limits) {}
+                     std::map<uint64_t, std::string> peers, KvLimits limits, kv::KeyVizSampler* keyviz)
+    : node_id_(node_id), coordinator_(coordinator), peers_(std::move(peers)), limits_(limits), keyviz_(keyviz) {}
 
 Status KvService::CheckKey(const std::string& key, const char* field) const {
   if (key.empty()) return Status(StatusCode::INVALID_ARGUMENT, std::string(field) + ": key is empty");
@@ -110,7 +110,8 @@ grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const
   }
   engine::GroupEngine* e = target->engine;
   const std::string key = req->key();
-  e->Read(ToMode(req->read_mode()), SteadyDeadline(ctx), [this, reactor, resp, e, key](const ReadResult& r) {
+  const uint64_t route_id = target->route.route_id;
+  e->Read(ToMode(req->read_mode()), SteadyDeadline(ctx), [this, reactor, resp, e, key, route_id](const ReadResult& r) {
     if (r.code != ReadResult::Code::kOk) {
       reactor->Finish(ReadFailure(r));
       return;
@@ -124,16 +125,26 @@ grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const
     FillHeader(resp->mutable_header(), e, &path);
     resp->set_found(v->has_value());
     if (v->has_value()) resp->set_value(**v);
+    if (keyviz_ != nullptr) {
+      keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key.size(), v->has_value() ? (*v)->size() : 0);
+    }
     reactor->Finish(Status::OK);
   });
   return reactor;
 }
 
 void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                      engine::GroupEngine* e, storage::KvCommand command,
-                      std::function<void(const ProposeResult&)> fill) {
+                      const kv::Coordinator::Target& target, storage::KvCommand command, size_t key_len,
+                      size_t value_len, std::function<void(const ProposeResult&)> fill) {
+  engine::GroupEngine* e = target.engine;
+  const uint64_t route_id = target.route.route_id;
   e->Propose(std::move(command), SteadyDeadline(ctx),
-             [this, ctx, reactor, e, fill = std::move(fill)](const ProposeResult& r) {
+             [this, ctx, reactor, e, route_id, key_len, value_len, fill = std::move(fill)](const ProposeResult& r) {
+               // Every outcome but a refusal means this node led the group and proposed it.
+               if (keyviz_ != nullptr && r.code != ProposeResult::Code::kNotLeader &&
+                   r.code != ProposeResult::Code::kRefused) {
+                 keyviz_->Observe(route_id, kv::KeyVizOp::kWrite, key_len, value_len);
+               }
                switch (r.code) {
                  case ProposeResult::Code::kApplied:
                    if (r.apply.outcome == storage::ApplyResult::Outcome::kRejected) {
@@ -175,7 +186,8 @@ grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const
     return reactor;
   }
   engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, e, storage::KvCommand::Put(req->key(), req->value()),
+  Write(ctx, reactor, *target, storage::KvCommand::Put(req->key(), req->value()), req->key().size(),
+        req->value().size(),
         [this, resp, e](const ProposeResult&) { FillHeader(resp->mutable_header(), e, nullptr); });
   return reactor;
 }
@@ -195,7 +207,7 @@ grpc::ServerUnaryReactor* KvService::Delete(grpc::CallbackServerContext* ctx, co
   cmd.compares.push_back({req->key(), std::nullopt});
   cmd.failure.push_back({storage::KvMutation::Kind::kDelete, req->key(), ""});
   engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, e, std::move(cmd), [this, resp, e](const ProposeResult& r) {
+  Write(ctx, reactor, *target, std::move(cmd), req->key().size(), 0, [this, resp, e](const ProposeResult& r) {
     FillHeader(resp->mutable_header(), e, nullptr);
     resp->set_deleted(!r.apply.succeeded);
   });
@@ -218,7 +230,8 @@ grpc::ServerUnaryReactor* KvService::CompareAndSwap(grpc::CallbackServerContext*
   std::optional<std::string> expected;
   if (!req->expect_absent()) expected = req->expected_value();
   engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, e, storage::KvCommand::Cas(req->key(), expected, req->new_value()),
+  Write(ctx, reactor, *target, storage::KvCommand::Cas(req->key(), expected, req->new_value()), req->key().size(),
+        req->new_value().size(),
         [this, resp, e](const ProposeResult& r) {
           FillHeader(resp->mutable_header(), e, nullptr);
           resp->set_succeeded(r.apply.succeeded);
@@ -266,15 +279,25 @@ void KvService::ScanNext(std::shared_ptr<ScanState> st) {
     }
     ReadPath path = r.path;
     FillHeader(st->resp->add_headers(), e, &path);
+    // One read observation per route scanned, with the bytes it returned.
+    size_t key_bytes = 0, value_bytes = 0;
+    bool cut = false;
     for (auto& [k, v] : *kvs) {
       if (static_cast<uint32_t>(st->resp->kvs_size()) == st->limit) {
-        st->resp->set_more(true);
-        st->reactor->Finish(Status::OK);
-        return;
+        cut = true;
+        break;
       }
       auto* kv = st->resp->add_kvs();
       kv->set_key(k);
       kv->set_value(v);
+      key_bytes += k.size();
+      value_bytes += v.size();
+    }
+    if (keyviz_ != nullptr) keyviz_->Observe(t.route.route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
+    if (cut) {
+      st->resp->set_more(true);
+      st->reactor->Finish(Status::OK);
+      return;
     }
     ScanNext(st);
   });
@@ -372,10 +395,15 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
     }
   }
   engine::GroupEngine* e = target->engine;
+  // Observed once, on the route of its first key, with the bytes of every key and value.
+  size_t key_bytes = 0, value_bytes = 0;
+  for (const std::string& k : keys) key_bytes += k.size();
+  for (const auto& m : cmd.success) value_bytes += m.value.size();
+  for (const auto& m : cmd.failure) value_bytes += m.value.size();
   std::vector<storage::KvMutation::Kind> success_kinds, failure_kinds;
   for (const auto& m : cmd.success) success_kinds.push_back(m.kind);
   for (const auto& m : cmd.failure) failure_kinds.push_back(m.kind);
-  Write(ctx, reactor, e, std::move(cmd),
+  Write(ctx, reactor, *target, std::move(cmd), key_bytes, value_bytes,
         [this, resp, e, success_kinds, failure_kinds](const ProposeResult& r) {
           FillHeader(resp->mutable_header(), e, nullptr);
           resp->set_succeeded(r.apply.succeeded);

@@ -13,6 +13,7 @@
 
 #include "kv.grpc.pb.h"
 #include "server/kv/coordinator.h"
+#include "server/kv/keyviz.h"
 
 namespace raftlab::api {
 
@@ -25,9 +26,10 @@ struct KvLimits {
 
 class KvService final : public raftlab::kv::KV::CallbackService {
  public:
-  // peers: node id → client address, for leader hints.
+  // peers: node id → client address, for leader hints. keyviz: the sampler, or null when
+  // keyviz is off (then no observation costs more than that null test).
   KvService(uint64_t node_id, kv::Coordinator* coordinator, std::map<uint64_t, std::string> peers,
-            KvLimits limits);
+            KvLimits limits, kv::KeyVizSampler* keyviz = nullptr);
 
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* ctx, const raftlab::kv::GetRequest* req,
                                 raftlab::kv::GetResponse* resp) override;
@@ -49,8 +51,9 @@ class KvService final : public raftlab::kv::KV::CallbackService {
   grpc::Status CheckKey(const std::string& key, const char* field) const;
   grpc::Status CheckValue(const std::string& value, const char* field) const;
   // Proposes command to target's group and finishes the call; fill writes the response.
+  // The write is observed for keyviz (route, bytes) once the leader took the proposal.
   void Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-             engine::GroupEngine* engine, storage::KvCommand command,
+             const kv::Coordinator::Target& target, storage::KvCommand command, size_t key_len, size_t value_len,
              std::function<void(const engine::ProposeResult&)> fill);
   grpc::Status NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, uint64_t leader) const;
   void FillHeader(raftlab::kv::ResponseHeader* h, engine::GroupEngine* e, engine::ReadPath* path) const;
@@ -60,6 +63,7 @@ class KvService final : public raftlab::kv::KV::CallbackService {
   kv::Coordinator* const coordinator_;
   const std::map<uint64_t, std::string> peers_;
   const KvLimits limits_;
+  kv::KeyVizSampler* const keyviz_;
 };
 
 // The client deadline as a steady-clock time point, capped so a call without a deadline

@@ -3,9 +3,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "faults/control.h"
+#include "server/api/keyviz_page.h"
+#include "server/kv/cluster_file.h"
 #include "server/storage/sync_mode.h"
 #include "server/transport/lanes.h"
 
@@ -84,7 +87,15 @@ absl::Status Node::Open() {
     addresses[id] = hp.ToString();
     voters.push_back(id);
   }
-  coordinator_ = std::make_unique<kv::Coordinator>(kv::RouteTable::Even(c.groups));
+  absl::StatusOr<kv::RouteTable> bootstrap = kv::RouteTable::Even(c.groups);
+  if (!c.cluster_file.empty()) bootstrap = kv::LoadClusterFile(c.cluster_file);
+  if (!bootstrap.ok()) return bootstrap.status();
+  if (auto s = fsm_->AddGroup(kv::kSystemGroup); !s.ok()) return s;
+  auto stored = kv::RouteStore::Load(*fsm_);
+  if (!stored.ok()) return stored.status();
+  coordinator_ = std::make_unique<kv::Coordinator>(stored->has_value() ? **stored : *bootstrap);
+  route_store_ = std::make_unique<kv::RouteStore>(fsm_.get(), coordinator_.get(), *bootstrap);
+  if (stored->has_value()) route_store_->OnApplied();
 
   transport::GrpcBatchSenderOptions so2;
   so2.self_id = c.id;
@@ -114,7 +125,10 @@ absl::Status Node::Open() {
     if (absl::Status s = dispatcher_->AddPeer(id); !s.ok()) return s;
   }
 
-  for (uint64_t g : coordinator_->table().Groups()) {
+  std::set<uint64_t> groups = {kv::kSystemGroup};
+  for (uint64_t g : bootstrap->Groups()) groups.insert(g);
+  for (uint64_t g : coordinator_->table().Groups()) groups.insert(g);
+  for (uint64_t g : groups) {
     engine::GroupEngineOptions o;
     o.group_id = g;
     o.node_id = c.id;
@@ -125,8 +139,12 @@ absl::Status Node::Open() {
     o.heartbeat_ticks = c.heartbeat_ticks;
     o.lease_margin = std::chrono::milliseconds(c.lease_margin_ms);
     o.snapshot_every = c.snapshot_every;
+    if (g == kv::kSystemGroup) {
+      o.on_applied = [store = route_store_.get()](uint64_t) { store->OnApplied(); };
+    }
     auto e = engine::GroupEngine::Open(o, fsm_.get(), this, &clock_, engine_metrics_.get());
     if (!e.ok()) return e.status();
+    if (g == kv::kSystemGroup) route_store_->Attach(e->get());
     coordinator_->AddGroup(e->get());
     engines_.push_back(std::move(*e));
   }
@@ -134,10 +152,20 @@ absl::Status Node::Open() {
   KvLimits limits;
   limits.max_key_bytes = c.max_key_bytes;
   limits.max_value_bytes = c.max_value_bytes;
-  kv_service_ = std::make_unique<KvService>(c.id, coordinator_.get(), addresses, limits);
+  if (c.keyviz) {
+    kv::KeyVizOptions ko;
+    ko.column_width = std::chrono::milliseconds(c.keyviz_column_ms);
+    ko.columns = c.keyviz_columns;
+    keyviz_ = std::make_unique<kv::KeyVizSampler>(ko);
+  }
+  kv_service_ = std::make_unique<KvService>(c.id, coordinator_.get(), addresses, limits, keyviz_.get());
   AdminContext ac;
   ac.node_id = c.id;
   ac.coordinator = coordinator_.get();
+  ac.routes = route_store_.get();
+  if (keyviz_) {
+    ac.keyviz = [this] { return KeyVizToProto(keyviz_->Snapshot(), coordinator_->table()); };
+  }
   ac.clock = &clock_;
   ac.partitions = &partitions_;
   ac.allow_faults = c.allow_faults;
@@ -169,11 +197,24 @@ absl::Status Node::Open() {
   routes["/status"] = [this](const HttpRequest&) {
     return HttpResponse{200, "application/json", RenderStatusJson()};
   };
+  auto keyviz_off = [] {
+    return HttpResponse{404, "text/plain; charset=utf-8", "keyviz is off: start raftlab-server with --keyviz\n"};
+  };
+  routes["/keyviz"] = [this, keyviz_off](const HttpRequest&) {
+    if (!keyviz_) return keyviz_off();
+    return HttpResponse{200, "application/json", KeyVizJson(keyviz_->Snapshot(), coordinator_->table(), config_.id)};
+  };
+  routes["/keyviz.html"] = [this, keyviz_off](const HttpRequest&) {
+    if (!keyviz_) return keyviz_off();
+    return HttpResponse{200, "text/html; charset=utf-8",
+                        KeyVizHtml(keyviz_->Snapshot(), coordinator_->table(), config_.id)};
+  };
   auto http = HttpServer::Start(c.http.host, c.http.port, std::move(routes));
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
 
   for (auto& e : engines_) e->Start();
+  route_store_->Start();
   return absl::OkStatus();
 }
 
@@ -207,6 +248,7 @@ void Node::Shutdown() {
   http_.reset();
   // Order matters: the sender first (in-flight sends return), then the dispatcher, then
   // the engines that post into it.
+  if (route_store_) route_store_->Stop();
   if (grpc_sender_) grpc_sender_->Shutdown();
   if (dispatcher_) dispatcher_->Shutdown();
   for (auto& e : engines_) e->Stop();

@@ -6,6 +6,11 @@
 // Data directory: <data-dir>/fsm (RocksDB, a column family per group) and
 // <data-dir>/groups/<id>/{wal,snap}.
 //
+// Groups: the user groups of the route table plus the system group 0, which every node
+// hosts and which stores the replicated route table (kv::RouteStore). The table routes
+// with the last stored version when there is one, else the bootstrap one (--groups N or
+// --cluster-file), until the system group has stored it.
+//
 // Threads: Start and Shutdown from the main thread; Deliver from gRPC threads.
 
 #include <cstdint>
@@ -22,6 +27,8 @@
 #include "server/api/server_flags.h"
 #include "server/engine/group_engine.h"
 #include "server/kv/coordinator.h"
+#include "server/kv/keyviz.h"
+#include "server/kv/route_store.h"
 #include "server/metrics/registry.h"
 #include "server/storage/state_machine.h"
 #include "server/transport/dispatcher.h"
@@ -72,6 +79,8 @@ class Node final : public transport::InboundHandler, public engine::Outbox {
   std::unique_ptr<transport::Dispatcher> dispatcher_;
   std::vector<std::unique_ptr<engine::GroupEngine>> engines_;
   std::unique_ptr<kv::Coordinator> coordinator_;
+  std::unique_ptr<kv::RouteStore> route_store_;
+  std::unique_ptr<kv::KeyVizSampler> keyviz_;  // null when --keyviz is off
   std::unique_ptr<KvService> kv_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<transport::RaftTransportService> transport_service_;

@@ -37,7 +37,13 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   app.add_option("--max-value-bytes", c.max_value_bytes, "Largest accepted value")->capture_default_str();
   app.add_option("--groups", c.groups, "Raft groups; the key space is split evenly between them")
       ->capture_default_str();
+  auto* groups_opt = app.get_option("--groups");
+  app.add_option("--cluster-file", c.cluster_file,
+                 "Initial route table: 'route <start> <end> <group>' lines (instead of --groups)");
   app.add_flag("--keyviz", c.keyviz, "Sample per-range traffic for /keyviz");
+  app.add_option("--keyviz-column-ms", c.keyviz_column_ms, "Width of one keyviz time column")
+      ->capture_default_str();
+  app.add_option("--keyviz-columns", c.keyviz_columns, "Keyviz time columns kept")->capture_default_str();
   app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries")
       ->capture_default_str();
   out.usage = app.help();
@@ -81,6 +87,11 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   if (c.data_dir.empty()) return Invalid("--data-dir: must not be empty");
   if (c.groups == 0 || c.groups > 256) return Invalid("--groups: must be in 1..256");
   if (c.snapshot_every == 0) return Invalid("--snapshot-every: must be positive");
+  if (!c.cluster_file.empty() && groups_opt->count() > 0) {
+    return Invalid("--cluster-file: cannot be combined with --groups (the file lists the groups)");
+  }
+  if (c.keyviz_column_ms <= 0) return Invalid("--keyviz-column-ms: must be positive");
+  if (c.keyviz_columns <= 0 || c.keyviz_columns > 10000) return Invalid("--keyviz-columns: must be in 1..10000");
   if (lanes_opt->count() > 0) c.dispatcher_lanes = lanes;
   if (sync_opt->count() > 0) c.fsm_sync_mode = sync_mode;
   return out;

@@ -29,7 +29,12 @@ struct ServerConfig {
   std::optional<std::string> dispatcher_lanes;
   std::optional<std::string> fsm_sync_mode;
   uint32_t groups = 1;        // Raft groups, splitting the key space evenly
+  // The initial route table from a cluster file (server/kv/cluster_file.h) instead of
+  // --groups; empty = none.
+  std::string cluster_file;
   bool keyviz = false;        // the key-visualizer sampler
+  int keyviz_column_ms = 60000;  // width of one keyviz time column
+  int keyviz_columns = 60;       // columns kept (a ring)
   uint64_t snapshot_every = 10000;
   std::string fault_control;  // libfiu remote-control fifo prefix; empty = off
   bool allow_faults = false;  // fault, partition and clock RPCs are refused without it

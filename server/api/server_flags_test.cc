@@ -73,3 +73,32 @@ TEST(ServerFlags, HelpIsReportedNotAnError) {
 
 }  // namespace
 }  // namespace raftlab::api
+
+namespace raftlab::api {
+namespace {
+
+TEST(ServerFlags, KeyvizIsOffByDefaultWithMinuteColumns) {
+  auto r = ParseServerFlags(Base());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->config.keyviz);
+  EXPECT_EQ(r->config.keyviz_column_ms, 60000);
+  auto args = Base();
+  args.insert(args.end(), {"--keyviz", "--keyviz-column-ms", "1000", "--cluster-file", "/tmp/c"});
+  r = ParseServerFlags(args);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->config.keyviz);
+  EXPECT_EQ(r->config.keyviz_column_ms, 1000);
+  EXPECT_EQ(r->config.cluster_file, "/tmp/c");
+}
+
+TEST(ServerFlags, ClusterFileExcludesGroupsAndKeyvizColumnsMustBePositive) {
+  auto args = Base();
+  args.insert(args.end(), {"--cluster-file", "/tmp/c", "--groups", "4"});
+  EXPECT_NE(ErrorOf(args).find("--cluster-file"), std::string::npos);
+  args = Base();
+  args.insert(args.end(), {"--keyviz-column-ms", "0"});
+  EXPECT_NE(ErrorOf(args).find("--keyviz-column-ms"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace raftlab::api

@@ -57,7 +57,9 @@ void TestCluster::StartNode(uint64_t id) {
   if (!fsm.ok()) std::abort();
   node->fsm = std::move(*fsm);
   node->router = std::make_unique<Router>(this, id);
-  auto engine = GroupEngine::Open(OptionsFor(id), node->fsm.get(), node->router.get(),
+  GroupEngineOptions options = OptionsFor(id);
+  if (customize) customize(id, &options);
+  auto engine = GroupEngine::Open(options, node->fsm.get(), node->router.get(),
                                   clocks_.at(id).get(), metrics_.get());
   if (!engine.ok()) std::abort();
   node->engine = std::move(*engine);

@@ -71,6 +71,9 @@ class TestCluster {
   std::vector<uint64_t> ids() const;
   faults::Clock& clock(uint64_t id) { return *clocks_.at(id); }
 
+  // Adjusts a node's options at each later StartNode (e.g. to install hooks).
+  std::function<void(uint64_t id, GroupEngineOptions* options)> customize;
+
  private:
   std::string root_;
   uint64_t snapshot_every_;

@@ -346,6 +346,7 @@ void GroupEngine::HandleReady() {
     gm_->leader_changes->Inc();
   }
 
+  const uint64_t applied_before = applied_;
   if (rd.snapshot.has_value() && rd.snapshot->metadata().index() > applied_) {
     const uint64_t index = rd.snapshot->metadata().index();
     if (auto s = fsm_->InstallSnapshot(options_.group_id, rd.snapshot->data()); !s.ok()) {
@@ -360,6 +361,7 @@ void GroupEngine::HandleReady() {
     }
   }
   ApplyCommitted(rd.committed_entries);
+  if (applied_ != applied_before && options_.on_applied) options_.on_applied(applied_);
   for (const auto& rs : rd.read_states) reads_.OnReadState(rs.context, rs.index, applied_);
   node_->Advance();
   Publish();

@@ -72,6 +72,10 @@ struct GroupEngineOptions {
   int max_inflight_msgs = 256;
   // Unanswered ReadIndex rounds are re-issued after this many ticks.
   int read_retry_ticks = 50;
+  // Called on the Ready loop thread with the new applied index each time committed entries
+  // or an installed snapshot changed the state machine (so a watcher, e.g. of the route
+  // table, can re-read it). Must be quick and must not call back into this engine.
+  std::function<void(uint64_t applied_index)> on_applied;
 };
 
 // What a write's client is told.

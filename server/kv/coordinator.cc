@@ -49,12 +49,16 @@ RouteTable Coordinator::table() const {
   return table_;
 }
 
-absl::StatusOr<RouteTable> Coordinator::Split(std::string_view split_key) {
+void Coordinator::Install(RouteTable table) {
   std::lock_guard lock(mu_);
-  auto next = table_.Split(split_key);
-  if (!next.ok()) return next.status();
-  table_ = *next;
-  return table_;
+  table_ = std::move(table);
+}
+
+bool Coordinator::InstallIfNewer(RouteTable table) {
+  std::lock_guard lock(mu_);
+  if (table.version() <= table_.version()) return false;
+  table_ = std::move(table);
+  return true;
 }
 
 }  // namespace raftlab::kv

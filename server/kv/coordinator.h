@@ -1,6 +1,8 @@
 #pragma once
 // Coordinator: routes each client request to the Raft group that owns its key, using the
-// node's current RouteTable and the GroupEngines this process hosts.
+// node's current RouteTable and the GroupEngines this process hosts. The table starts as
+// the bootstrap (or last stored) one and is replaced whenever the system group applies a
+// new version (RouteStore).
 //
 // Thread-safety: every method may be called from any thread. The table is swapped whole
 // under a mutex; engines are registered at start-up and live as long as the coordinator.
@@ -37,8 +39,10 @@ class Coordinator {
   std::vector<engine::GroupEngine*> Engines() const;
 
   RouteTable table() const;
-  // Splits the range holding split_key in place; returns the new table.
-  absl::StatusOr<RouteTable> Split(std::string_view split_key);
+  // Switches to table (the replicated one is authoritative, whatever its version).
+  void Install(RouteTable table);
+  // Switches to table only if its version is newer than the current one.
+  bool InstallIfNewer(RouteTable table);
 
  private:
   mutable std::mutex mu_;

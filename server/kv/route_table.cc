@@ -89,6 +89,70 @@ absl::StatusOr<RouteTable> RouteTable::Split(std::string_view split_key) const {
   return Make(version_ + 1, std::move(routes));
 }
 
+// Image: "RT1" | version (u64 LE) | count (u32 LE) | count × route, where
+// route := id (u64 LE) | group (u64 LE) | start (u32 LE length + bytes) | end (same).
+namespace {
+
+void PutFixed(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+bool GetFixed(std::string_view* in, int bytes, uint64_t* v) {
+  if (in->size() < static_cast<size_t>(bytes)) return false;
+  *v = 0;
+  for (int i = 0; i < bytes; ++i) *v |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  in->remove_prefix(bytes);
+  return true;
+}
+
+bool GetBytes(std::string_view* in, std::string* out) {
+  uint64_t n = 0;
+  if (!GetFixed(in, 4, &n) || in->size() < n) return false;
+  out->assign(in->substr(0, n));
+  in->remove_prefix(n);
+  return true;
+}
+
+constexpr std::string_view kMagic = "RT1";
+
+}  // namespace
+
+std::string RouteTable::Encode() const {
+  std::string out(kMagic);
+  PutFixed(&out, version_, 8);
+  PutFixed(&out, routes_.size(), 4);
+  for (const Route& r : routes_) {
+    PutFixed(&out, r.route_id, 8);
+    PutFixed(&out, r.group_id, 8);
+    PutFixed(&out, r.start.size(), 4);
+    out += r.start;
+    PutFixed(&out, r.end.size(), 4);
+    out += r.end;
+  }
+  return out;
+}
+
+absl::StatusOr<RouteTable> RouteTable::Decode(std::string_view in) {
+  auto bad = [](const char* what) {
+    return absl::DataLossError(std::string("route table image: ") + what);
+  };
+  if (in.substr(0, kMagic.size()) != kMagic) return bad("bad magic");
+  in.remove_prefix(kMagic.size());
+  uint64_t version = 0, count = 0;
+  if (!GetFixed(&in, 8, &version) || !GetFixed(&in, 4, &count)) return bad("truncated header");
+  std::vector<Route> routes;
+  for (uint64_t i = 0; i < count; ++i) {
+    Route r;
+    if (!GetFixed(&in, 8, &r.route_id) || !GetFixed(&in, 8, &r.group_id) || !GetBytes(&in, &r.start) ||
+        !GetBytes(&in, &r.end)) {
+      return bad("truncated route");
+    }
+    routes.push_back(std::move(r));
+  }
+  if (!in.empty()) return bad("trailing bytes");
+  return Make(version, std::move(routes));
+}
+
 std::vector<uint64_t> RouteTable::Groups() const {
   std::set<uint64_t> groups;
   for (const Route& r : routes_) groups.insert(r.group_id);

@@ -44,6 +44,13 @@ class RouteTable {
   // part keeps its id, the right part gets a fresh id; both stay with the same group.
   absl::StatusOr<RouteTable> Split(std::string_view split_key) const;
 
+  // A self-delimiting binary image (stored in the system group) and its inverse; Decode
+  // re-checks every invariant of Make.
+  std::string Encode() const;
+  static absl::StatusOr<RouteTable> Decode(std::string_view image);
+
+  bool operator==(const RouteTable&) const = default;
+
   uint64_t version() const { return version_; }
   const std::vector<Route>& routes() const { return routes_; }
   std::vector<uint64_t> Groups() const;

@@ -62,3 +62,21 @@ TEST(RouteTable, MakeRejectsGapsOverlapsAndBadEnds) {
 
 }  // namespace
 }  // namespace raftlab::kv
+
+namespace raftlab::kv {
+namespace {
+
+TEST(RouteTable, EncodeDecodeRoundTripsAndRejectsDamage) {
+  auto t = RouteTable::Even(4).Split(std::string("\x41\x00z", 3));
+  ASSERT_TRUE(t.ok()) << t.status();
+  const std::string image = t->Encode();
+  auto back = RouteTable::Decode(image);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, *t);
+  EXPECT_FALSE(RouteTable::Decode(image.substr(0, image.size() - 1)).ok()) << "truncated";
+  EXPECT_FALSE(RouteTable::Decode(image + "x").ok()) << "trailing bytes";
+  EXPECT_FALSE(RouteTable::Decode("XX" + image.substr(2)).ok()) << "magic";
+}
+
+}  // namespace
+}  // namespace raftlab::kv
