@@ -1,0 +1,146 @@
+#include "harness/flags.h"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "harness/nemesis.h"
+#include "workloads/workload.h"
+
+namespace raftlab::harness {
+namespace {
+
+absl::Status Bad(const std::string& msg) { return absl::InvalidArgumentError(msg); }
+
+absl::Status Validate(const TestOptions& o) {
+  if (o.out.empty()) return Bad("--out: required (the run folder to create)");
+  if (std::filesystem::exists(o.out + "/history.jsonl")) {
+    return Bad("--out: " + o.out + " already holds a run (history.jsonl); choose a fresh folder");
+  }
+  if (o.nodes != 1 && o.nodes != 3 && o.nodes != 5) {
+    return Bad("--nodes: must be 1, 3 or 5, not " + std::to_string(o.nodes));
+  }
+  if (!(o.time_limit_s > 0)) return Bad("--time-limit: must be a positive number of seconds");
+  if (!(o.rate >= 0)) return Bad("--rate: must be >= 0 (0 = unlimited)");
+  if (o.concurrency < 1 || o.concurrency > 1000) return Bad("--concurrency: must be between 1 and 1000");
+  if (o.dispatcher_lanes != 2 && o.dispatcher_lanes != 4) {
+    return Bad("--dispatcher-lanes: must be 2 or 4, not " + std::to_string(o.dispatcher_lanes));
+  }
+  if (o.fsm_sync_mode != "sync" && o.fsm_sync_mode != "nosync") {
+    return Bad("--fsm-sync-mode: must be sync or nosync, not \"" + o.fsm_sync_mode + "\"");
+  }
+  if (o.op_timeout_ms <= 0) return Bad("--op-timeout-ms: must be positive");
+  if (o.nemesis_interval_ms <= 0) return Bad("--nemesis-interval-ms: must be positive");
+  if (o.nemesis_duration_ms <= 0) return Bad("--nemesis-duration-ms: must be positive");
+  if (!(o.fiu_probability >= 0 && o.fiu_probability <= 1)) return Bad("--fiu-probability: must be in [0, 1]");
+  if (o.active_keys < 1) return Bad("--keys: must be at least 1");
+  if (o.ops_per_key < 1) return Bad("--ops-per-key: must be at least 1");
+  if (o.tick_ms < 1) return Bad("--tick-ms: must be at least 1");
+  if (o.heartbeat_ticks < 1 || o.election_ticks <= o.heartbeat_ticks) {
+    return Bad("--election-ticks: must exceed --heartbeat-ticks (both at least 1)");
+  }
+  if (o.lease_margin_ms < 0) return Bad("--lease-margin-ms: must not be negative");
+  if (!(o.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
+  if (!o.server_binary.empty() && access(o.server_binary.c_str(), X_OK) != 0) {
+    return Bad("--server-binary: " + o.server_binary + " is not an executable file");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string QuoteCommand(int argc, const char* const* argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=/.,:+@") ==
+                                   std::string::npos;
+    if (!out.empty()) out += ' ';
+    if (plain) {
+      out += a;
+    } else {
+      out += '\'';
+      for (char c : a) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      out += '\'';
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
+  CLI::App app{"raftlab-harness: Jepsen-style tests of a local raftlab cluster"};
+  app.require_subcommand(1);
+  TestOptions t;
+  std::string nemesis = "partition,kill";
+  CLI::App* test = app.add_subcommand("test", "run a test and check it; exit 0 valid, 1 invalid, 2 unknown, 3 error");
+  test->add_option("--workload", t.workload, "register, lease-register, stale-register or set")->capture_default_str();
+  test->add_option("--nemesis", nemesis, "comma-separated faults, or none")->capture_default_str();
+  test->add_flag("--nemesis-all-at-once", t.nemesis_all_at_once, "start every listed fault together");
+  test->add_option("--nemesis-interval-ms", t.nemesis_interval_ms, "quiet time between faults")->capture_default_str();
+  test->add_option("--nemesis-duration-ms", t.nemesis_duration_ms, "how long each fault lasts")->capture_default_str();
+  test->add_option("--fiu-point", t.fiu_point, "libfiu point for the fiu fault")->capture_default_str();
+  test->add_option("--fiu-probability", t.fiu_probability, "its probability")->capture_default_str();
+  test->add_option("--nodes", t.nodes, "cluster size: 1, 3 or 5")->capture_default_str();
+  test->add_option("--time-limit", t.time_limit_s, "seconds of the main phase")->capture_default_str();
+  test->add_option("--rate", t.rate, "target ops/s over all clients (0 = unlimited)")->capture_default_str();
+  test->add_option("--concurrency", t.concurrency, "client workers")->capture_default_str();
+  test->add_option("--dispatcher-lanes", t.dispatcher_lanes, "2 or 4")->capture_default_str();
+  test->add_option("--fsm-sync-mode", t.fsm_sync_mode, "sync or nosync")->capture_default_str();
+  test->add_option("--lease-margin-ms", t.lease_margin_ms, "server lease safety margin")->capture_default_str();
+  test->add_option("--seed", t.seed, "seed of the generator and the nemesis")->capture_default_str();
+  test->add_option("--out", t.out, "run folder to create")->required();
+  test->add_option("--op-timeout-ms", t.op_timeout_ms, "per-op deadline")->capture_default_str();
+  test->add_option("--keys", t.active_keys, "keys in use at once")->capture_default_str();
+  test->add_option("--ops-per-key", t.ops_per_key, "ops on a key before it is replaced")->capture_default_str();
+  test->add_option("--tick-ms", t.tick_ms, "server --tick-ms")->capture_default_str();
+  test->add_option("--election-ticks", t.election_ticks, "server --election-ticks")->capture_default_str();
+  test->add_option("--heartbeat-ticks", t.heartbeat_ticks, "server --heartbeat-ticks")->capture_default_str();
+  test->add_option("--check-timeout", t.check_timeout_s, "seconds the checker may search")->capture_default_str();
+  std::string endpoints;
+  test->add_option("--endpoints", endpoints,
+                   "comma-separated host:port of running nodes to test instead of starting a cluster (no nemesis)");
+  test->add_option("--server-binary", t.server_binary, "raftlab-server to run (default: beside this binary)");
+  AnalyzeCommand a;
+  CLI::App* analyze = app.add_subcommand("analyze", "re-check a stored run folder and rewrite its report");
+  analyze->add_option("dir", a.dir, "the run folder")->required();
+  analyze->add_option("--check-timeout", a.check_timeout_s, "seconds the checker may search")->capture_default_str();
+  if (argc >= 2) {
+    const std::string first = argv[1];
+    if (first != "test" && first != "analyze" && first != "--help" && first != "-h" && first != "--help-all") {
+      return Bad("command line: unknown command \"" + first + "\" (expected test or analyze; see --help)");
+    }
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    return Command(HelpShown{app.help()});
+  } catch (const CLI::CallForAllHelp&) {
+    return Command(HelpShown{app.help("", CLI::AppFormatMode::All)});
+  } catch (const CLI::ParseError& e) {
+    return Bad(std::string("command line: ") + e.what());
+  }
+  if (analyze->parsed()) {
+    if (!(a.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
+    return Command(a);
+  }
+  if (auto w = workloads::MakeWorkload(t.workload, {}); !w.ok()) return w.status();
+  auto faults = ParseNemesisList(nemesis);
+  if (!faults.ok()) return faults.status();
+  t.nemesis = *faults;
+  for (size_t start = 0; !endpoints.empty() && start <= endpoints.size();) {
+    size_t comma = endpoints.find(',', start);
+    t.endpoints.push_back(endpoints.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (!t.endpoints.empty() && !t.nemesis.empty()) {
+    return Bad("--endpoints: faults need a cluster the harness starts; add --nemesis none");
+  }
+  if (auto s = Validate(t); !s.ok()) return s;
+  t.command = QuoteCommand(argc, argv);
+  return Command(t);
+}
+
+}  // namespace raftlab::harness

@@ -1,0 +1,34 @@
+#pragma once
+// The raftlab-harness command line:
+//   raftlab-harness test --workload W --nemesis a,b --nodes 1|3|5 --time-limit S --rate R
+//                        --concurrency C --dispatcher-lanes 2|4 --fsm-sync-mode sync|nosync
+//                        --seed N --out DIR [more: see --help]
+//   raftlab-harness analyze DIR [--check-timeout S]
+// Every bad flag gives one message naming the flag; the caller exits 3.
+
+#include <string>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "harness/runner.h"
+
+namespace raftlab::harness {
+
+struct AnalyzeCommand {
+  std::string dir;
+  double check_timeout_s = 120;
+};
+
+struct HelpShown {
+  std::string text;
+};
+
+using Command = std::variant<TestOptions, AnalyzeCommand, HelpShown>;
+
+// Parses argv (argv[0] is the program). TestOptions::command is the exact command line.
+absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv);
+
+// argv joined with shell quoting where needed.
+std::string QuoteCommand(int argc, const char* const* argv);
+
+}  // namespace raftlab::harness

@@ -1,0 +1,137 @@
+// Whole tests through the raftlab-harness binary against real raftlab-server processes,
+// with fast server timings so each takes seconds: a register test under partitions and
+// kills is valid on the correct server; stale-register under partitions is caught
+// (exit 1, with a counterexample); SIGKILL of the harness leaves no server behind.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/process.h"
+#include "harness/test_util.h"
+
+namespace raftlab::harness {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Fast server timings: 5 ms ticks, elections after 200 ms.
+const std::string kFast =
+    " --tick-ms 5 --election-ticks 40 --heartbeat-ticks 4 --lease-margin-ms 50 --server-binary " +
+    std::string(RAFTLAB_SERVER_BIN);
+
+std::string Harness() { return RAFTLAB_HARNESS_BIN; }
+
+int CountLines(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// Pids of processes whose command line mentions `needle`.
+std::vector<int> ProcessesMentioning(const std::string& needle) {
+  std::vector<int> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(e.path() / "cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string argv0 = cmd.substr(0, cmd.find('\0'));
+    const bool server = argv0.size() >= 14 && argv0.compare(argv0.size() - 14, 14, "raftlab-server") == 0;
+    if (server && cmd.find(needle) != std::string::npos) {
+      out.push_back(std::stoi(name));
+    }
+  }
+  return out;
+}
+
+TEST(HarnessRun, RegisterWithPartitionsAndKillsIsValid) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  auto r = testing::RunCommand(Harness() +
+                               " test --workload register --nemesis partition,kill --nodes 3 --time-limit 10"
+                               " --rate 150 --concurrency 6 --nemesis-interval-ms 1500 --nemesis-duration-ms 1500"
+                               " --op-timeout-ms 1000 --seed 1 --out " + out + kFast);
+  if (r.exit_code != 0) dir.Keep();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("valid:"), std::string::npos) << r.output;
+  auto results = nlohmann::json::parse(testing::ReadAll(out + "/results.json"));
+  EXPECT_EQ(results["verdict"], "valid");
+  EXPECT_GE(results["nemesis"].size(), 2u) << "faults ran";
+  const std::string history = testing::ReadAll(out + "/history.jsonl");
+  EXPECT_GT(CountLines(history, "\"type\":\"ok\""), 200);
+  EXPECT_EQ(CountLines(history, "\"f\":\"start\""), CountLines(history, "\"f\":\"stop\"")) << "every fault healed";
+  for (const char* f : {"report.html", "command.txt", "params.json", "node1.log", "metrics/start-node1.prom"}) {
+    EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out + "/node1")) << "data dirs of a valid run are removed";
+  // Re-checking the stored folder gives the same verdict.
+  auto again = testing::RunCommand(Harness() + " analyze " + out);
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+}
+
+TEST(HarnessRun, StaleRegisterUnderPartitionIsInvalid) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  // Few keys, long partitions of one node: its stale reads miss the majority's writes.
+  auto r = testing::RunCommand(Harness() +
+                               " test --workload stale-register --nemesis partition-majority --nodes 3 --time-limit 8"
+                               " --rate 200 --concurrency 6 --keys 2 --ops-per-key 100000 --nemesis-interval-ms 1000"
+                               " --nemesis-duration-ms 3000 --op-timeout-ms 1000 --seed 3 --out " + out + kFast);
+  if (r.exit_code != 1) dir.Keep();
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("invalid: key r"), std::string::npos) << r.output;
+  auto results = nlohmann::json::parse(testing::ReadAll(out + "/results.json"));
+  EXPECT_EQ(results["verdict"], "invalid");
+  const auto& cex = results["checker"]["counterexamples"];
+  ASSERT_FALSE(cex.empty()) << results["checker"].dump().substr(0, 2000);
+  // A stale read, or a lost write when the stale read is the last one of its key.
+  EXPECT_NE(cex[0].value("explanation", "").find("read of "), std::string::npos) << cex[0].dump();
+  const std::string html = testing::ReadAll(out + "/report.html");
+  EXPECT_NE(html.find("Faults overlapping this window"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(out + "/node1")) << "an invalid run keeps its data dirs";
+}
+
+TEST(HarnessRun, SigkillOfTheHarnessLeavesNoServerBehind) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  ProcessSpec spec;
+  spec.program = Harness();
+  std::string args = "test --workload register --nemesis partition --nodes 3 --time-limit 60 --rate 50"
+                     " --concurrency 2 --seed 5 --out " + out + kFast;
+  for (size_t s = 0; s < args.size();) {
+    size_t sp = args.find(' ', s);
+    if (sp != s) spec.args.push_back(args.substr(s, sp == std::string::npos ? std::string::npos : sp - s));
+    if (sp == std::string::npos) break;
+    s = sp + 1;
+  }
+  spec.log_path = dir.path() + "/harness.log";
+  auto child = ChildProcess::Start(spec);
+  ASSERT_TRUE(child.ok()) << child.status();
+  // Wait until the cluster serves traffic (ok events in the history).
+  bool running = false;
+  for (int i = 0; i < 300 && !running; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    running = CountLines(testing::ReadAll(out + "/history.jsonl"), "\"type\":\"ok\"") > 5;
+  }
+  ASSERT_TRUE(running) << testing::ReadAll(spec.log_path);
+  ASSERT_EQ(ProcessesMentioning(out).size(), 3u);
+  ExitInfo e = child->Kill();
+  EXPECT_TRUE(e.signaled && e.signal == SIGKILL) << e.ToString();
+  std::vector<int> left;
+  for (int i = 0; i < 50; ++i) {
+    left = ProcessesMentioning(out);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(left.empty()) << left.size() << " server(s) outlived the harness";
+  for (int pid : left) kill(pid, SIGKILL);
+}
+
+}  // namespace
+}  // namespace raftlab::harness

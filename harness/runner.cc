@@ -1,0 +1,336 @@
+#include "harness/runner.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/analysis.h"
+#include "harness/cluster.h"
+#include "harness/nemesis.h"
+#include "harness/recorder.h"
+#include "server/api/client/admin_client.h"
+#include "server/api/client/kv_client.h"
+#include "workloads/workload.h"
+
+namespace raftlab::harness {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr milliseconds kHealthyTimeout{30000};
+constexpr int kFinalReadAttempts = 5;
+
+int HarnessError(const std::string& message) {
+  std::fprintf(stderr, "raftlab-harness: error: %s\n", message.c_str());
+  std::printf("error: %s\n", message.c_str());
+  return 3;
+}
+
+std::string DefaultServerBinary() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return "raftlab-server";
+  fs::path self(std::string(buf, static_cast<size_t>(n)));
+  // build/harness/raftlab-harness -> build/server/api/raftlab-server
+  for (const fs::path& candidate : {self.parent_path() / "raftlab-server",
+                                    self.parent_path().parent_path() / "server/api/raftlab-server"}) {
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  return "raftlab-server";
+}
+
+std::string NowUtc() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+// Shared state of the main phase.
+struct Shared {
+  std::mutex gen_mu;
+  std::mt19937_64 gen_rng;  // guarded by gen_mu
+  std::atomic<uint64_t> ticket{0};
+  std::atomic<int64_t> next_process{0};
+  std::atomic<bool> done{false};
+};
+
+class Run {
+ public:
+  Run(const TestOptions& o, const std::atomic<bool>& stop) : o_(o), stop_(stop) {}
+  int Go();
+
+ private:
+  void Worker(int w);
+  void Scrape(const std::string& label);
+  void Progress(Clock::time_point start, bool final_line);
+  void FinalReads();
+  void OneOp(int64_t* process, const workloads::OpRequest& op, const std::string& read_endpoint);
+
+  const TestOptions& o_;
+  const std::atomic<bool>& stop_;
+  std::unique_ptr<workloads::Workload> workload_;
+  std::unique_ptr<HistoryRecorder> recorder_;
+  std::unique_ptr<LocalCluster> cluster_;
+  std::unique_ptr<client::KvClient> kv_;
+  std::unique_ptr<Nemesis> nemesis_;
+  std::vector<std::string> endpoints_;
+  Shared shared_;
+  Clock::time_point t0_, end_;
+  // Progress: completions at the previous display, for ops/s.
+  uint64_t last_done_ = 0;
+  Clock::time_point last_display_;
+};
+
+void Run::OneOp(int64_t* process, const workloads::OpRequest& op, const std::string& read_endpoint) {
+  recorder_->Invoke(*process, op);
+  workloads::OpResult r = workload_->Execute(*kv_, op, read_endpoint);
+  recorder_->Complete(*process, op, r, workloads::ReadModeName(workload_->read_mode()));
+  // An op that may still take effect ends its process; a fresh one goes on.
+  if (r.outcome == workloads::Outcome::kInfo) *process = shared_.next_process.fetch_add(1);
+}
+
+void Run::Worker(int w) {
+  std::mt19937_64 rng(o_.seed * 1000003 + static_cast<uint64_t>(w));
+  int64_t process = w;
+  const double interval_ns = o_.rate > 0 ? 1e9 / o_.rate : 0;
+  while (!stop_.load() && !shared_.done.load()) {
+    if (interval_ns > 0) {
+      const uint64_t t = shared_.ticket.fetch_add(1);
+      const auto due = t0_ + std::chrono::nanoseconds(static_cast<int64_t>(interval_ns * static_cast<double>(t)));
+      if (due >= end_) break;
+      while (Clock::now() < due && !stop_.load() && !shared_.done.load()) {
+        std::this_thread::sleep_for(std::min<Clock::duration>(due - Clock::now(), milliseconds(50)));
+      }
+    }
+    if (Clock::now() >= end_ || stop_.load() || shared_.done.load()) break;
+    workloads::OpRequest op;
+    {
+      std::lock_guard<std::mutex> l(shared_.gen_mu);
+      op = workload_->Next(shared_.gen_rng);
+    }
+    const std::string& ep = endpoints_[std::uniform_int_distribution<size_t>(0, endpoints_.size() - 1)(rng)];
+    OneOp(&process, op, ep);
+  }
+}
+
+void Run::Scrape(const std::string& label) {
+  if (!cluster_) return;
+  std::error_code ec;
+  fs::create_directories(o_.out + "/metrics", ec);
+  for (uint64_t id : cluster_->ids()) {
+    if (!cluster_->Running(id) || cluster_->Paused(id)) continue;
+    auto body = cluster_->HttpGet(id, "/metrics");
+    std::ofstream out(o_.out + "/metrics/" + label + "-node" + std::to_string(id) + ".prom");
+    out << (body.ok() ? *body : "# scrape failed: " + std::string(body.status().message()) + "\n");
+  }
+}
+
+void Run::Progress(Clock::time_point start, bool final_line) {
+  const auto now = Clock::now();
+  const bool tty = o_.progress_tty;
+  if (!final_line && now - last_display_ < (tty ? milliseconds(250) : milliseconds(5000))) return;
+  const uint64_t done = recorder_->ok() + recorder_->fail() + recorder_->info();
+  const double dt = std::chrono::duration<double>(now - last_display_).count();
+  const double rate = dt > 0 ? static_cast<double>(done - last_done_) / dt : 0;
+  last_done_ = done;
+  last_display_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start).count();
+  std::string faults = nemesis_ ? nemesis_->Active() : "";
+  char line[512];
+  std::snprintf(line, sizeof line, "[%6.1f/%.0f s] ok %llu fail %llu info %llu | %.0f ops/s | faults: %s", elapsed,
+                o_.time_limit_s, static_cast<unsigned long long>(recorder_->ok()),
+                static_cast<unsigned long long>(recorder_->fail()), static_cast<unsigned long long>(recorder_->info()),
+                rate, faults.empty() ? "none" : faults.substr(0, 120).c_str());
+  if (tty) {
+    std::fprintf(stderr, "\r%s\x1b[K%s", line, final_line ? "\n" : "");
+  } else {
+    std::fprintf(stderr, "%s\n", line);
+  }
+  std::fflush(stderr);
+}
+
+void Run::FinalReads() {
+  int64_t process = shared_.next_process.fetch_add(1);
+  size_t rr = 0;
+  for (const auto& op : workload_->FinalOps()) {
+    for (int attempt = 0; attempt < kFinalReadAttempts && !stop_.load(); ++attempt) {
+      const uint64_t before = recorder_->ok();
+      OneOp(&process, op, endpoints_[rr++ % endpoints_.size()]);
+      if (recorder_->ok() > before) break;
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+  }
+}
+
+int Run::Go() {
+  std::error_code ec;
+  fs::create_directories(o_.out, ec);
+  if (ec) return HarnessError("--out: cannot create " + o_.out + ": " + ec.message());
+  workloads::WorkloadOptions wo;
+  wo.seed = o_.seed;
+  wo.active_keys = o_.active_keys;
+  wo.ops_per_key = o_.ops_per_key;
+  wo.op_timeout = milliseconds(o_.op_timeout_ms);
+  auto w = workloads::MakeWorkload(o_.workload, wo);
+  if (!w.ok()) return HarnessError(std::string(w.status().message()));
+  workload_ = std::move(*w);
+  shared_.gen_rng.seed(o_.seed);
+
+  std::string nemesis_csv;
+  for (const auto& n : o_.nemesis) nemesis_csv += (nemesis_csv.empty() ? "" : ",") + n;
+  nlohmann::json params = {{"workload", o_.workload},
+                           {"model", checkers::ModelKindName(workload_->model())},
+                           {"read_mode", workloads::ReadModeName(workload_->read_mode())},
+                           {"nemesis", nemesis_csv.empty() ? "none" : nemesis_csv},
+                           {"nemesis_interval_ms", o_.nemesis_interval_ms},
+                           {"nemesis_duration_ms", o_.nemesis_duration_ms},
+                           {"nodes", o_.nodes},
+                           {"time_limit_s", o_.time_limit_s},
+                           {"rate", o_.rate},
+                           {"concurrency", o_.concurrency},
+                           {"dispatcher_lanes", o_.dispatcher_lanes},
+                           {"fsm_sync_mode", o_.fsm_sync_mode},
+                           {"seed", o_.seed},
+                           {"op_timeout_ms", o_.op_timeout_ms},
+                           {"command", o_.command},
+                           {"started_at", NowUtc()}};
+  auto write_params = [&] {
+    std::ofstream(o_.out + "/params.json") << params.dump(2) << "\n";
+  };
+  write_params();
+  std::ofstream(o_.out + "/command.txt") << o_.command << "\n";
+
+  if (o_.endpoints.empty()) {
+    ClusterOptions co;
+    co.server_binary = o_.server_binary.empty() ? DefaultServerBinary() : o_.server_binary;
+    co.run_dir = o_.out;
+    co.nodes = o_.nodes;
+    co.tick_ms = o_.tick_ms;
+    co.election_ticks = o_.election_ticks;
+    co.heartbeat_ticks = o_.heartbeat_ticks;
+    co.settings.dispatcher_lanes = o_.dispatcher_lanes;
+    co.settings.fsm_sync_mode = o_.fsm_sync_mode;
+    co.settings.lease_margin_ms = o_.lease_margin_ms;
+    auto cluster = LocalCluster::Start(co);
+    if (!cluster.ok()) return HarnessError(std::string(cluster.status().message()));
+    cluster_ = std::move(*cluster);
+    if (auto s = cluster_->WaitHealthy(kHealthyTimeout); !s.ok()) return HarnessError(std::string(s.message()));
+    endpoints_ = cluster_->endpoints();
+  } else {
+    endpoints_ = o_.endpoints;
+  }
+  client::KvClientOptions ko;
+  ko.endpoints = endpoints_;
+  ko.timeout = milliseconds(o_.op_timeout_ms);
+  auto kv = client::KvClient::Create(ko);
+  if (!kv.ok()) return HarnessError(std::string(kv.status().message()));
+  kv_ = std::move(*kv);
+  Scrape("start");
+
+  // Time 0 of the history is here, when the cluster is healthy and the clients begin.
+  auto rec = HistoryRecorder::Open(o_.out + "/history.jsonl");
+  if (!rec.ok()) return HarnessError(std::string(rec.status().message()));
+  recorder_ = std::move(*rec);
+  if (cluster_) {
+    NemesisOptions no;
+    no.faults = o_.nemesis;
+    no.all_at_once = o_.nemesis_all_at_once;
+    no.fiu_point = o_.fiu_point;
+    no.fiu_probability = o_.fiu_probability;
+    no.seed = o_.seed;
+    nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
+  }
+  std::fprintf(stderr, "raftlab-harness: %zu nodes healthy; running %s for %.0f s (run folder %s)\n", endpoints_.size(),
+               o_.workload.c_str(), o_.time_limit_s, o_.out.c_str());
+  t0_ = Clock::now();
+  last_display_ = t0_;
+  end_ = t0_ + std::chrono::milliseconds(static_cast<int64_t>(o_.time_limit_s * 1000));
+  shared_.next_process = o_.concurrency;
+  std::vector<std::thread> workers;
+  for (int i = 0; i < o_.concurrency; ++i) workers.emplace_back([this, i] { Worker(i); });
+
+  auto next_fault = t0_ + milliseconds(o_.nemesis_interval_ms);
+  Clock::time_point fault_until{};
+  bool fault_active = false;
+  while (!stop_.load() && Clock::now() < end_) {
+    const auto now = Clock::now();
+    if (nemesis_ && nemesis_->enabled()) {
+      if (!fault_active && now >= next_fault) {
+        nemesis_->Start();
+        fault_active = true;
+        fault_until = Clock::now() + milliseconds(o_.nemesis_duration_ms);
+      } else if (fault_active && now >= fault_until) {
+        nemesis_->Stop();
+        fault_active = false;
+        next_fault = Clock::now() + milliseconds(o_.nemesis_interval_ms);
+      }
+    }
+    Progress(t0_, false);
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  shared_.done = true;
+  for (auto& t : workers) t.join();
+  Progress(t0_, true);
+
+  const bool interrupted = stop_.load();
+  if (!interrupted) {
+    if (cluster_) {
+      nemesis_->HealAll();
+      if (auto s = cluster_->WaitHealthy(kHealthyTimeout); !s.ok()) {
+        std::fprintf(stderr, "raftlab-harness: after healing: %s\n", std::string(s.message()).c_str());
+      }
+    }
+    FinalReads();
+    Scrape("end");
+  }
+  nemesis_.reset();
+  cluster_.reset();  // kills every node
+  kv_.reset();
+  if (auto s = recorder_->status(); !s.ok()) return HarnessError(std::string(s.message()));
+  recorder_.reset();
+  if (interrupted) {
+    params["interrupted"] = true;
+    write_params();
+  }
+
+  std::string summary;
+  auto code = AnalyzeRunDir(o_.out, o_.check_timeout_s, &summary);
+  if (!code.ok()) return HarnessError(std::string(code.status().message()));
+  // libfiu's remote-control FIFOs are of no use once the servers are gone.
+  for (const auto& e : fs::directory_iterator(o_.out, ec)) {
+    if (e.path().filename().string().find(".fiu-") != std::string::npos) fs::remove(e.path(), ec);
+  }
+  if (*code == 0) {
+    // The data directories are only needed to investigate a failure.
+    for (int i = 1; i <= o_.nodes; ++i) fs::remove_all(o_.out + "/node" + std::to_string(i), ec);
+  }
+  std::printf("report: %s/report.html\n", o_.out.c_str());
+  if (interrupted) {
+    std::printf("interrupted; the recorded prefix checks as: %s\n", summary.c_str());
+    return 3;
+  }
+  std::printf("%s\n", summary.c_str());
+  return *code;
+}
+
+}  // namespace
+
+int RunTest(const TestOptions& options, const std::atomic<bool>& stop) {
+  Run run(options, stop);
+  return run.Go();
+}
+
+}  // namespace raftlab::harness

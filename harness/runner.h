@@ -1,0 +1,55 @@
+#pragma once
+// The test runner: one test = cluster + workload + nemesis schedule + checker, run for a
+// time limit at a target rate and concurrency with a seed. RunTest starts the cluster
+// under the run folder, drives the workers and the nemesis, heals, does the final reads,
+// tears the cluster down, and analyzes the history (analysis.h).
+//
+// Threads: RunTest's caller thread owns the cluster and the nemesis (servers are its
+// children, so PR_SET_PDEATHSIG ties them to it) and prints progress; `concurrency`
+// worker threads each run one logical client process at a time.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace raftlab::harness {
+
+struct TestOptions {
+  std::string workload = "register";
+  std::vector<std::string> nemesis;  // fault names (nemesis.h)
+  bool nemesis_all_at_once = false;
+  int nemesis_interval_ms = 5000;  // quiet time between faults
+  int nemesis_duration_ms = 5000;  // how long each fault lasts
+  std::string fiu_point = "raftlab/transport/send";
+  double fiu_probability = 0.2;
+  int nodes = 3;
+  double time_limit_s = 60;
+  double rate = 100;  // ops/s over all workers; 0 = as fast as they go
+  int concurrency = 10;
+  int dispatcher_lanes = 2;
+  std::string fsm_sync_mode = "sync";
+  int lease_margin_ms = 300;
+  uint64_t seed = 1;
+  std::string out;  // the run folder
+  int op_timeout_ms = 2000;
+  int active_keys = 8;
+  int ops_per_key = 300;
+  int tick_ms = 10;
+  int election_ticks = 100;
+  int heartbeat_ticks = 10;
+  double check_timeout_s = 120;
+  std::string server_binary;  // default: raftlab-server beside the harness binary
+  // Non-empty: run against these already-running nodes (host:port) instead of starting a
+  // cluster; no nemesis, no scrapes. Used to measure the harness's own ceiling.
+  std::vector<std::string> endpoints;
+  std::string command;        // the exact command line, for the report
+  bool progress_tty = false;  // one live line on a terminal; plain lines otherwise
+};
+
+// Runs the test; returns the exit status (0 valid, 1 invalid, 2 unknown, 3 harness error).
+// `stop` (set from a signal handler) ends the run early: the cluster is torn down, the
+// prefix is analyzed, and the status is 3.
+int RunTest(const TestOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace raftlab::harness
