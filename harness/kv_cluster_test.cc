@@ -204,6 +204,35 @@ TEST_F(KvCluster, SplitIsReplicatedToEveryNodeServesBothHalvesAndSurvivesRestart
   EXPECT_EQ(r->value(), "R");
 }
 
+TEST_F(KvCluster, ClusterFileRangesBecomeTheReplicatedTable) {
+  std::filesystem::create_directories(root_);
+  const std::string file = root_ + "/ranges.cluster";
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("# two groups, three ranges\nroute - m 1\nroute m t 2\nroute t - 1\n", f);
+    std::fclose(f);
+  }
+  ClusterOptions o = Options("clusterfile", 2);
+  o.settings.extra_args = {"--cluster-file", file};
+  ASSERT_NO_FATAL_FAILURE(StartCluster(o));
+  ASSERT_TRUE(WaitFor([&] { return AgreedTableVersion() == 1; }));
+  for (uint64_t id : cluster_->ids()) {
+    auto t = cluster_->admin().GetRouteTable(cluster_->endpoint(id));
+    ASSERT_TRUE(t.ok()) << t.status();
+    ASSERT_EQ(t->routes_size(), 3) << "node " << id;
+    EXPECT_EQ(t->routes(1).start_key(), "m");
+    EXPECT_EQ(t->routes(1).end_key(), "t");
+    EXPECT_EQ(t->routes(2).group_id(), 1u);
+  }
+  for (const auto& [key, group] : std::vector<std::pair<std::string, uint64_t>>{
+           {"a", 1}, {"m", 2}, {"s~", 2}, {"t", 1}, {"zz", 1}}) {
+    auto put = kv_->Put(key, "v");
+    ASSERT_TRUE(put.ok()) << key << ": " << put.status();
+    EXPECT_EQ(put->header().group_id(), group) << key;
+  }
+}
+
 // Sums one route's cells over every node's matrix.
 struct Totals {
   uint64_t reads = 0, writes = 0, read_bytes = 0, write_bytes = 0;

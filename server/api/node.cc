@@ -90,6 +90,11 @@ absl::Status Node::Open() {
   absl::StatusOr<kv::RouteTable> bootstrap = kv::RouteTable::Even(c.groups);
   if (!c.cluster_file.empty()) bootstrap = kv::LoadClusterFile(c.cluster_file);
   if (!bootstrap.ok()) return bootstrap.status();
+  if (!c.cluster_file.empty() && c.groups_given && bootstrap->Groups().size() != c.groups) {
+    return absl::InvalidArgumentError("--groups: " + std::to_string(c.groups) + " does not match the " +
+                                      std::to_string(bootstrap->Groups().size()) + " groups of --cluster-file " +
+                                      c.cluster_file);
+  }
   if (auto s = fsm_->AddGroup(kv::kSystemGroup); !s.ok()) return s;
   auto stored = kv::RouteStore::Load(*fsm_);
   if (!stored.ok()) return stored.status();

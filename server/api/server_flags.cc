@@ -39,7 +39,7 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
       ->capture_default_str();
   auto* groups_opt = app.get_option("--groups");
   app.add_option("--cluster-file", c.cluster_file,
-                 "Initial route table: 'route <start> <end> <group>' lines (instead of --groups)");
+                 "Initial route table: 'route <start> <end> <group>' lines (--groups, if given, must match)");
   app.add_flag("--keyviz", c.keyviz, "Sample per-range traffic for /keyviz");
   app.add_option("--keyviz-column-ms", c.keyviz_column_ms, "Width of one keyviz time column")
       ->capture_default_str();
@@ -87,9 +87,9 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   if (c.data_dir.empty()) return Invalid("--data-dir: must not be empty");
   if (c.groups == 0 || c.groups > 256) return Invalid("--groups: must be in 1..256");
   if (c.snapshot_every == 0) return Invalid("--snapshot-every: must be positive");
-  if (!c.cluster_file.empty() && groups_opt->count() > 0) {
-    return Invalid("--cluster-file: cannot be combined with --groups (the file lists the groups)");
-  }
+  // With --cluster-file, --groups may only confirm the file's group count (checked when
+  // the file is read).
+  c.groups_given = groups_opt->count() > 0;
   if (c.keyviz_column_ms <= 0) return Invalid("--keyviz-column-ms: must be positive");
   if (c.keyviz_columns <= 0 || c.keyviz_columns > 10000) return Invalid("--keyviz-columns: must be in 1..10000");
   if (lanes_opt->count() > 0) c.dispatcher_lanes = lanes;

@@ -29,6 +29,7 @@ struct ServerConfig {
   std::optional<std::string> dispatcher_lanes;
   std::optional<std::string> fsm_sync_mode;
   uint32_t groups = 1;        // Raft groups, splitting the key space evenly
+  bool groups_given = false;  // --groups was on the command line
   // The initial route table from a cluster file (server/kv/cluster_file.h) instead of
   // --groups; empty = none.
   std::string cluster_file;

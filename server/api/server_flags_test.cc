@@ -91,10 +91,13 @@ TEST(ServerFlags, KeyvizIsOffByDefaultWithMinuteColumns) {
   EXPECT_EQ(r->config.cluster_file, "/tmp/c");
 }
 
-TEST(ServerFlags, ClusterFileExcludesGroupsAndKeyvizColumnsMustBePositive) {
+TEST(ServerFlags, GroupsIsRecordedAsGivenAndKeyvizColumnsMustBePositive) {
   auto args = Base();
   args.insert(args.end(), {"--cluster-file", "/tmp/c", "--groups", "4"});
-  EXPECT_NE(ErrorOf(args).find("--cluster-file"), std::string::npos);
+  auto r = ParseServerFlags(args);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->config.groups_given) << "the node checks it against the file";
+  EXPECT_FALSE(ParseServerFlags(Base())->config.groups_given);
   args = Base();
   args.insert(args.end(), {"--keyviz-column-ms", "0"});
   EXPECT_NE(ErrorOf(args).find("--keyviz-column-ms"), std::string::npos);
