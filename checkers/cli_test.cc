@@ -110,6 +110,26 @@ TEST_F(CliTest, BadInputExitsThreeNamingFileLineAndField) {
   EXPECT_EQ(Run("--model register " + (dir_ / "missing.jsonl").string(), &out), 3);
 }
 
+TEST_F(CliTest, SetBankAndStatsModels) {
+  std::string set = Write("set.jsonl", HistoryText()
+                                           .Invoke(1, "add", "1").Ok(1, "add", "1")
+                                           .Invoke(1, "add", "2").Ok(1, "add", "2")
+                                           .Invoke(2, "read").Ok(2, "read", "[1]")
+                                           .text());
+  std::string out;
+  EXPECT_EQ(Run("--model set " + set, &out), 1);
+  EXPECT_EQ(LastLine(out), "invalid: set: 1 lost, 0 unexpected, 0 stale, 0 recovered of 2 adds");
+  std::string bank = Write("bank.jsonl", HistoryText()
+                                             .Invoke(1, "read").Ok(1, "read", "[60,40]")
+                                             .Invoke(1, "read").Ok(1, "read", "[70,30]")
+                                             .text());
+  EXPECT_EQ(Run("--model bank " + bank, &out), 0);
+  EXPECT_EQ(LastLine(out), "valid: bank: all 2 reads total 100");
+  EXPECT_EQ(Run("--model bank --total 90 " + bank, &out), 1);
+  EXPECT_EQ(Run("--model stats " + set, &out), 0);
+  EXPECT_EQ(LastLine(out), "valid: stats only: 3 ops (ok 3, fail 0, info 0)");
+}
+
 TEST_F(CliTest, ReadsEdnByExtension) {
   std::string h = Write("h.edn",
                         "{:type :invoke, :f :write, :value [1 5], :process 0, :time 1}\n"
