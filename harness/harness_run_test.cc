@@ -1,13 +1,15 @@
 // Whole tests through the raftlab-harness binary against real raftlab-server processes,
 // with fast server timings so each takes seconds: a register test under partitions and
 // kills is valid on the correct server; stale-register under partitions is caught
-// (exit 1, with a counterexample); SIGKILL of the harness leaves no server behind.
+// (exit 1, with a counterexample); SIGKILL of the harness leaves no server behind; SIGTERM
+// stops the run, tears the cluster down, checks the recorded prefix and exits 3.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -97,9 +99,8 @@ TEST(HarnessRun, StaleRegisterUnderPartitionIsInvalid) {
   EXPECT_TRUE(std::filesystem::exists(out + "/node1")) << "an invalid run keeps its data dirs";
 }
 
-TEST(HarnessRun, SigkillOfTheHarnessLeavesNoServerBehind) {
-  testing::TempDir dir;
-  const std::string out = dir.path() + "/run";
+// Starts a long register test in the background and waits until it serves traffic.
+std::unique_ptr<ChildProcess> StartLongRun(const testing::TempDir& dir, const std::string& out) {
   ProcessSpec spec;
   spec.program = Harness();
   std::string args = "test --workload register --nemesis partition --nodes 3 --time-limit 60 --rate 50"
@@ -112,25 +113,52 @@ TEST(HarnessRun, SigkillOfTheHarnessLeavesNoServerBehind) {
   }
   spec.log_path = dir.path() + "/harness.log";
   auto child = ChildProcess::Start(spec);
-  ASSERT_TRUE(child.ok()) << child.status();
-  // Wait until the cluster serves traffic (ok events in the history).
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return nullptr;
   bool running = false;
   for (int i = 0; i < 300 && !running; ++i) {
     std::this_thread::sleep_for(milliseconds(100));
     running = CountLines(testing::ReadAll(out + "/history.jsonl"), "\"type\":\"ok\"") > 5;
   }
-  ASSERT_TRUE(running) << testing::ReadAll(spec.log_path);
-  ASSERT_EQ(ProcessesMentioning(out).size(), 3u);
-  ExitInfo e = child->Kill();
-  EXPECT_TRUE(e.signaled && e.signal == SIGKILL) << e.ToString();
+  EXPECT_TRUE(running) << testing::ReadAll(spec.log_path);
+  EXPECT_EQ(ProcessesMentioning(out).size(), 3u);
+  return std::make_unique<ChildProcess>(std::move(*child));
+}
+
+// Waits a few seconds for the servers of `out` to be gone; returns those left (killed).
+size_t ServersLeft(const std::string& out) {
   std::vector<int> left;
   for (int i = 0; i < 50; ++i) {
     left = ProcessesMentioning(out);
     if (left.empty()) break;
     std::this_thread::sleep_for(milliseconds(100));
   }
-  EXPECT_TRUE(left.empty()) << left.size() << " server(s) outlived the harness";
   for (int pid : left) kill(pid, SIGKILL);
+  return left.size();
+}
+
+TEST(HarnessRun, SigkillOfTheHarnessLeavesNoServerBehind) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  auto child = StartLongRun(dir, out);
+  ASSERT_TRUE(child != nullptr);
+  ExitInfo e = child->Kill();
+  EXPECT_TRUE(e.signaled && e.signal == SIGKILL) << e.ToString();
+  EXPECT_EQ(ServersLeft(out), 0u) << "server(s) outlived the harness";
+}
+
+TEST(HarnessRun, SigtermStopsTheRunChecksThePrefixAndExitsThree) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  auto child = StartLongRun(dir, out);
+  ASSERT_TRUE(child != nullptr);
+  ExitInfo e = child->Stop(milliseconds(30000));
+  EXPECT_TRUE(e.exited && e.exit_code == 3) << e.ToString() << "\n" << testing::ReadAll(dir.path() + "/harness.log");
+  EXPECT_EQ(ServersLeft(out), 0u);
+  auto params = nlohmann::json::parse(testing::ReadAll(out + "/params.json"));
+  EXPECT_EQ(params.value("interrupted", false), true);
+  EXPECT_TRUE(std::filesystem::exists(out + "/report.html"));
+  EXPECT_NE(testing::ReadAll(dir.path() + "/harness.log").find("interrupted"), std::string::npos);
 }
 
 }  // namespace
