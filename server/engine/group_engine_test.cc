@@ -136,12 +136,12 @@ TEST(GroupEngine, TransferLeaderMovesLeadership) {
 namespace raftlab::engine {
 namespace {
 
-TEST(GroupEngine, ApplyHookSeesReplayedAndNewEntries) {
+TEST(GroupEngine, ApplyHookSeesEachNewlyAppliedIndex) {
   TestCluster c(3);
   const uint64_t leader = c.WaitForLeader();
   ASSERT_NE(leader, 0u);
-  const ProposeResult first = c.Put(leader, "k", "v1");
-  ASSERT_EQ(first.code, Code::kApplied) << first.error;
+  // Restart a follower with the hook installed. What its state machine already held at
+  // Open is not reported (the owner reads that itself); what it applies from then on is.
   const uint64_t watched = leader % 3 + 1;
   std::atomic<uint64_t> seen{0};
   c.customize = [&](uint64_t id, GroupEngineOptions* o) {
@@ -149,12 +149,13 @@ TEST(GroupEngine, ApplyHookSeesReplayedAndNewEntries) {
   };
   c.StopNode(watched);
   c.StartNode(watched);
-  EXPECT_TRUE(c.WaitFor([&] { return seen.load() >= first.apply.index; })) << "replay after restart";
-  const uint64_t now_leader = c.WaitForLeader();
-  ASSERT_NE(now_leader, 0u);
-  const ProposeResult second = c.Put(now_leader, "k", "v2");
-  ASSERT_EQ(second.code, Code::kApplied) << second.error;
-  EXPECT_TRUE(c.WaitFor([&] { return seen.load() >= second.apply.index; })) << "a new entry";
+  for (int i = 0; i < 3; ++i) {
+    const uint64_t now_leader = c.WaitForLeader();
+    ASSERT_NE(now_leader, 0u);
+    const ProposeResult r = c.Put(now_leader, "k", "v" + std::to_string(i));
+    ASSERT_EQ(r.code, Code::kApplied) << r.error;
+    EXPECT_TRUE(c.WaitFor([&] { return seen.load() >= r.apply.index; })) << "write " << i;
+  }
   c.StopNode(watched);  // the hook refers to this frame
 }
 

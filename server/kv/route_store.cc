@@ -33,9 +33,11 @@ void RouteStore::Stop() {
 }
 
 void RouteStore::OnApplied() {
+  // Read under the lock: two callers (Ready loop, bootstrap thread) must not install an
+  // older image after a newer one.
+  std::lock_guard lock(mu_);
   auto image = fsm_->Get(kSystemGroup, kRouteTableKey);
   if (!image.ok() || !image->has_value()) return;
-  std::lock_guard lock(mu_);
   if (**image == last_image_) return;
   auto table = RouteTable::Decode(**image);
   if (!table.ok()) {
