@@ -106,6 +106,7 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   CLI::App* analyze = app.add_subcommand("analyze", "re-check a stored run folder and rewrite its report");
   analyze->add_option("dir", a.dir, "the run folder")->required();
   analyze->add_option("--check-timeout", a.check_timeout_s, "seconds the checker may search")->capture_default_str();
+  if (argc < 2) return Bad("command line: expected a command: test or analyze (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
     if (first != "test" && first != "analyze" && first != "--help" && first != "-h" && first != "--help-all") {

@@ -55,7 +55,8 @@ TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test", "--frobnicate", "--out", "/tmp/x"}, "--frobnicate");
   ExpectError({"test"}, "--out");
   ExpectError({"test", "--out", "/tmp/x", "--endpoints", "127.0.0.1:1"}, "--endpoints");
-  ExpectError({"launch"}, "launch");
+  ExpectError({"launch"}, "unknown command \"launch\"");
+  ExpectError({}, "expected a command: test or analyze");
 }
 
 TEST(CommandLine, BinaryExitsThreeWithTheMessage) {
