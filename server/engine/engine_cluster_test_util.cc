@@ -98,25 +98,20 @@ storage::StateMachine* TestCluster::fsm(uint64_t id) {
 }
 
 void TestCluster::Route(uint64_t from, uint64_t group, raftpb::Message message) {
-  GroupEngine* target = nullptr;
-  GroupEngine* sender = nullptr;
-  {
-    std::lock_guard lock(mu_);
-    if (isolated_.count(from) || isolated_.count(message.to())) return;
-    auto it = nodes_.find(message.to());
-    if (it != nodes_.end()) target = it->second->engine.get();
-    auto s = nodes_.find(from);
-    if (s != nodes_.end()) sender = s->second->engine.get();
-  }
   (void)group;
-  if (target == nullptr) {
-    if (sender != nullptr) sender->ReportUnreachable(message.to());
+  // Delivered under the cluster lock so StopNode cannot destroy the target meanwhile.
+  std::lock_guard lock(mu_);
+  if (isolated_.count(from) || isolated_.count(message.to())) return;
+  auto target = nodes_.find(message.to());
+  auto sender = nodes_.find(from);
+  if (target == nodes_.end()) {
+    if (sender != nodes_.end()) sender->second->engine->ReportUnreachable(message.to());
     return;
   }
   const bool snap = message.type() == raftpb::MsgSnap;
   const uint64_t to = message.to();
-  target->Deliver(std::move(message));
-  if (snap && sender != nullptr) sender->ReportSnapshot(to, true);
+  target->second->engine->Deliver(std::move(message));
+  if (snap && sender != nodes_.end()) sender->second->engine->ReportSnapshot(to, true);
 }
 
 bool TestCluster::WaitFor(const std::function<bool()>& pred, milliseconds timeout) {
