@@ -108,6 +108,14 @@ void Run::Worker(int w) {
   const double interval_ns = o_.rate > 0 ? 1e9 / o_.rate : 0;
   while (!stop_.load() && !shared_.done.load()) {
     if (interval_ns > 0) {
+      // Slots missed while every worker was stuck (a fault) are skipped, not made up in a
+      // burst afterwards: the ticket never lags the current slot.
+      const auto slot_now = static_cast<uint64_t>(
+          static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0_).count()) /
+          interval_ns);
+      uint64_t seen = shared_.ticket.load();
+      while (seen < slot_now && !shared_.ticket.compare_exchange_weak(seen, slot_now)) {
+      }
       const uint64_t t = shared_.ticket.fetch_add(1);
       const auto due = t0_ + std::chrono::nanoseconds(static_cast<int64_t>(interval_ns * static_cast<double>(t)));
       if (due >= end_) break;
