@@ -152,7 +152,10 @@ absl::StatusOr<Analysis> AnalyzeHistory(const std::string& path, const AnalyzeOp
       lo.timeout_seconds = options.timeout_seconds;
       r.linearizability = ck::CheckLinearizability(a.history, a.ops, lo);
       r.verdict = r.linearizability->verdict;
-      for (auto& k : r.linearizability->keys) k.cex.explanation = MapIndices(k.cex.explanation, a.file_index);
+      for (auto& k : r.linearizability->keys) {
+        k.cex.explanation = MapIndices(k.cex.explanation, a.file_index);
+        for (auto& st : k.cex.states) st = MapIndices(st, a.file_index);
+      }
       break;
     }
   }
