@@ -57,6 +57,8 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions
   return c;
 }
 
+LocalCluster::LocalCluster(ClusterOptions options) : options_(std::move(options)) {}
+
 LocalCluster::~LocalCluster() { KillAll(); }
 
 std::string LocalCluster::peers_flag() const {

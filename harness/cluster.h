@@ -100,7 +100,7 @@ class LocalCluster {
   const ClusterOptions& options() const { return options_; }
 
  private:
-  explicit LocalCluster(ClusterOptions options) : options_(std::move(options)) {}
+  explicit LocalCluster(ClusterOptions options);
   std::vector<std::string> ArgsFor(const NodeInfo& n) const;
 
   ClusterOptions options_;

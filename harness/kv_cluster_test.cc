@@ -9,7 +9,7 @@
 #include <map>
 #include <thread>
 
-#include "harness/cluster.h"
+#include "harness/cluster_test_fixture.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
 
@@ -25,57 +25,8 @@ std::string KeyOfGroup(uint64_t g, const std::string& suffix) {
   return std::string(1, static_cast<char>((g - 1) * 64 + 1)) + suffix;
 }
 
-class KvCluster : public ::testing::Test {
+class KvCluster : public ClusterTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/raftlab-kv-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    cluster_.reset();
-    if (!HasFailure()) {
-      std::filesystem::remove_all(root_);
-    } else {
-      std::fprintf(stderr, "node logs kept in %s\n", root_.c_str());
-    }
-  }
-
-  ClusterOptions Options(const std::string& name, int groups) {
-    ClusterOptions o;
-    o.server_binary = RAFTLAB_SERVER_BIN;
-    o.run_dir = root_ + "/" + name;
-    o.nodes = 3;
-    o.groups = groups;
-    o.tick_ms = 5;
-    o.election_ticks = 60;
-    o.heartbeat_ticks = 6;
-    o.settings.lease_margin_ms = 100;
-    return o;
-  }
-
-  void StartCluster(ClusterOptions o) {
-    auto c = LocalCluster::Start(std::move(o));
-    ASSERT_TRUE(c.ok()) << c.status();
-    cluster_ = std::move(*c);
-    ASSERT_TRUE(cluster_->WaitHealthy(seconds(30)).ok());
-    client::KvClientOptions ko;
-    ko.endpoints = cluster_->endpoints();
-    ko.timeout = milliseconds(5000);
-    auto kv = client::KvClient::Create(ko);
-    ASSERT_TRUE(kv.ok()) << kv.status();
-    kv_ = std::move(*kv);
-  }
-
-  bool WaitFor(const std::function<bool()>& pred, milliseconds timeout = milliseconds(30000)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return pred();
-  }
-
   // Moves group g's leadership to node `to`, asking whichever node leads it now.
   void MoveLeader(uint64_t g, uint64_t to) {
     ASSERT_TRUE(WaitFor([&] {
@@ -97,10 +48,6 @@ class KvCluster : public ::testing::Test {
     }
     return v;
   }
-
-  std::string root_;
-  std::unique_ptr<LocalCluster> cluster_;
-  std::unique_ptr<client::KvClient> kv_;
 };
 
 TEST_F(KvCluster, FourGroupsWithLeadersSpreadByTransferLeaderEachServeTheirKeys) {

@@ -73,6 +73,11 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(const ProcessSpec& spec) {
     // The parent may have died between fork and prctl: then nobody would kill us later.
     if (getppid() != parent) _exit(127);
     setpgid(0, 0);
+    // A server starts with default signal handling whatever the harness blocked or ignored.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) signal(sig, SIG_DFL);
     const int null_fd = open("/dev/null", O_RDONLY);
     if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
     dup2(log_fd, STDOUT_FILENO);

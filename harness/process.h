@@ -4,7 +4,8 @@
 // The harness must never leave a server behind: each child is started with
 // PR_SET_PDEATHSIG=SIGKILL, so it dies with the harness even on SIGKILL of the harness, and
 // in its own process group, so a terminal's Ctrl-C reaches the harness alone and the harness
-// decides the order of teardown. The destructor kills and reaps the child.
+// decides the order of teardown. The child starts with no blocked signals and default
+// dispositions. The destructor kills and reaps the child.
 //
 // Not thread-safe: one owner thread (the cluster controller) calls every method.
 

@@ -2,12 +2,10 @@
 // through the KV and Admin APIs. Every process is killed when a test ends, pass or fail.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
 #include <thread>
 
-#include "harness/cluster.h"
+#include "harness/cluster_test_fixture.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/call_status.h"
 #include "server/api/client/kv_client.h"
@@ -18,77 +16,13 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class ServerCluster : public ::testing::Test {
+class ServerCluster : public ClusterTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/raftlab-server-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    root_ = tmpl;
-  }
-  void TearDown() override {
-    cluster_.reset();
-    // Keep the logs of a failed test for the reader; clean up after a passing one.
-    if (!HasFailure()) {
-      std::filesystem::remove_all(root_);
-    } else {
-      std::fprintf(stderr, "node logs kept in %s\n", root_.c_str());
-    }
-  }
-
-  ClusterOptions Options(const std::string& name) {
-    ClusterOptions o;
-    o.server_binary = RAFTLAB_SERVER_BIN;
-    o.run_dir = root_ + "/" + name;
-    o.nodes = 3;
-    o.tick_ms = 5;
-    o.election_ticks = 60;
-    o.heartbeat_ticks = 6;
-    o.settings.lease_margin_ms = 100;
-    return o;
-  }
-
-  void StartCluster(ClusterOptions o) {
-    auto c = LocalCluster::Start(std::move(o));
-    ASSERT_TRUE(c.ok()) << c.status();
-    cluster_ = std::move(*c);
-    ASSERT_TRUE(cluster_->WaitHealthy(seconds(30)).ok());
-    client::KvClientOptions ko;
-    ko.endpoints = cluster_->endpoints();
-    ko.timeout = milliseconds(5000);
-    auto kv = client::KvClient::Create(ko);
-    ASSERT_TRUE(kv.ok()) << kv.status();
-    kv_ = std::move(*kv);
-  }
-
   uint64_t LeaderOrFail() {
     auto l = cluster_->Leader();
     EXPECT_TRUE(l.has_value());
     return l.value_or(0);
   }
-
-  // The value a node serves for key in mode, or "<absent>" / "<error: ...>".
-  std::string ReadAt(uint64_t node, const std::string& key, kv::ReadMode mode,
-                     milliseconds timeout = milliseconds(5000)) {
-    client::CallOptions call;
-    call.endpoint = cluster_->endpoint(node);
-    call.timeout = timeout;
-    auto r = kv_->Get(key, mode, call);
-    if (!r.ok()) return "<error: " + std::string(r.status().message()) + ">";
-    return r->found() ? r->value() : "<absent>";
-  }
-
-  bool WaitFor(const std::function<bool()>& pred, milliseconds timeout = milliseconds(30000)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    return pred();
-  }
-
-  std::string root_;
-  std::unique_ptr<LocalCluster> cluster_;
-  std::unique_ptr<client::KvClient> kv_;
 };
 
 TEST_F(ServerCluster, ElectsWritesAndReadsInAllThreeModesOnEveryNode) {
