@@ -104,6 +104,14 @@ struct History {
   std::vector<Event> events;
   std::vector<EventExtra> extras;
   Interner strings;
+  // Position in the source file of events[i] when the reader skipped lines that are not
+  // client operations (nemesis events); empty when positions and file indices agree.
+  std::vector<int64_t> file_index;
+
+  // The index in the source file of event position `pos` (-1 stays -1).
+  int64_t FileIndex(int64_t pos) const {
+    return pos < 0 || file_index.empty() ? pos : file_index[static_cast<size_t>(pos)];
+  }
 
   const std::string& Str(int32_t id) const { return strings.Name(id); }
   // The event's optional fields (all absent if it has none).

@@ -31,9 +31,9 @@ const char* StatusName(OpStatus s) {
 
 std::string OpRow(const History& h, const std::vector<Op>& ops, uint32_t i, bool failed) {
   const Op& op = ops[i];
-  std::string end = op.complete_event >= 0 ? std::to_string(op.complete_event) : "&ndash;";
+  std::string end = op.complete_event >= 0 ? std::to_string(h.FileIndex(op.complete_event)) : "&ndash;";
   return std::string("<tr") + (failed ? " class=failed" : "") + "><td>" +
-         std::to_string(op.invoke_event) + "</td><td>" + end + "</td><td>" +
+         std::to_string(h.FileIndex(op.invoke_event)) + "</td><td>" + end + "</td><td>" +
          std::to_string(op.process) + "</td><td>" + Esc(h.Str(op.f)) + "</td><td>" +
          StatusName(op.status) + "</td><td>" + Esc(ValueToString(OpValue(h, op))) + "</td><td>" +
          (failed ? "cannot be placed" : "") + "</td></tr>\n";
@@ -114,8 +114,8 @@ std::string Timeline(const History& h, const std::vector<Op>& ops, const KeyResu
     if (static_cast<int64_t>(i) == c.failed_op) cls += " failed";
     std::string label = h.Str(op.f) + " " + ValueToString(OpValue(h, op));
     svg += "<g class=\"" + cls + "\"><title>" + Esc(label) + " [" +
-           std::to_string(op.invoke_event) + ".." +
-           (op.complete_event >= 0 ? std::to_string(op.complete_event) : "open") + "] " +
+           std::to_string(h.FileIndex(op.invoke_event)) + ".." +
+           (op.complete_event >= 0 ? std::to_string(h.FileIndex(op.complete_event)) : "open") + "] " +
            StatusName(op.status) + "</title><rect x=" + std::to_string(x0) + " y=" +
            std::to_string(y) + " width=" + std::to_string(std::max(3.0, x1 - x0)) +
            " height=" + std::to_string(lane_h - 8) + " rx=3 /><text x=" +

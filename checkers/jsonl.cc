@@ -35,10 +35,30 @@ class LineParser {
     }
     Event ev;
     ev.line = line;
-    const auto position = static_cast<int64_t>(history_->events.size());
+    const int64_t position = file_position_++;
     EventExtra extra;
     bool has_type = false, has_process = false, has_f = false, has_time = false;
+    bool is_nemesis = false;
+    {
+      dom::element p;
+      if (obj["process"].get(p) == simdjson::SUCCESS && p.is_string()) {
+        if (std::string_view(p) != "nemesis") {
+          return Error("process", "must be an integer, or \"nemesis\" for fault events");
+        }
+        is_nemesis = true;
+        int64_t index = position;
+        dom::element iv;
+        if (obj["index"].get(iv) == simdjson::SUCCESS) {
+          if (auto st = GetInt(iv, "index", &index); !st.ok()) return st;
+        }
+        if (index != position) {
+          return Error("index", "is " + std::to_string(index) + " but the event is number " +
+                                    std::to_string(position) + " in the file");
+        }
+      }
+    }
     for (dom::key_value_pair field : obj) {
+      if (is_nemesis) break;
       std::string_view name = field.key;
       dom::element v = field.value;
       Status st;
@@ -97,10 +117,22 @@ class LineParser {
       }
       if (!st.ok()) return st;
     }
+    if (is_nemesis) {
+      // Fault events describe the test, not the system: they keep their file index but are
+      // not operations to check.
+      if (history_->file_index.empty()) {
+        for (size_t i = 0; i < history_->events.size(); ++i) {
+          history_->file_index.push_back(static_cast<int64_t>(i));
+        }
+      }
+      skipped_any_ = true;
+      return Status::Ok();
+    }
     if (!has_type) return Error("type", "missing");
     if (!has_process) return Error("process", "missing");
     if (!has_f) return Error("f", "missing");
     if (!has_time) return Error("time", "missing");
+    if (skipped_any_) history_->file_index.push_back(position);
     ev.extra = history_->AddExtra(extra);
     history_->events.push_back(std::move(ev));
     return Status::Ok();
@@ -174,6 +206,8 @@ class LineParser {
   }
 
   History* history_;
+  int64_t file_position_ = 0;  // events seen so far, skipped ones included
+  bool skipped_any_ = false;
   dom::parser parser_;
   int64_t line_ = 0;
 };

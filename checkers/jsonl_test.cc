@@ -132,3 +132,29 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace raftlab::checkers
+
+namespace raftlab::checkers {
+namespace {
+
+TEST(JsonlNemesis, FaultEventsAreSkippedButKeepTheirFileIndices) {
+  const std::string text =
+      "{\"index\":0,\"type\":\"invoke\",\"process\":0,\"f\":\"write\",\"key\":\"k\",\"value\":1,\"time\":1}\n"
+      "{\"index\":1,\"type\":\"info\",\"process\":\"nemesis\",\"f\":\"start\",\"value\":\"partition-halves\",\"time\":2}\n"
+      "{\"index\":2,\"type\":\"ok\",\"process\":0,\"f\":\"write\",\"key\":\"k\",\"value\":1,\"time\":3}\n";
+  auto h = ParseJsonl(text, "t.jsonl");
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  ASSERT_EQ(h->events.size(), 2u);
+  EXPECT_EQ(h->FileIndex(0), 0);
+  EXPECT_EQ(h->FileIndex(1), 2);
+}
+
+TEST(JsonlNemesis, OtherStringProcessesAreRejectedNamingTheField) {
+  auto h = ParseJsonl(
+      "{\"index\":0,\"type\":\"invoke\",\"process\":\"bob\",\"f\":\"read\",\"value\":null,\"time\":1}\n",
+      "t.jsonl");
+  ASSERT_FALSE(h.ok());
+  EXPECT_NE(h.status().message().find("process"), std::string::npos) << h.status().message();
+}
+
+}  // namespace
+}  // namespace raftlab::checkers

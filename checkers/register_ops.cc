@@ -18,8 +18,9 @@ std::vector<KeyOps> PartitionRegisterOps(const History& h, const std::vector<Op>
     const bool ok = op.status == OpStatus::kOk;
     RegOp r;
     r.ok = ok;
-    r.call = op.invoke_event;
-    r.ret = ok ? op.complete_event : kPosInf;
+    // File indices order ops exactly as positions do and are what messages should show.
+    r.call = h.FileIndex(op.invoke_event);
+    r.ret = ok ? h.FileIndex(op.complete_event) : kPosInf;
     r.op = static_cast<uint32_t>(i);
     if (op.f == read_f) {
       if (!ok) continue;

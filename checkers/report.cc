@@ -20,8 +20,8 @@ const char* StatusName(OpStatus s) {
   return "?";
 }
 
-int64_t OpIndex(const Op& op) {
-  return op.complete_event >= 0 ? op.complete_event : op.invoke_event;
+int64_t OpIndex(const History& h, const Op& op) {
+  return h.FileIndex(op.complete_event >= 0 ? op.complete_event : op.invoke_event);
 }
 
 json ValueJson(const Value& v) {
@@ -43,11 +43,11 @@ json OpJson(const History& h, const std::vector<Op>& ops, uint32_t i) {
             {"f", h.Str(op.f)},
             {"type", StatusName(op.status)},
             {"value", ValueJson(OpValue(h, op))},
-            {"invoke_index", op.invoke_event},
+            {"invoke_index", h.FileIndex(op.invoke_event)},
             {"invoke_time", op.invoke_time}};
   if (op.key != kNoString) j["key"] = h.Str(op.key);
   if (op.complete_event >= 0) {
-    j["complete_index"] = op.complete_event;
+    j["complete_index"] = h.FileIndex(op.complete_event);
     j["complete_time"] = op.complete_time;
     const EventExtra& e = h.ExtraOf(h.events[static_cast<size_t>(op.complete_event)]);
     if (e.node != kNoString) j["node"] = h.Str(e.node);
@@ -84,9 +84,9 @@ std::string Join(const std::vector<std::string>& v) {
 std::string OpLine(const History& h, const std::vector<Op>& ops, uint32_t i) {
   const Op& op = ops[i];
   char buf[160];
-  std::string end = op.complete_event >= 0 ? std::to_string(op.complete_event) : "-";
+  std::string end = op.complete_event >= 0 ? std::to_string(h.FileIndex(op.complete_event)) : "-";
   std::snprintf(buf, sizeof buf, "[%8lld..%-8s] process %-5lld %-6s %-4s %s",
-                static_cast<long long>(op.invoke_event), end.c_str(),
+                static_cast<long long>(h.FileIndex(op.invoke_event)), end.c_str(),
                 static_cast<long long>(op.process), h.Str(op.f).c_str(), StatusName(op.status),
                 ValueToString(OpValue(h, op)).c_str());
   return buf;
@@ -114,7 +114,7 @@ std::string SummaryLine(const CheckReport& r, const History& h, const std::vecto
       if (bad->key != kNoString) s += "key " + h.Str(bad->key) + ": ";
       if (bad->cex.failed_op >= 0) {
         const Op& op = ops[static_cast<size_t>(bad->cex.failed_op)];
-        s += OpPhrase(h, op) + " at index " + std::to_string(OpIndex(op)) +
+        s += OpPhrase(h, op) + " at index " + std::to_string(OpIndex(h, op)) +
              " cannot be linearized";
       } else {
         s += "not linearizable";
@@ -148,7 +148,7 @@ std::string SummaryLine(const CheckReport& r, const History& h, const std::vecto
       const Op& op = ops[b.bad_ops[0]];
       return "invalid: bank: " + std::to_string(b.bad_reads) + " of " + std::to_string(b.reads) +
              " reads break the total " + std::to_string(b.total) + " (first: read of " +
-             ValueToString(OpValue(h, op)) + " at index " + std::to_string(OpIndex(op)) + ")";
+             ValueToString(OpValue(h, op)) + " at index " + std::to_string(OpIndex(h, op)) + ")";
     }
     return "valid: bank: all " + std::to_string(b.reads) + " reads total " +
            std::to_string(b.total);
