@@ -197,7 +197,7 @@ void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback d
                                                       : ReadResult::Code::kAborted),
           path, o.read_index});
   });
-  Post(Tick{0});
+  Post(Wake{});
 }
 
 absl::StatusOr<uint64_t> GroupEngine::TriggerSnapshot(std::chrono::milliseconds timeout) {
@@ -271,7 +271,7 @@ void GroupEngine::Handle(Event& event) {
           (void)node_->Step(std::move(ev));  // stale or foreign messages are refused harmlessly
         } else if constexpr (std::is_same_v<T, ProposalIn>) {
           HandleProposal(ev);
-        } else if constexpr (std::is_same_v<T, Tick>) {
+        } else if constexpr (std::is_same_v<T, Wake>) {
           // A wake-up so that newly queued reads start a round.
         } else if constexpr (std::is_same_v<T, Unreachable>) {
           node_->ReportUnreachable(ev.peer);
@@ -326,19 +326,11 @@ void GroupEngine::HandleReady() {
   if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
   if (persisted) gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
 
-  if (rd.heartbeat_round > 0 && rd.heartbeat_round > last_heartbeat_round_) {
-    for (uint64_t round = last_heartbeat_round_ + 1; round <= rd.heartbeat_round; ++round) {
-      lease_.OnRoundSent(rd.term, round, sent_at);
-    }
-  }
-  if (rd.heartbeat_round > 0) last_heartbeat_round_ = rd.heartbeat_round;
+  if (rd.heartbeat_round > 0) lease_.OnRoundSent(rd.term, rd.heartbeat_round, sent_at);
   for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
 
   const raft::Raft& r = node_->raft();
   const bool leader = r.state() == raft::StateType::kLeader;
-  if (rd.term != term_.load() || !leader) {
-    if (rd.heartbeat_round == 0) last_heartbeat_round_ = 0;
-  }
   lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
@@ -354,6 +346,7 @@ void GroupEngine::HandleReady() {
     }
     applied_ = index;
     conf_state_ = rd.snapshot->metadata().conf_state();
+    conf_changed_ = true;
     // Proposals in the replaced range: whether they made it is unknown here.
     for (auto it = pending_.begin(); it != pending_.end() && it->first <= index;) {
       it->second.done(ProposeResult::Of(ProposeResult::Code::kAborted));
@@ -384,7 +377,10 @@ void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
     const raftpb::Entry& e = entries[i];
     if (e.type() == raftpb::EntryConfChange) {
       raftpb::ConfChange cc;
-      if (cc.ParseFromString(e.data())) conf_state_ = node_->ApplyConfChange(cc);
+      if (cc.ParseFromString(e.data())) {
+        conf_state_ = node_->ApplyConfChange(cc);
+        conf_changed_ = true;
+      }
     }
     const storage::ApplyResult* result = i < results->size() ? &(*results)[i] : nullptr;
     CompleteApplied(e.index(), e.term(), result);
@@ -455,9 +451,10 @@ void GroupEngine::Publish() {
   role_.store(static_cast<int>(r.state()), std::memory_order_release);
   snapshot_index_.store(log_->snapshot_index(), std::memory_order_release);
   leader_.store(r.lead(), std::memory_order_release);
-  {
+  if (conf_changed_) {
     std::lock_guard lock(conf_mu_);
     conf_pub_ = conf_state_;
+    conf_changed_ = false;
   }
   gm_->term->Set(static_cast<double>(r.term()));
   gm_->commit_index->Set(static_cast<double>(r.log().committed()));

@@ -175,13 +175,13 @@ class GroupEngine {
     ProposeCallback done;
     Clock::time_point started;
   };
-  struct Tick { int unused = 0; };
+  struct Wake {};  // no work of its own: newly queued reads start a round
   struct Unreachable { uint64_t peer; };
   struct SnapStatus { uint64_t peer; bool success; };
   struct Transfer { uint64_t target; };
   struct CampaignNow {};
   struct SnapshotNow { std::function<void(absl::StatusOr<uint64_t>)> done; };
-  using Event = std::variant<raftpb::Message, ProposalIn, Tick, Unreachable, SnapStatus,
+  using Event = std::variant<raftpb::Message, ProposalIn, Wake, Unreachable, SnapStatus,
                              Transfer, CampaignNow, SnapshotNow>;
 
   struct Pending {
@@ -220,8 +220,8 @@ class GroupEngine {
   std::unique_ptr<raft::RawNode> node_;
   LeaseTracker lease_;
   raftpb::ConfState conf_state_;
+  bool conf_changed_ = true;  // conf_state_ differs from conf_pub_
   uint64_t applied_ = 0;
-  uint64_t last_heartbeat_round_ = 0;
   uint64_t last_leader_ = 0;
   std::map<uint64_t, Pending> pending_;  // by log index
 

@@ -1,5 +1,7 @@
 #include "server/engine/lease_tracker.h"
 
+#include <algorithm>
+
 namespace raftlab::engine {
 
 const char* ToString(LeaseOutcome outcome) {
@@ -22,14 +24,17 @@ void LeaseTracker::Reset(uint64_t term) {
   committed_in_term_ = false;
   acked_round_ = 0;
   acked_sent_at_ = Nanos::min();
+  highest_sent_ = 0;
   pending_rounds_.clear();
 }
 
 void LeaseTracker::OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at) {
   if (term != term_) Reset(term);
-  if (round <= acked_round_) return;
   // A round is stamped once, at its first send; a resend must not make it look newer.
-  pending_rounds_.emplace(round, sent_at);
+  for (uint64_t r = std::max(highest_sent_, acked_round_) + 1; r <= round; ++r) {
+    pending_rounds_.emplace(r, sent_at);
+  }
+  highest_sent_ = std::max(highest_sent_, round);
 }
 
 void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round,

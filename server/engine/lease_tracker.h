@@ -37,7 +37,8 @@ class LeaseTracker {
   // lease = election timeout - margin; a non-positive lease disables lease reads.
   LeaseTracker(Nanos election_timeout, Nanos margin);
 
-  // A heartbeat round was handed to the transport at sent_at (monotonic).
+  // Every heartbeat round of `term` up to `round` not stamped yet was handed to the
+  // transport at sent_at (monotonic). Rounds count from 1 again in each term.
   void OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at);
 
   // State reported by the core in a Ready. A change of term or loss of leadership
@@ -62,6 +63,7 @@ class LeaseTracker {
   // Send time of the quorum-acked round, or min() when none.
   Nanos acked_sent_at_ = Nanos::min();
   uint64_t acked_round_ = 0;
+  uint64_t highest_sent_ = 0;  // highest round of term_ stamped so far
   // Send times of rounds not yet acked by a quorum; pruned as acks arrive.
   std::map<uint64_t, Nanos> pending_rounds_;
 };

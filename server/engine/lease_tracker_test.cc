@@ -89,6 +89,25 @@ TEST(LeaseTracker, AResentRoundKeepsItsFirstSendTime) {
   EXPECT_EQ(t.ExpiresAt(), milliseconds(2700));
 }
 
+TEST(LeaseTracker, OneSendStampsEveryRoundUpToIt) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 3, milliseconds(1000));  // rounds 1..3 went out in one Ready
+  t.OnReady(5, true, 2, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2700));
+}
+
+TEST(LeaseTracker, RoundsNumberedAfreshInANewTermAreStamped) {
+  LeaseTracker t(kElection, kMargin);
+  t.OnRoundSent(5, 40, milliseconds(1000));
+  t.OnReady(5, true, 40, true);
+  t.OnReady(6, false, 0, false);
+  // Leader again in term 7: its rounds start at 1, below the old term's 40.
+  t.OnRoundSent(7, 1, milliseconds(5000));
+  t.OnReady(7, true, 1, true);
+  EXPECT_EQ(t.Check(milliseconds(5001)), LeaseOutcome::kHit);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(6700));
+}
+
 TEST(LeaseTracker, UntimedRoundGivesNoLease) {
   LeaseTracker t(kElection, kMargin);
   t.OnReady(5, true, 4, true);
