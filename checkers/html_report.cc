@@ -11,19 +11,7 @@ constexpr size_t kKeysShown = 10;
 constexpr size_t kContextOps = 10;  // ops of the key shown either side of a window
 constexpr size_t kTimelineOps = 80;
 
-std::string Esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Esc(const std::string& s) { return HtmlEscape(s); }
 
 const char* StatusName(OpStatus s) {
   return s == OpStatus::kOk ? "ok" : s == OpStatus::kFail ? "fail" : "info";
@@ -246,6 +234,21 @@ std::string ReportHtml(const CheckReport& r, const History& h, const std::vector
   row("all", s.ok, s.fail, s.info, s.latency);
   out += "</table>\n<h3>Throughput (ok ops per second of history time)</h3>\n" +
          ThroughputChart(s) + "</body></html>\n";
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
   return out;
 }
 

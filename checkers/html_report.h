@@ -4,11 +4,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "checkers/report.h"
 
 namespace raftlab::checkers {
+
+// s with <, >, & and " escaped for HTML text and attribute values.
+std::string HtmlEscape(std::string_view s);
 
 std::string ReportHtml(const CheckReport& report, const History& history,
                        const std::vector<Op>& ops);

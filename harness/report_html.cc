@@ -6,25 +6,15 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "checkers/html_report.h"
+
 namespace raftlab::harness {
 namespace {
 
 namespace ck = checkers;
 using nlohmann::json;
 
-std::string Esc(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+std::string Esc(const std::string& s) { return ck::HtmlEscape(s); }
 
 std::string Fmt(double v, int prec = 2) {
   char buf[64];

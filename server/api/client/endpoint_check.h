@@ -1,7 +1,6 @@
 #pragma once
-// Checks the host:port strings clients are given, before any channel is made. Kept here
-// rather than linking the server's address parser, so the client library (and the tools
-// and harness that link it) does not pull in the server.
+// Checks the host:port strings clients are given, before any channel is made, with the
+// parser the server uses for its own flags (server/api/address.h).
 
 #include <string>
 #include <vector>
