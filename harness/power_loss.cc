@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -102,6 +103,9 @@ absl::StatusOr<std::unique_ptr<PowerDisks>> PowerDisks::Mount(const PowerDiskOpt
     ProcessSpec spec;
     spec.program = binary;
     spec.args = {"mount", "--backing", d.backing, "--mountpoint", d.mountpoint, "--control", d.control};
+    if (const char* lie = std::getenv("RAFTLAB_POWERFS_LIE_ON_FSYNC"); lie != nullptr && *lie != '\0') {
+      spec.args.insert(spec.args.end(), {"--lie-on-fsync", lie});
+    }
     spec.log_path = o.run_dir + "/node" + std::to_string(i) + ".powerfs.log";
     auto p = ChildProcess::Start(spec);
     if (!p.ok()) return p.status();

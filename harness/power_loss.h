@@ -14,6 +14,9 @@
 //               others; the nodes restart when the fault ends
 //   torn-write  the same, but each file keeps a seeded random prefix of its unsynced
 //               writes (the disk wrote part of its cache before the power went)
+// RAFTLAB_POWERFS_LIE_ON_FSYNC=SUFFIX (test-only) mounts every disk with --lie-on-fsync
+// SUFFIX, e.g. ".wal": the WAL's appends are acknowledged without being durable.
+//
 // The start event's detail names the nodes and the bytes each lost, e.g.
 // "whole cluster: n1 dropped 61440 B in 3 files, 2 name ops; n2 ...".
 //
