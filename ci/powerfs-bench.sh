@@ -51,14 +51,14 @@ done
 wal_bench() {
   RAFTLAB_BENCH_DIR="$1" "$STORAGE_BENCH" --benchmark_filter='BM_WalAppendFsync' --benchmark_min_time=2 \
     --benchmark_format=csv 2>/dev/null | awk -F, '/BM_WalAppendFsync/ {
-      split($1, a, "/"); gsub(/"/, "", a[2]); t = $4; u = $5; gsub(/"/, "", u);
+      split($1, a, "/"); gsub(/"/, "", a[2]); t = $3; u = $5; gsub(/"/, "", u);
       if (u == "ns") t /= 1000; else if (u == "ms") t *= 1000; else if (u == "s") t *= 1e6;
       printf "%s=%.0f\n", a[2], t }'
 }
 
 # Requests/s and average latency of a 1-client put on a fresh 3-node cluster under $1.
 put_bench() {
-  local dir=$1 peers="" eps="" i
+  local dir=$1 peers="" eps="" i st
   for i in 1 2 3; do
     peers+="${peers:+,}$i=127.0.0.1:$((PORT_BASE + i))"
     eps+="${eps:+,}127.0.0.1:$((PORT_BASE + i))"
@@ -70,7 +70,10 @@ put_bench() {
     pids+=($!)
   done
   for _ in $(seq 1 100); do
-    if "$CTL_BIN" --endpoints "$eps" status 2>/dev/null | grep -q 'leader=[1-9]'; then break; fi
+    # Every group of every node knows a leader.
+    if st=$("$CTL_BIN" --endpoints "$eps" status 2>/dev/null) && [[ -n "$st" ]] && ! grep -q 'leader=0 ' <<<"$st"; then
+      break
+    fi
     sleep 0.2
   done
   "$CTL_BIN" --endpoints "$eps" bench put --clients 1 --conns 1 --total "$PUT_TOTAL" --key-size 8 --val-size 256 \
