@@ -64,8 +64,12 @@ std::string FormatMessage(const raftpb::Message& m) {
 }
 
 std::string FormatLease(const Ready& rd) {
-  return absl::StrCat("Lease Round:", rd.lease_round, " CommittedInTerm:",
-                      rd.committed_in_term ? "true" : "false");
+  std::string out = absl::StrCat("Lease Round:", rd.lease_round, " CommittedInTerm:",
+                                 rd.committed_in_term ? "true" : "false");
+  // Shown only while set, so scenarios without transfers read as before.
+  if (rd.lead_transferee != 0) absl::StrAppend(&out, " Transferee:", rd.lead_transferee);
+  if (rd.lease_void) absl::StrAppend(&out, " LeaseVoid:true");
+  return out;
 }
 
 std::vector<std::string> FormatReady(const Ready& rd, const std::string& prev_lease,
