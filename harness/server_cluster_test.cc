@@ -115,9 +115,9 @@ TEST_F(ServerCluster, PartitionedLeaderStepsDownAndStopsServingLeaseReads) {
 // returning the value the new leader has since overwritten.
 TEST_F(ServerCluster, TransferWhileTheOldLeaderHearsNothingEndsItsLease) {
   ClusterOptions o = Options("transfer-lease");
-  // A 2 s election timeout (lease 1.9 s): the old lease outlives the whole scenario, so a
+  // A 1 s election timeout (lease 900 ms): the old lease outlives the whole scenario, so a
   // stale read is certain on a server that keeps it, whatever the machine's load.
-  o.election_ticks = 400;
+  o.election_ticks = 200;
   ASSERT_NO_FATAL_FAILURE(StartCluster(o));
   ASSERT_TRUE(kv_->Put("k", "old").ok());
   const uint64_t old_leader = LeaderOrFail();
