@@ -1,10 +1,13 @@
 // Multi-process tests: a node that took a snapshot, or installed one from the leader, is
 // killed with SIGKILL and restarted, as leader and as follower, with the state machine in
 // each fsync mode. It must come back, serve what was written before, and keep up after.
+// And a node whose WAL is damaged mid-segment refuses to start until it is repaired.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -16,6 +19,8 @@
 #include "harness/cluster_test_fixture.h"
 #include "kv.grpc.pb.h"
 #include "server/api/client/channel_pool.h"
+#include "server/storage/test_util.h"
+#include "server/storage/wal_format.h"
 
 namespace raftlab::harness {
 namespace {
@@ -159,6 +164,53 @@ TEST_P(RestartAfterSnapshot, FollowerComesBackAfterInstallingASnapshotAndAfterIt
   ASSERT_NO_FATAL_FAILURE(KillRestartAndExpectServing(follower, "key" + last, "v" + last));
   ASSERT_TRUE(kv_->Put("after", "restart").ok());
   EXPECT_TRUE(WaitFor([&] { return StaleRead(follower, "after") == "restart"; }, seconds(10)));
+}
+
+using RestartAfterWalDamage = RestartAfterSnapshot;
+
+// Damage in the middle of a stopped follower's last WAL segment, followed by valid records:
+// the node must refuse to start naming the segment and offset, and come back after an
+// explicit raftlab-dump --repair.
+TEST_F(RestartAfterWalDamage, NodeRefusesAWalDamagedMidSegmentAndComesBackAfterRepair) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("wal-damage")));
+  ASSERT_NO_FATAL_FAILURE(PutRange(0, 20));
+  const uint64_t leader = cluster_->Leader().value_or(0);
+  ASSERT_NE(leader, 0u);
+  const uint64_t follower = leader % 3 + 1;
+  ASSERT_TRUE(WaitFor([&] { return StaleRead(follower, "key19") == "v19"; }));
+  ASSERT_TRUE(cluster_->Stop(follower).ok());
+
+  const std::string wal_dir = cluster_->node(follower).data_dir + "/groups/1/wal";
+  const std::string segment = storage::testing::FilesWithSuffix(wal_dir, ".wal").back();
+  std::string bytes = storage::testing::ReadFileOrDie(segment);
+  storage::WalSegmentReader reader(bytes);
+  storage::WalRecord r;
+  storage::WalDamage d;
+  uint64_t damaged_at = 0;
+  for (auto item = reader.Next(&r, &d); item != storage::WalSegmentReader::Item::kEnd; item = reader.Next(&r, &d)) {
+    if (item == storage::WalSegmentReader::Item::kRecord && r.type == storage::WalRecordType::kEntry &&
+        r.entry.data().find("key10") != std::string::npos) {
+      damaged_at = r.offset;
+    }
+  }
+  ASSERT_NE(damaged_at, 0u);
+  bytes[damaged_at + storage::kWalRecordHeaderSize + 1] ^= 0x10;
+  storage::testing::WriteFileOrDie(segment, bytes);
+
+  ASSERT_TRUE(cluster_->Restart(follower).ok());
+  ASSERT_TRUE(WaitFor([&] { return !cluster_->Running(follower); }, seconds(10))) << "started on a damaged WAL";
+  ASSERT_TRUE(cluster_->ExitOf(follower).has_value());
+  EXPECT_EQ(cluster_->ExitOf(follower)->exit_code, 1);
+  const std::string why = Diagnose(follower);
+  EXPECT_NE(why.find(segment + ": offset " + std::to_string(damaged_at) + ":"), std::string::npos) << why;
+  EXPECT_NE(why.find("valid record follows"), std::string::npos) << why;
+
+  const std::string repair = std::string(RAFTLAB_DUMP_BIN) + " --repair " + cluster_->node(follower).data_dir +
+                             " >> " + cluster_->node(follower).log_path + " 2>&1";
+  ASSERT_EQ(std::system(repair.c_str()), 0) << Diagnose(follower);
+  ASSERT_TRUE(cluster_->Restart(follower).ok());
+  EXPECT_TRUE(WaitFor([&] { return StaleRead(follower, "key19") == "v19"; }, seconds(10))) << Diagnose(follower);
+  EXPECT_TRUE(cluster_->Running(follower)) << Diagnose(follower);
 }
 
 INSTANTIATE_TEST_SUITE_P(FsmSyncModes, RestartAfterSnapshot, ::testing::Values("sync", "nosync"),
