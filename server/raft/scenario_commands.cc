@@ -43,6 +43,7 @@ void Env::RegisterCoreCommands() {
       if (!id.ok()) return id.status();
       auto n = Get(c, *id);
       if (!n.ok()) return n.status();
+      if (!Running(*id, out)) return absl::OkStatus();
       if (auto s = f(c, *(*n)->raw, out); !s.ok()) return s;
       NoteState(*id, out);
       return absl::OkStatus();
@@ -87,22 +88,24 @@ void Env::RegisterCoreCommands() {
     auto n = Get(c, *from);
     if (!n.ok()) return n.status();
     if (auto s = CheckNode(c, *to); !s.ok()) return s;
+    if (!Running(*from, out)) return absl::OkStatus();
     (*n)->raw->TransferLeader(*to);
     NoteState(*from, out);
     return absl::OkStatus();
   });
   add("process-ready", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c);
-    if (!ns.ok()) return ns.status();
-    const auto ids = *c.ArgIds();
-    for (uint64_t id : ids) {
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) {
       Lines inner;
-      if (nodes_.at(id).raw->HasReady()) {
-        ProcessReady(id, inner);
-      } else {
-        inner.push_back("no Ready");
+      if (Running(id, inner)) {
+        if (nodes_.at(id).raw->HasReady()) {
+          ProcessReady(id, inner);
+        } else {
+          inner.push_back("no Ready");
+        }
       }
-      if (ids.size() == 1) {
+      if (ids->size() == 1) {
         out = std::move(inner);
       } else {
         out.push_back(absl::StrCat("> ", id, " handling Ready"));
@@ -112,8 +115,8 @@ void Env::RegisterCoreCommands() {
     return absl::OkStatus();
   });
   add("deliver-msgs", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
     auto type = c.String("type", "");
     auto drop = c.Bool("drop", false);
     if (!type.ok()) return type.status();
@@ -123,7 +126,7 @@ void Env::RegisterCoreCommands() {
       return absl::InvalidArgumentError(c.Where() + "type: unknown message type '" + *type + "'");
     }
     bool any = false;
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) any |= DeliverTo(id, *type, *drop, out);
+    for (uint64_t id : *ids) any |= DeliverTo(id, *type, *drop, out);
     if (!any) out.push_back("no messages");
     return absl::OkStatus();
   });
@@ -139,6 +142,7 @@ void Env::RegisterCoreCommands() {
     if (!id.ok()) return id.status();
     auto n = Get(c, *id);
     if (!n.ok()) return n.status();
+    if (!Running(*id, out)) return absl::OkStatus();
     Node& node = **n;
     const raftpb::ConfState cs = node.raw->raft().tracker().ConfState();
     if (auto s = node.store->SaveSnapshot(node.applied_index, cs, absl::StrJoin(node.applied, ",")); !s.ok()) {
@@ -151,9 +155,9 @@ void Env::RegisterCoreCommands() {
     return absl::OkStatus();
   });
   add("crash", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) {
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) {
       nodes_.at(id).raw.reset();
       out.push_back(absl::StrCat(id, " crashed"));
     }
@@ -161,9 +165,9 @@ void Env::RegisterCoreCommands() {
   });
   add("restart", [this](const Command& c, Lines& out) { return Restart(c, out); });
   add("status", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) Status(id, out);
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) Status(id, out);
     return absl::OkStatus();
   });
   add("raft-log", [this](const Command& c, Lines& out) -> absl::Status {
@@ -174,9 +178,9 @@ void Env::RegisterCoreCommands() {
     return absl::OkStatus();
   });
   add("lease", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) {
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) {
       const Node& n = nodes_.at(id);
       out.push_back(absl::StrCat(id, ": ", n.raw == nullptr ? "crashed" : n.last_lease));
     }

@@ -64,26 +64,25 @@ absl::Status Env::CheckNode(const Command& c, uint64_t id) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Env::Node*> Env::Get(const Command& c, uint64_t id, bool must_run) {
+absl::StatusOr<Env::Node*> Env::Get(const Command& c, uint64_t id) {
   if (auto s = CheckNode(c, id); !s.ok()) return s;
-  Node& n = nodes_.at(id);
-  if (must_run && n.raw == nullptr) {
-    return absl::FailedPreconditionError(c.Where() + "node " + std::to_string(id) + " is crashed");
-  }
-  return &n;
+  return &nodes_.at(id);
 }
 
-absl::StatusOr<std::vector<Env::Node*>> Env::GetAll(const Command& c, bool must_run) {
+absl::StatusOr<std::vector<uint64_t>> Env::NodeArgs(const Command& c) const {
   auto ids = c.ArgIds();
   if (!ids.ok()) return ids.status();
   if (ids->empty()) return absl::InvalidArgumentError(c.Where() + c.name + " needs node ids");
-  std::vector<Node*> out;
   for (uint64_t id : *ids) {
-    auto n = Get(c, id, must_run);
-    if (!n.ok()) return n.status();
-    out.push_back(*n);
+    if (auto s = CheckNode(c, id); !s.ok()) return s;
   }
-  return out;
+  return ids;
+}
+
+bool Env::Running(uint64_t id, Lines& out) const {
+  if (nodes_.at(id).raw != nullptr) return true;
+  out.push_back(absl::StrCat(id, " is crashed"));
+  return false;
 }
 
 absl::StatusOr<std::string> Env::Handle(const Command& c) {
@@ -311,10 +310,9 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
 }
 
 absl::Status Env::Restart(const Command& c, Lines& out) {
-  auto ns = GetAll(c, false);
-  if (!ns.ok()) return ns.status();
-  const std::vector<uint64_t> ids = *c.ArgIds();
-  for (uint64_t id : ids) {
+  auto ids = NodeArgs(c);
+  if (!ids.ok()) return ids.status();
+  for (uint64_t id : *ids) {
     Node& n = nodes_.at(id);
     n.raw.reset();
     for (const RestartObserver& o : restart_observers_) o(id);

@@ -131,8 +131,11 @@ class Env {
   };
 
   void RegisterCoreCommands();
-  absl::StatusOr<Node*> Get(const Command& c, uint64_t id, bool must_run = true);
-  absl::StatusOr<std::vector<Node*>> GetAll(const Command& c, bool must_run = true);
+  absl::StatusOr<Node*> Get(const Command& c, uint64_t id);
+  // The positional node ids of c; an error unless there is at least one and all exist.
+  absl::StatusOr<std::vector<uint64_t>> NodeArgs(const Command& c) const;
+  // Whether the node runs; prints "N is crashed" when not (state, not a script error).
+  bool Running(uint64_t id, Lines& out) const;
   // Prints a change of role or term since the last call.
   void NoteState(uint64_t id, Lines& out);
 

@@ -64,10 +64,10 @@ std::string Diff(const std::vector<std::string>& a, const std::vector<std::strin
     if (i < n && j < m && a[i] == b[j]) {
       out += "  " + a[i++] + "\n";
       ++j;
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out += "+ " + b[j++] + "\n";
-    } else {
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       out += "- " + a[i++] + "\n";
+    } else {
+      out += "+ " + b[j++] + "\n";
     }
   }
   return out;
@@ -235,7 +235,7 @@ absl::StatusOr<ScriptResult> RunScript(const std::string& path, const CommandHan
     }
     ++result.cases;
     if (c.actual != c.expected) {
-      result.mismatches.push_back(c.command.Where() + c.command.text + "\n" +
+      result.mismatches.push_back(c.command.Where() + c.command.text + "  (- expected, + actual)\n" +
                                   Diff(c.expected, c.actual));
     }
   }
