@@ -32,7 +32,8 @@ class DurableStore final : public raft::scenario::NodeStore {
   }
   raft::MemoryStorage& storage() override { return log_->storage(); }
   absl::Status Persist(const raft::Ready& rd) override { return log_->Persist(rd); }
-  absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs, std::string image) override {
+  absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs,
+                            std::string image) override {
     return log_->SaveLocalSnapshot(index, cs, std::move(image));
   }
   absl::Status Reopen() override { return Open(); }
@@ -45,15 +46,16 @@ class DurableStore final : public raft::scenario::NodeStore {
 class EngineScenarioEnv final : public raft::scenario::Env {
  public:
   explicit EngineScenarioEnv(std::string root) : root_(std::move(root)) {
-    SetStoreFactory([this](uint64_t id) -> absl::StatusOr<std::unique_ptr<raft::scenario::NodeStore>> {
-      DurableLogOptions options;
-      options.dir = root_ + "/node" + std::to_string(id);
-      // Compact right up to a local snapshot, so a lagging follower needs MsgSnap.
-      options.compaction_lag = 0;
-      auto store = std::make_unique<DurableStore>(options);
-      if (auto s = store->Open(); !s.ok()) return s;
-      return store;
-    });
+    SetStoreFactory(
+        [this](uint64_t id) -> absl::StatusOr<std::unique_ptr<raft::scenario::NodeStore>> {
+          DurableLogOptions options;
+          options.dir = root_ + "/node" + std::to_string(id);
+          // Compact right up to a local snapshot, so a lagging follower needs MsgSnap.
+          options.compaction_lag = 0;
+          auto store = std::make_unique<DurableStore>(options);
+          if (auto s = store->Open(); !s.ok()) return s;
+          return store;
+        });
     AddReadyObserver([this](uint64_t id, const raft::Ready& rd, const raft::Raft& r, Lines&) {
       OnReady(id, rd, r);
     });
@@ -61,7 +63,8 @@ class EngineScenarioEnv final : public raft::scenario::Env {
     AddCommand("advance-clock", [this](const Command& c) -> absl::StatusOr<std::string> {
       auto ms = c.Uint("ms", 0);
       if (!ms.ok()) return ms.status();
-      if (*ms == 0 || !c.args.empty()) return absl::InvalidArgumentError(c.Where() + "usage: advance-clock ms=N (N > 0)");
+      if (*ms == 0 || !c.args.empty())
+        return absl::InvalidArgumentError(c.Where() + "usage: advance-clock ms=N (N > 0)");
       now_ += milliseconds(*ms);
       return absl::StrCat("now ", std::chrono::duration_cast<milliseconds>(now_).count(), "ms");
     });

@@ -15,7 +15,8 @@ class EngineScenarioTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(EngineScenarioTest, MatchesExpectedOutput) {
   auto env = NewEngineScenarioEnv();
   ASSERT_TRUE(env.ok()) << env.status();
-  for (const std::string& failure : raft::scenario::RunScenarioFile(GetParam(), **env)) {
+  for (const std::string& failure : raft::scenario::RunScenarioFile(
+           std::string(RAFTLAB_ENGINE_SCENARIO_DIR) + "/" + GetParam(), **env)) {
     ADD_FAILURE() << failure;
   }
 }
@@ -28,9 +29,9 @@ std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Testdata, EngineScenarioTest,
-                         ::testing::ValuesIn(raft::scenario::ScenarioFiles(RAFTLAB_ENGINE_SCENARIO_DIR)),
-                         TestName);
+INSTANTIATE_TEST_SUITE_P(
+    Testdata, EngineScenarioTest,
+    ::testing::ValuesIn(raft::scenario::ScenarioNames(RAFTLAB_ENGINE_SCENARIO_DIR)), TestName);
 
 }  // namespace
 }  // namespace raftlab::engine

@@ -15,7 +15,8 @@ std::string Join(const Lines& lines) { return absl::StrJoin(lines, "\n"); }
 // The node id of a command taking exactly one positional id (and maybe more words).
 absl::StatusOr<uint64_t> FirstId(const Command& c, size_t args) {
   if (c.args.size() != args) {
-    return absl::InvalidArgumentError(c.Where() + c.name + " takes " + std::to_string(args) + " argument(s)");
+    return absl::InvalidArgumentError(c.Where() + c.name + " takes " + std::to_string(args) +
+                                      " argument(s)");
   }
   Command one = c;
   one.args = {c.args[0]};
@@ -28,7 +29,8 @@ absl::StatusOr<uint64_t> FirstId(const Command& c, size_t args) {
 
 void Env::RegisterCoreCommands() {
   // Wraps a handler that prints into Lines.
-  auto add = [this](const std::string& name, std::function<absl::Status(const Command&, Lines&)> f) {
+  auto add = [this](const std::string& name,
+                    std::function<absl::Status(const Command&, Lines&)> f) {
     AddCommand(name, [f = std::move(f)](const Command& c) -> absl::StatusOr<std::string> {
       Lines out;
       if (auto s = f(c, out); !s.ok()) return s;
@@ -145,13 +147,15 @@ void Env::RegisterCoreCommands() {
     if (!Running(*id, out)) return absl::OkStatus();
     Node& node = **n;
     const raftpb::ConfState cs = node.raw->raft().tracker().ConfState();
-    if (auto s = node.store->SaveSnapshot(node.applied_index, cs, absl::StrJoin(node.applied, ",")); !s.ok()) {
+    if (auto s = node.store->SaveSnapshot(node.applied_index, cs, absl::StrJoin(node.applied, ","));
+        !s.ok()) {
       out.push_back(absl::StrCat("error: ", s.message()));
       return absl::OkStatus();
     }
     auto snap = node.store->storage().GetSnapshot();
     auto first = node.store->storage().FirstIndex();
-    out.push_back(absl::StrCat("snapshot ", FormatSnapshotMeta(snap->metadata()), "; log starts at ", *first));
+    out.push_back(absl::StrCat("snapshot ", FormatSnapshotMeta(snap->metadata()),
+                               "; log starts at ", *first));
     return absl::OkStatus();
   });
   add("crash", [this](const Command& c, Lines& out) -> absl::Status {
@@ -195,18 +199,19 @@ void Env::Status(uint64_t id, Lines& out) {
     return;
   }
   const Raft& r = n.raw->raft();
-  std::string line = absl::StrCat(id, ": ", ToString(r.state()), " term=", r.term(), " vote=", r.vote(),
-                                  " lead=", r.lead(), " commit=", r.log().committed(),
-                                  " applied=", n.applied_index, " log=[", r.log().FirstIndex(), ",",
-                                  r.log().LastIndex(), "]");
+  std::string line = absl::StrCat(id, ": ", ToString(r.state()), " term=", r.term(),
+                                  " vote=", r.vote(), " lead=", r.lead(),
+                                  " commit=", r.log().committed(), " applied=", n.applied_index,
+                                  " log=[", r.log().FirstIndex(), ",", r.log().LastIndex(), "]");
   if (!n.applied.empty()) absl::StrAppend(&line, " data=", absl::StrJoin(n.applied, ","));
   if (r.lead_transferee() != 0) absl::StrAppend(&line, " transferring-to=", r.lead_transferee());
   out.push_back(line);
   if (r.state() != StateType::kLeader) return;
   for (const auto& [peer, pr] : r.tracker().progress()) {
     if (peer == id) continue;
-    out.push_back(absl::StrCat("  ", peer, ": ", ToString(pr.state), " match=", pr.match, " next=", pr.next,
-                               " acked-round=", pr.acked_round, pr.recent_active ? " active" : ""));
+    out.push_back(absl::StrCat("  ", peer, ": ", ToString(pr.state), " match=", pr.match,
+                               " next=", pr.next, " acked-round=", pr.acked_round,
+                               pr.recent_active ? " active" : ""));
   }
 }
 
@@ -214,7 +219,8 @@ void Env::RaftLog(uint64_t id, Lines& out) {
   MemoryStorage& st = nodes_.at(id).store->storage();
   out.push_back("HardState " + FormatHardState(st.hard_state()));
   auto snap = st.GetSnapshot();
-  if (snap.ok() && snap->metadata().index() > 0) out.push_back("Snapshot " + FormatSnapshotMeta(snap->metadata()));
+  if (snap.ok() && snap->metadata().index() > 0)
+    out.push_back("Snapshot " + FormatSnapshotMeta(snap->metadata()));
   auto first = st.FirstIndex();
   auto last = st.LastIndex();
   if (!first.ok() || !last.ok() || *last < *first) {

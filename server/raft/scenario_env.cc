@@ -23,8 +23,10 @@ class MemoryStore final : public NodeStore {
     if (rd.hard_state) storage_.SetHardState(*rd.hard_state);
     return absl::OkStatus();
   }
-  absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs, std::string image) override {
-    if (auto snap = storage_.CreateSnapshot(index, &cs, std::move(image)); !snap.ok()) return snap.status();
+  absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs,
+                            std::string image) override {
+    if (auto snap = storage_.CreateSnapshot(index, &cs, std::move(image)); !snap.ok())
+      return snap.status();
     return storage_.Compact(index);
   }
   absl::Status Reopen() override { return absl::OkStatus(); }
@@ -44,7 +46,9 @@ void AppendIndented(Lines& out, const Lines& inner) {
 std::unique_ptr<NodeStore> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
 
 Env::Env() {
-  store_factory_ = [](uint64_t) -> absl::StatusOr<std::unique_ptr<NodeStore>> { return NewMemoryStore(); };
+  store_factory_ = [](uint64_t) -> absl::StatusOr<std::unique_ptr<NodeStore>> {
+    return NewMemoryStore();
+  };
   RegisterCoreCommands();
 }
 
@@ -60,7 +64,8 @@ const RawNode* Env::node(uint64_t id) const {
 }
 
 absl::Status Env::CheckNode(const Command& c, uint64_t id) const {
-  if (nodes_.count(id) == 0) return absl::InvalidArgumentError(c.Where() + "no node " + std::to_string(id));
+  if (nodes_.count(id) == 0)
+    return absl::InvalidArgumentError(c.Where() + "no node " + std::to_string(id));
   return absl::OkStatus();
 }
 
@@ -87,7 +92,8 @@ bool Env::Running(uint64_t id, Lines& out) const {
 
 absl::StatusOr<std::string> Env::Handle(const Command& c) {
   auto it = commands_.find(c.name);
-  if (it == commands_.end()) return absl::InvalidArgumentError(c.Where() + "unknown command '" + c.name + "'");
+  if (it == commands_.end())
+    return absl::InvalidArgumentError(c.Where() + "unknown command '" + c.name + "'");
   return it->second(c);
 }
 
@@ -102,7 +108,8 @@ void Env::NoteState(uint64_t id, Lines& out) {
 }
 
 absl::Status Env::AddNodes(const Command& c) {
-  if (c.args.size() != 1) return absl::InvalidArgumentError(c.Where() + "usage: add-nodes N [key=value...]");
+  if (c.args.size() != 1)
+    return absl::InvalidArgumentError(c.Where() + "usage: add-nodes N [key=value...]");
   auto count = c.ArgIds();
   if (!count.ok()) return count.status();
   const uint64_t first = nodes_.empty() ? 1 : nodes_.rbegin()->first + 1;
@@ -131,7 +138,8 @@ absl::Status Env::AddNodes(const Command& c) {
     n.config.heartbeat_tick = static_cast<int>(*heartbeat);
     // No jitter: the election timeout is exactly election_tick, so scripts are exact.
     n.config.random = [](uint64_t) -> uint64_t { return 0; };
-    if (auto s = CreateRawNode(id); !s.ok()) return absl::InternalError(c.Where() + std::string(s.message()));
+    if (auto s = CreateRawNode(id); !s.ok())
+      return absl::InternalError(c.Where() + std::string(s.message()));
     Lines founding;  // the membership entries of a new group: not news
     ProcessReady(id, founding);
   }
@@ -204,7 +212,8 @@ void Env::ProcessReady(uint64_t id, Lines& out) {
       snaps_dropped.push_back(m.to());
     }
   }
-  if (rd.snapshot && rd.snapshot->metadata().index() > n.applied_index) ApplySnapshotImage(n, *rd.snapshot);
+  if (rd.snapshot && rd.snapshot->metadata().index() > n.applied_index)
+    ApplySnapshotImage(n, *rd.snapshot);
   ApplyEntries(id, rd.committed_entries);
   n.raw->Advance();
   for (uint64_t to : snaps_dropped) n.raw->ReportSnapshot(to, false);
@@ -224,15 +233,16 @@ bool Env::DeliverTo(uint64_t id, const std::string& type, bool drop, Lines& out)
     const uint64_t from = m.from();
     const bool is_snap = m.type() == raftpb::MsgSnap;
     std::string line = FormatMessage(m);
-    const char* why = drop                            ? "dropped"
-                      : cut_.count({from, id})        ? "dropped (partition)"
-                      : nodes_[id].raw == nullptr     ? "dropped (node crashed)"
-                                                      : nullptr;
+    const char* why = drop                        ? "dropped"
+                      : cut_.count({from, id})    ? "dropped (partition)"
+                      : nodes_[id].raw == nullptr ? "dropped (node crashed)"
+                                                  : nullptr;
     if (why != nullptr) {
       out.push_back(line + " " + why);
     } else {
       out.push_back(line);
-      if (auto s = nodes_[id].raw->Step(std::move(m)); !s.ok()) out.push_back(Indent(absl::StrCat("error: ", s.message())));
+      if (auto s = nodes_[id].raw->Step(std::move(m)); !s.ok())
+        out.push_back(Indent(absl::StrCat("error: ", s.message())));
       NoteState(id, out);
     }
     auto sender = nodes_.find(from);
@@ -274,7 +284,8 @@ absl::Status Env::Stabilize(const Command& c, Lines& out) {
     }
     if (!progress) return absl::OkStatus();
   }
-  return absl::InternalError(c.Where() + "stabilize did not settle in " + std::to_string(kMaxRounds) + " rounds");
+  return absl::InternalError(c.Where() + "stabilize did not settle in " +
+                             std::to_string(kMaxRounds) + " rounds");
 }
 
 absl::Status Env::Partition(const Command& c, Lines& out) {
@@ -282,7 +293,8 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
   std::vector<uint64_t>* cur = &a;
   for (const std::string& arg : c.args) {
     if (arg == "/") {
-      if (cur == &b) return absl::InvalidArgumentError(c.Where() + "partition takes at most two groups");
+      if (cur == &b)
+        return absl::InvalidArgumentError(c.Where() + "partition takes at most two groups");
       cur = &b;
       continue;
     }
@@ -293,7 +305,8 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
     if (auto s = CheckNode(c, (*id)[0]); !s.ok()) return s;
     cur->push_back((*id)[0]);
   }
-  if (a.empty()) return absl::InvalidArgumentError(c.Where() + "usage: partition ids... [/ ids...]");
+  if (a.empty())
+    return absl::InvalidArgumentError(c.Where() + "usage: partition ids... [/ ids...]");
   if (b.empty()) {
     for (uint64_t id : Ids()) {
       if (std::find(a.begin(), a.end(), id) == a.end()) b.push_back(id);
@@ -305,7 +318,8 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
       cut_.insert({y, x});
     }
   }
-  out.push_back(absl::StrCat("cut (", absl::StrJoin(a, ","), ") from (", absl::StrJoin(b, ","), ")"));
+  out.push_back(
+      absl::StrCat("cut (", absl::StrJoin(a, ","), ") from (", absl::StrJoin(b, ","), ")"));
   return absl::OkStatus();
 }
 
@@ -329,11 +343,11 @@ absl::Status Env::Restart(const Command& c, Lines& out) {
   return absl::OkStatus();
 }
 
-std::vector<std::string> ScenarioFiles(const std::string& dir) {
+std::vector<std::string> ScenarioNames(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".txt") files.push_back(e.path().string());
+    if (e.path().extension() == ".txt") files.push_back(e.path().filename().string());
   }
   std::sort(files.begin(), files.end());
   return files;

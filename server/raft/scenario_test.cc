@@ -13,7 +13,9 @@ class ScenarioTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ScenarioTest, MatchesExpectedOutput) {
   Env env;
-  for (const std::string& failure : RunScenarioFile(GetParam(), env)) ADD_FAILURE() << failure;
+  for (const std::string& failure :
+       RunScenarioFile(std::string(RAFTLAB_SCENARIO_DIR) + "/" + GetParam(), env))
+    ADD_FAILURE() << failure;
 }
 
 std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
@@ -25,7 +27,7 @@ std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Testdata, ScenarioTest,
-                         ::testing::ValuesIn(ScenarioFiles(RAFTLAB_SCENARIO_DIR)), TestName);
+                         ::testing::ValuesIn(ScenarioNames(RAFTLAB_SCENARIO_DIR)), TestName);
 
 // The interpreter itself: bad scripts are errors naming file and line, not passes.
 TEST(ScenarioScript, UnknownCommandNamesFileAndLine) {
@@ -39,7 +41,8 @@ TEST(ScenarioScript, UnknownCommandNamesFileAndLine) {
   Env env;
   auto failures = RunScenarioFile(path, env);
   ASSERT_EQ(failures.size(), 1u);
-  EXPECT_NE(failures[0].find("scenario_bad.txt:5: unknown command 'fly'"), std::string::npos) << failures[0];
+  EXPECT_NE(failures[0].find("scenario_bad.txt:5: unknown command 'fly'"), std::string::npos)
+      << failures[0];
   std::remove(path.c_str());
 }
 
