@@ -24,7 +24,8 @@ std::string FormatLease(const Ready& rd);
 // The Ready as lines; the lease line appears when it differs from `prev_lease` (the last
 // one printed for this node), so a lease starting or ending is visible.
 // `note` may append a remark to a message's line (e.g. that the network dropped it).
-std::vector<std::string> FormatReady(const Ready& rd, const std::string& prev_lease,
-                                     const std::function<std::string(const raftpb::Message&)>& note);
+std::vector<std::string> FormatReady(
+    const Ready& rd, const std::string& prev_lease,
+    const std::function<std::string(const raftpb::Message&)>& note);
 
 }  // namespace raftlab::raft::scenario
