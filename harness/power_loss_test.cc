@@ -8,9 +8,11 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/process.h"
 #include "harness/test_util.h"
 
 namespace raftlab::harness {
@@ -21,13 +23,15 @@ const std::string kFast =
     " --tick-ms 5 --election-ticks 40 --heartbeat-ticks 4 --lease-margin-ms 50 --server-binary " +
     std::string(RAFTLAB_SERVER_BIN);
 
-bool AnyMountUnder(const std::string& dir) {
+int MountsUnder(const std::string& dir) {
   std::ifstream in("/proc/self/mountinfo");
+  int n = 0;
   for (std::string line; std::getline(in, line);) {
-    if (line.find(" " + dir + "/") != std::string::npos) return true;
+    if (line.find(" " + dir + "/") != std::string::npos) ++n;
   }
-  return false;
+  return n;
 }
+bool AnyMountUnder(const std::string& dir) { return MountsUnder(dir) > 0; }
 
 struct PowerRun {
   testing::CommandResult result;
@@ -102,6 +106,26 @@ TEST(PowerLoss, WalWithoutFsyncLosesAcknowledgedWrites) {
   ASSERT_NE(overlap, std::string::npos);
   EXPECT_NE(html.find("<b>power-loss</b> whole cluster", overlap), std::string::npos);
   EXPECT_FALSE(AnyMountUnder(r.out));
+}
+
+// The filesystems die with the harness (PR_SET_PDEATHSIG) and fusermount3's auto_unmount
+// takes their mounts away: a SIGKILLed harness leaves nothing mounted.
+TEST(PowerLoss, KilledHarnessLeavesNoMount) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  ProcessSpec spec;
+  spec.program = RAFTLAB_HARNESS_BIN;
+  spec.args = {"test", "--workload", "register", "--nemesis", "power-loss", "--nodes", "3", "--time-limit", "60",
+               "--rate", "50", "--out", out, "--tick-ms", "5", "--election-ticks", "40", "--heartbeat-ticks", "4",
+               "--server-binary", RAFTLAB_SERVER_BIN};
+  spec.log_path = dir.path() + "/harness.log";
+  auto harness = ChildProcess::Start(spec);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  for (int i = 0; i < 300 && MountsUnder(out) < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(MountsUnder(out), 3) << testing::ReadAll(spec.log_path);
+  harness->Kill();
+  for (int i = 0; i < 250 && AnyMountUnder(out); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(AnyMountUnder(out)) << "a mount outlived the SIGKILLed harness";
 }
 
 }  // namespace
