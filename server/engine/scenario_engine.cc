@@ -89,7 +89,8 @@ class EngineScenarioEnv final : public raft::scenario::Env {
     LeaseTracker& lease = *it->second;
     if (rd.heartbeat_round > 0) lease.OnRoundSent(rd.term, rd.heartbeat_round, now_);
     const bool leader = r.state() == raft::StateType::kLeader;
-    lease.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term);
+    lease.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term,
+                  rd.lead_transferee != 0 || rd.lease_void);
   }
 
   absl::StatusOr<std::string> LeaseCheck(const Command& c) {

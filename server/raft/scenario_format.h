@@ -18,8 +18,9 @@ std::string FormatMessage(const raftpb::Message& m);
 // "Index:12 Term:1 Voters:[1 2 3]".
 std::string FormatSnapshotMeta(const raftpb::SnapshotMetadata& meta);
 std::string FormatHardState(const raftpb::HardState& hs);
-// "Lease Round:2 CommittedInTerm:true": the Ready's lease state (the heartbeat round sent
-// shows in the messages' Round field, the term in the hard state).
+// "Lease Round:2 CommittedInTerm:true [Transferee:3] [LeaseVoid:true]": the Ready's lease
+// state (the heartbeat round sent shows in the messages' Round field, the term in the hard
+// state).
 std::string FormatLease(const Ready& rd);
 // The Ready as lines; the lease line appears when it differs from `prev_lease` (the last
 // one printed for this node), so a lease starting or ending is visible.
