@@ -10,8 +10,8 @@
 
 namespace {
 
-// Exit codes: 0 clean stop, 1 failure at start-up, 2 bad command line; fail-stop paths
-// exit with faults::kStorageFailStopExitCode.
+// Exit codes: 0 clean stop, 1 failure at start-up, 2 bad command line; an I/O fail-stop
+// exits with log::kFailStopExitCode (75), an invariant violation aborts (server/log/fail_stop.h).
 constexpr int kExitStartFailed = 1;
 constexpr int kExitUsage = 2;
 

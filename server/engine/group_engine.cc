@@ -5,7 +5,8 @@
 #include <cstdlib>
 #include <future>
 
-#include "faults/fail_stop.h"
+#include "server/log/fail_stop.h"
+#include "server/raft/check.h"
 #include "server/raft/errors.h"
 
 namespace raftlab::engine {
@@ -19,10 +20,14 @@ double SecondsSince(GroupEngine::Clock::time_point start) {
 }
 
 // A broken invariant between the engine and its own log: continuing could corrupt data.
+// (The WAL's own write and fsync errors fail-stop inside the WAL, as I/O errors.)
 [[noreturn]] void Fatal(uint64_t group, const char* what, const absl::Status& s) {
-  std::fprintf(stderr, "raftlab: group %llu: %s: %s\n", static_cast<unsigned long long>(group), what,
-               std::string(s.message()).c_str());
-  std::abort();
+  log::FailStop(log::StopCause::kInvariant, "engine", what,
+                "group " + std::to_string(group) + ": " + std::string(s.message()));
+}
+
+void RaftInvariantViolated(const char* text) {
+  log::FailStop(log::StopCause::kInvariant, "raft", "invariant", text);
 }
 
 }  // namespace
@@ -31,6 +36,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
                                                                storage::StateMachine* fsm,
                                                                Outbox* outbox, faults::Clock* clock,
                                                                EngineMetrics* metrics) {
+  raft::SetInvariantHandler(&RaftInvariantViolated);  // process-wide, idempotent
   std::unique_ptr<GroupEngine> e(new GroupEngine(std::move(options), fsm, outbox, clock, metrics));
   const GroupEngineOptions& o = e->options_;
   DurableLogOptions log_options;
@@ -342,7 +348,7 @@ void GroupEngine::HandleReady() {
   if (rd.snapshot.has_value() && rd.snapshot->metadata().index() > applied_) {
     const uint64_t index = rd.snapshot->metadata().index();
     if (auto s = fsm_->InstallSnapshot(options_.group_id, rd.snapshot->data()); !s.ok()) {
-      faults::FailStop("fsm", "install snapshot", std::string(s.message()));
+      log::FailStop(log::StopCause::kIoError, "fsm", "install snapshot", std::string(s.message()));
     }
     applied_ = index;
     conf_state_ = rd.snapshot->metadata().conf_state();
@@ -371,7 +377,7 @@ void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
   if (entries.empty()) return;
   const auto start = Clock::now();
   auto results = fsm_->Apply(options_.group_id, entries);
-  if (!results.ok()) faults::FailStop("fsm", "apply", std::string(results.status().message()));
+  if (!results.ok()) log::FailStop(log::StopCause::kIoError, "fsm", "apply", std::string(results.status().message()));
   gm_->apply_seconds->Observe(SecondsSince(start));
   for (size_t i = 0; i < entries.size(); ++i) {
     const raftpb::Entry& e = entries[i];
