@@ -1,11 +1,10 @@
 #include "server/engine/group_engine.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <future>
 
 #include "server/log/fail_stop.h"
+#include "server/log/log.h"
 #include "server/raft/check.h"
 #include "server/raft/errors.h"
 
@@ -45,10 +44,11 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   if (!log.ok()) return log.status();
   e->log_ = std::move(*log);
   if (const auto& r = e->log_->recovery_report(); r.dropped_bytes > 0) {
-    std::fprintf(stderr, "raftlab: group %llu: WAL recovery dropped %llu bytes of %s: %s\n",
-                 static_cast<unsigned long long>(o.group_id),
-                 static_cast<unsigned long long>(r.dropped_bytes), r.dropped_file.c_str(),
-                 r.dropped_reason.c_str());
+    RAFTLAB_LOG(kWarn, "wal_tail_truncated")
+        .Kv("group", o.group_id)
+        .Kv("file", r.dropped_file)
+        .Kv("bytes", r.dropped_bytes)
+        .Kv("reason", r.dropped_reason);
   }
   if (auto s = fsm->AddGroup(o.group_id); !s.ok()) return s;
   auto fsm_applied = fsm->AppliedIndex(o.group_id);
@@ -366,9 +366,7 @@ void GroupEngine::HandleReady() {
   Publish();
   if (applied_ >= log_->snapshot_index() + options_.snapshot_every) {
     if (auto s = SnapshotLocal(); !s.ok()) {
-      std::fprintf(stderr, "raftlab: group %llu: snapshot: %s\n",
-                   static_cast<unsigned long long>(options_.group_id),
-                   std::string(s.status().message()).c_str());
+      RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", s.status());
     }
   }
 }
