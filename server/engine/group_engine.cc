@@ -43,13 +43,6 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   auto log = DurableLog::Open(log_options);
   if (!log.ok()) return log.status();
   e->log_ = std::move(*log);
-  if (const auto& r = e->log_->recovery_report(); r.dropped_bytes > 0) {
-    RAFTLAB_LOG(kWarn, "wal_tail_truncated")
-        .Kv("group", o.group_id)
-        .Kv("file", r.dropped_file)
-        .Kv("bytes", r.dropped_bytes)
-        .Kv("reason", r.dropped_reason);
-  }
   if (auto s = fsm->AddGroup(o.group_id); !s.ok()) return s;
   auto fsm_applied = fsm->AppliedIndex(o.group_id);
   if (!fsm_applied.ok()) return fsm_applied.status();
@@ -87,6 +80,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
     for (uint64_t v : o.voters) e->conf_state_.add_voters(v);
   }
   e->applied_ = *fsm_applied;
+  e->events_.LogRecovered(e->node_->raft(), e->log_->recovery_report(), e->applied_, e->log_->snapshot_index());
   e->Publish();
   return e;
 }
@@ -100,6 +94,7 @@ GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm,
       metrics_(metrics),
       gm_(metrics->ForGroup(options_.group_id)),
       lease_(options_.tick * options_.election_ticks, options_.lease_margin),
+      events_(options_.group_id, options_.node_id),
       reads_(options_.read_retry_ticks) {}
 
 GroupEngine::~GroupEngine() { Stop(); }
@@ -274,6 +269,7 @@ void GroupEngine::Handle(Event& event) {
       [&](auto& ev) {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, raftpb::Message>) {
+          events_.OnInbound(ev);
           (void)node_->Step(std::move(ev));  // stale or foreign messages are refused harmlessly
         } else if constexpr (std::is_same_v<T, ProposalIn>) {
           HandleProposal(ev);
@@ -326,6 +322,7 @@ void GroupEngine::HandleReady() {
   raft::Ready rd = node_->GetReady();
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
+  events_.OnReady(rd, node_->raft());
 
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
   const auto persist_start = Clock::now();
@@ -423,6 +420,7 @@ absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
   if (*index <= log_->snapshot_index()) return *index;
   if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
   gm_->snapshots->Inc();
+  events_.OnSnapshotTaken(*index);
   return *index;
 }
 
@@ -447,6 +445,7 @@ void GroupEngine::Publish() {
   const bool leader = r.state() == raft::StateType::kLeader;
   const Nanos now = clock_->Now();
   const LeaseOutcome lease = lease_.Check(now);
+  events_.OnLease(lease, r.term());
   const bool lease_known = lease == LeaseOutcome::kHit || lease == LeaseOutcome::kExpired;
   lease_expiry_ns_.store(lease_known ? lease_.ExpiresAt().count() : INT64_MIN, std::memory_order_release);
   commit_.store(r.log().committed(), std::memory_order_release);
