@@ -7,8 +7,9 @@
 #include <thread>
 
 #include "faults/control.h"
-#include "kv.pb.h"
 #include "faults/points.h"
+#include "kv.pb.h"
+#include "server/log/log.h"
 
 namespace raftlab::api {
 namespace {
@@ -47,6 +48,13 @@ pb::PartitionDirection ToProto(faults::PartitionDirection d) {
 void FillPartition(const faults::PartitionFilter& filter, pb::PartitionResponse* out) {
   for (uint64_t p : filter.Isolated()) out->add_isolated_peers(p);
   out->set_direction(ToProto(filter.direction()));
+}
+
+// "2,3" for the log (empty: none).
+std::string JoinIds(const std::vector<uint64_t>& ids) {
+  std::string out;
+  for (uint64_t id : ids) out.append(out.empty() ? "" : ",").append(std::to_string(id));
+  return out;
 }
 
 grpc::Status FromAbsl(const absl::Status& s) {
@@ -143,6 +151,11 @@ grpc::Status AdminService::EnableFault(Ctx*, const pb::EnableFaultRequest* req, 
   o.failinfo = static_cast<long>(req->failnum());
   o.once = req->one_shot();
   if (absl::Status s = faults::EnableWith(req->name(), o); !s.ok()) return FromAbsl(s);
+  RAFTLAB_LOG(kInfo, "fault_enabled")
+      .Kv("point", req->name())
+      .Kv("probability", o.probability)
+      .Kv("failnum", o.failnum)
+      .Kv("once", o.once);
   {
     std::lock_guard lock(mu_);
     enabled_[req->name()] = o.probability;
@@ -154,6 +167,7 @@ grpc::Status AdminService::EnableFault(Ctx*, const pb::EnableFaultRequest* req, 
 grpc::Status AdminService::DisableFault(Ctx*, const pb::DisableFaultRequest* req, pb::FaultsResponse* out) {
   if (auto s = RequireFaults("DisableFault"); !s.ok()) return s;
   absl::Status s = faults::Disable(req->name());
+  RAFTLAB_LOG(kInfo, "fault_disabled").Kv("point", req->name()).Kv("was_enabled", s.ok());
   {
     std::lock_guard lock(mu_);
     enabled_.erase(req->name());
@@ -184,6 +198,10 @@ grpc::Status AdminService::SetPartition(Ctx*, const pb::SetPartitionRequest* req
             "SetPartition: direction " + std::to_string(req->direction()) + " is not inbound, outbound or both"};
   }
   c_.partitions->Set(peers, *direction);
+  const std::vector<uint64_t> isolated = c_.partitions->Isolated();
+  RAFTLAB_LOG(kInfo, isolated.empty() ? "partition_healed" : "partition_set")
+      .Kv("isolated", JoinIds(isolated))
+      .Kv("direction", faults::ToString(*direction));
   FillPartition(*c_.partitions, out);
   return grpc::Status::OK;
 }
@@ -191,6 +209,7 @@ grpc::Status AdminService::SetPartition(Ctx*, const pb::SetPartitionRequest* req
 grpc::Status AdminService::Heal(Ctx*, const pb::HealRequest*, pb::PartitionResponse* out) {
   if (auto s = RequireFaults("Heal"); !s.ok()) return s;
   c_.partitions->Heal();
+  RAFTLAB_LOG(kInfo, "partition_healed").Kv("isolated", "");
   FillPartition(*c_.partitions, out);
   return grpc::Status::OK;
 }
@@ -201,6 +220,9 @@ grpc::Status AdminService::SetClock(Ctx*, const pb::SetClockRequest* req, pb::Se
   if (!c_.clock->Set(std::chrono::nanoseconds(req->offset_ns()), rate)) {
     return {StatusCode::INVALID_ARGUMENT, "SetClock.rate: must be positive and finite"};
   }
+  RAFTLAB_LOG(kInfo, "clock_changed")
+      .Kv("offset_ns", static_cast<int64_t>(c_.clock->offset().count()))
+      .Kv("rate", c_.clock->rate());
   out->set_offset_ns(c_.clock->offset().count());
   out->set_rate(c_.clock->rate());
   out->set_now_ns(c_.clock->Now().count());
@@ -211,6 +233,7 @@ grpc::Status AdminService::TriggerSnapshot(Ctx*, const pb::TriggerSnapshotReques
                                            pb::TriggerSnapshotResponse* out) {
   engine::GroupEngine* e = c_.coordinator->Group(req->group_id() == 0 ? 1 : req->group_id());
   if (e == nullptr) return {StatusCode::NOT_FOUND, "TriggerSnapshot: group not hosted here"};
+  RAFTLAB_LOG(kInfo, "snapshot_requested").Kv("group", e->group_id());
   auto index = e->TriggerSnapshot(std::chrono::seconds(30));
   if (!index.ok()) return FromAbsl(index.status());
   out->set_snapshot_index(*index);
@@ -241,6 +264,7 @@ grpc::Status AdminService::TransferLeader(Ctx* ctx, const pb::TransferLeaderRequ
                 std::to_string(leader),
             detail.SerializeAsString()};
   }
+  RAFTLAB_LOG(kInfo, "transfer_requested").Kv("group", e->group_id()).Kv("target", req->target_node());
   e->TransferLeader(req->target_node());
   // Wait (bounded by the client deadline) until leadership has moved.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

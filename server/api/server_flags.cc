@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "server/log/level.h"
 
 namespace raftlab::api {
 namespace {
@@ -32,7 +33,7 @@ absl::Status CheckLease(const ServerConfig& c) {
 absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args) {
   ParsedFlags out;
   ServerConfig& c = out.config;
-  std::string listen, peers, http = "127.0.0.1:0", lanes, sync_mode;
+  std::string listen, peers, http = "127.0.0.1:0", lanes, sync_mode, log_level;
 
   CLI::App app("raftlab-server: a multi-raft key-value server", "raftlab-server");
   app.add_option("--id", c.id, "This node's id (one of the ids in --peers)")->required();
@@ -55,6 +56,9 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
                  "Outbound lanes per peer: 2 or 4 (env RAFTLAB_RAFT_DISPATCHER_LANES)");
   auto* sync_opt = app.add_option("--fsm-sync-mode", sync_mode,
                  "Fsync each state-machine batch: sync or nosync (env RAFTLAB_FSM_SYNC_MODE)");
+  auto* log_level_opt = app.add_option("--log-level", log_level,
+                 "Least severe log lines written: trace, debug, info, warn or error "
+                 "(env RAFTLAB_LOG_LEVEL; default info)");
   app.add_option("--fault-control", c.fault_control, "Open libfiu remote control at PREFIX-<pid>.in/.out");
   app.add_flag("--allow-faults", c.allow_faults, "Accept fault, partition and clock RPCs");
   app.add_option("--max-key-bytes", c.max_key_bytes, "Largest accepted key")->capture_default_str();
@@ -118,6 +122,12 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   if (c.keyviz_columns <= 0 || c.keyviz_columns > 10000) return Invalid("--keyviz-columns: must be in 1..10000");
   if (lanes_opt->count() > 0) c.dispatcher_lanes = lanes;
   if (sync_opt->count() > 0) c.fsm_sync_mode = sync_mode;
+  if (log_level_opt->count() > 0) {
+    if (auto l = log::ParseLevel(log_level); !l.ok()) {
+      return Invalid("--log-level: " + std::string(l.status().message()));
+    }
+    c.log_level = log_level;
+  }
   return out;
 }
 

@@ -28,6 +28,9 @@ struct ServerConfig {
   // fail-safe defaults and a warning naming a bad value.
   std::optional<std::string> dispatcher_lanes;
   std::optional<std::string> fsm_sync_mode;
+  // Raw --log-level when given (already checked to be a level name); main resolves it
+  // against RAFTLAB_LOG_LEVEL (server/log/level.h).
+  std::optional<std::string> log_level;
   uint32_t groups = 1;        // Raft groups, splitting the key space evenly
   bool groups_given = false;  // --groups was on the command line
   // The initial route table from a cluster file (server/kv/cluster_file.h) instead of

@@ -87,11 +87,30 @@ TEST(ServerFlags, HelpStatesTheClockDriftBound) {
   EXPECT_NE(r->usage.find("drift"), std::string::npos) << r->usage;
 }
 
+TEST(ServerFlags, LogLevelIsKeptWhenItNamesALevel) {
+  auto args = Base();
+  args.insert(args.end(), {"--log-level", "debug"});
+  auto r = ParseServerFlags(args);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.log_level, std::optional<std::string>("debug"));
+  auto unset = ParseServerFlags(Base());
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->config.log_level.has_value()) << "unset: RAFTLAB_LOG_LEVEL decides later";
+}
+
+TEST(ServerFlags, BadLogLevelIsAFlagErrorListingTheLevels) {
+  auto args = Base();
+  args.insert(args.end(), {"--log-level", "loud"});
+  EXPECT_EQ(ErrorOf(args),
+            "--log-level: unknown log level 'loud' (want trace, debug, info, warn or error)");
+}
+
 TEST(ServerFlags, HelpIsReportedNotAnError) {
   auto r = ParseServerFlags({"raftlab-server", "--help"});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->help);
   EXPECT_NE(r->usage.find("--dispatcher-lanes"), std::string::npos);
+  EXPECT_NE(r->usage.find("--log-level"), std::string::npos);
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 #include "server/engine/group_engine.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <future>
 
-#include "faults/fail_stop.h"
+#include "server/log/fail_stop.h"
+#include "server/log/log.h"
+#include "server/raft/check.h"
 #include "server/raft/errors.h"
 
 namespace raftlab::engine {
@@ -19,10 +19,14 @@ double SecondsSince(GroupEngine::Clock::time_point start) {
 }
 
 // A broken invariant between the engine and its own log: continuing could corrupt data.
+// (The WAL's own write and fsync errors fail-stop inside the WAL, as I/O errors.)
 [[noreturn]] void Fatal(uint64_t group, const char* what, const absl::Status& s) {
-  std::fprintf(stderr, "raftlab: group %llu: %s: %s\n", static_cast<unsigned long long>(group), what,
-               std::string(s.message()).c_str());
-  std::abort();
+  log::FailStop(log::StopCause::kInvariant, "engine", what,
+                "group " + std::to_string(group) + ": " + std::string(s.message()));
+}
+
+void RaftInvariantViolated(const char* text) {
+  log::FailStop(log::StopCause::kInvariant, "raft", "invariant", text);
 }
 
 }  // namespace
@@ -31,6 +35,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
                                                                storage::StateMachine* fsm,
                                                                Outbox* outbox, faults::Clock* clock,
                                                                EngineMetrics* metrics) {
+  raft::SetInvariantHandler(&RaftInvariantViolated);  // process-wide, idempotent
   std::unique_ptr<GroupEngine> e(new GroupEngine(std::move(options), fsm, outbox, clock, metrics));
   const GroupEngineOptions& o = e->options_;
   DurableLogOptions log_options;
@@ -38,12 +43,6 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   auto log = DurableLog::Open(log_options);
   if (!log.ok()) return log.status();
   e->log_ = std::move(*log);
-  if (const auto& r = e->log_->recovery_report(); r.dropped_bytes > 0) {
-    std::fprintf(stderr, "raftlab: group %llu: WAL recovery dropped %llu bytes of %s: %s\n",
-                 static_cast<unsigned long long>(o.group_id),
-                 static_cast<unsigned long long>(r.dropped_bytes), r.dropped_file.c_str(),
-                 r.dropped_reason.c_str());
-  }
   if (auto s = fsm->AddGroup(o.group_id); !s.ok()) return s;
   auto fsm_applied = fsm->AppliedIndex(o.group_id);
   if (!fsm_applied.ok()) return fsm_applied.status();
@@ -81,6 +80,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
     for (uint64_t v : o.voters) e->conf_state_.add_voters(v);
   }
   e->applied_ = *fsm_applied;
+  e->events_.LogRecovered(e->node_->raft(), e->log_->recovery_report(), e->applied_, e->log_->snapshot_index());
   e->Publish();
   return e;
 }
@@ -94,6 +94,7 @@ GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm,
       metrics_(metrics),
       gm_(metrics->ForGroup(options_.group_id)),
       lease_(options_.tick * options_.election_ticks, options_.lease_margin),
+      events_(options_.group_id, options_.node_id),
       reads_(options_.read_retry_ticks) {}
 
 GroupEngine::~GroupEngine() { Stop(); }
@@ -268,6 +269,7 @@ void GroupEngine::Handle(Event& event) {
       [&](auto& ev) {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, raftpb::Message>) {
+          events_.OnInbound(ev);
           (void)node_->Step(std::move(ev));  // stale or foreign messages are refused harmlessly
         } else if constexpr (std::is_same_v<T, ProposalIn>) {
           HandleProposal(ev);
@@ -321,6 +323,7 @@ void GroupEngine::HandleReady() {
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
   UpdateLease(rd, sent_at);
+  events_.OnReady(rd, node_->raft());
 
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
   const auto persist_start = Clock::now();
@@ -342,7 +345,7 @@ void GroupEngine::HandleReady() {
   if (rd.snapshot.has_value() && rd.snapshot->metadata().index() > applied_) {
     const uint64_t index = rd.snapshot->metadata().index();
     if (auto s = fsm_->InstallSnapshot(options_.group_id, rd.snapshot->data()); !s.ok()) {
-      faults::FailStop("fsm", "install snapshot", std::string(s.message()));
+      log::FailStop(log::StopCause::kIoError, "fsm", "install snapshot", std::string(s.message()));
     }
     applied_ = index;
     conf_state_ = rd.snapshot->metadata().conf_state();
@@ -360,9 +363,7 @@ void GroupEngine::HandleReady() {
   Publish();
   if (applied_ >= log_->snapshot_index() + options_.snapshot_every) {
     if (auto s = SnapshotLocal(); !s.ok()) {
-      std::fprintf(stderr, "raftlab: group %llu: snapshot: %s\n",
-                   static_cast<unsigned long long>(options_.group_id),
-                   std::string(s.status().message()).c_str());
+      RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", s.status());
     }
   }
 }
@@ -385,7 +386,7 @@ void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
   if (entries.empty()) return;
   const auto start = Clock::now();
   auto results = fsm_->Apply(options_.group_id, entries);
-  if (!results.ok()) faults::FailStop("fsm", "apply", std::string(results.status().message()));
+  if (!results.ok()) log::FailStop(log::StopCause::kIoError, "fsm", "apply", std::string(results.status().message()));
   gm_->apply_seconds->Observe(SecondsSince(start));
   for (size_t i = 0; i < entries.size(); ++i) {
     const raftpb::Entry& e = entries[i];
@@ -433,6 +434,7 @@ absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
   if (*index <= log_->snapshot_index()) return *index;
   if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
   gm_->snapshots->Inc();
+  events_.OnSnapshotTaken(*index);
   return *index;
 }
 
@@ -456,6 +458,7 @@ void GroupEngine::Publish() {
   const raft::Raft& r = node_->raft();
   const bool leader = r.state() == raft::StateType::kLeader;
   PublishLease();
+  events_.OnLease(lease_.Check(clock_->Now()), r.term());
   commit_.store(r.log().committed(), std::memory_order_release);
   applied_pub_.store(applied_, std::memory_order_release);
   term_.store(r.term(), std::memory_order_release);

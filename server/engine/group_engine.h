@@ -37,6 +37,7 @@
 #include "raft.pb.h"
 #include "server/engine/durable_log.h"
 #include "server/engine/engine_metrics.h"
+#include "server/engine/group_events.h"
 #include "server/engine/lease_tracker.h"
 #include "server/engine/published_lease.h"
 #include "server/engine/read_coalescer.h"
@@ -223,6 +224,7 @@ class GroupEngine {
   std::unique_ptr<DurableLog> log_;
   std::unique_ptr<raft::RawNode> node_;
   LeaseTracker lease_;
+  GroupEvents events_;
   raftpb::ConfState conf_state_;
   bool conf_changed_ = true;  // conf_state_ differs from conf_pub_
   uint64_t applied_ = 0;
