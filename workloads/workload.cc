@@ -8,7 +8,8 @@
 namespace raftlab::workloads {
 
 const std::vector<std::string>& WorkloadNames() {
-  static const std::vector<std::string> kNames = {"register", "lease-register", "stale-register", "set", "list-append"};
+  static const std::vector<std::string> kNames = {"register", "lease-register", "stale-register", "set", "list-append",
+                                                    "stale-list-append"};
   return kNames;
 }
 
@@ -22,6 +23,7 @@ absl::StatusOr<std::unique_ptr<Workload>> MakeWorkload(const std::string& name, 
   if (name == "list-append") {
     return std::make_unique<ListAppendWorkload>(name, kv::READ_MODE_LINEARIZABLE, options);
   }
+  if (name == "stale-list-append") return std::make_unique<ListAppendWorkload>(name, kv::READ_MODE_STALE, options);
   std::string known;
   for (const auto& n : WorkloadNames()) known += (known.empty() ? "" : ", ") + n;
   return absl::InvalidArgumentError("--workload: unknown workload \"" + name + "\" (expected " + known + ")");

@@ -83,6 +83,8 @@ TEST(MakeWorkload, ReadModesFollowTheName) {
   EXPECT_EQ(Make("lease-register")->read_mode(), kv::READ_MODE_LEASE);
   EXPECT_EQ(Make("stale-register")->read_mode(), kv::READ_MODE_STALE);
   EXPECT_EQ(Make("set")->model(), checkers::ModelKind::kSet);
+  EXPECT_EQ(Make("list-append")->read_mode(), kv::READ_MODE_LINEARIZABLE);
+  EXPECT_EQ(Make("stale-list-append")->read_mode(), kv::READ_MODE_STALE);
 }
 
 TEST(ListAppendGenerator, SameSeedSameTxns) {

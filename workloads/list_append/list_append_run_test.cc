@@ -1,7 +1,8 @@
 // list-append through the raftlab-harness binary against real raftlab-server processes,
-// with fast server timings so the run takes seconds: under partitions and kills the
-// correct server's transactions are strictly serializable, and the run folder shows the
-// list-append checker's verdict.
+// with fast server timings so a run takes seconds: under partitions and kills the correct
+// server's transactions are strictly serializable, and a server whose restart replays
+// entries it had already applied (the planted bug fsm-replay-ignores-applied-index)
+// appends elements twice, which the checker reports.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -45,6 +46,27 @@ TEST(ListAppendRun, PartitionsAndKillsOnTheCorrectServerAreStrictSerializable) {
   EXPECT_GT(Count(history, "[\"append\""), 200);
   EXPECT_GT(Count(history, "\"read_mode\":\"linearizable\""), 0);
   EXPECT_NE(ht::ReadAll(out + "/report.html").find("List-append"), std::string::npos);
+}
+
+TEST(ListAppendRun, ReplayOfAppliedEntriesIsCaught) {
+  const std::string harness = RAFTLAB_HARNESS_BIN;
+  if (ht::RunCommand(harness + " test --help").output.find("--unsafe-bug") == std::string::npos) {
+    GTEST_SKIP() << "this raftlab-harness has no --unsafe-bug (the planted-bug catalogue)";
+  }
+  ht::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  // Kills make nodes replay their log; without fsync of the state machine they replay
+  // entries whose effects are already on disk.
+  auto r = ht::RunCommand(harness +
+                          " test --workload list-append --nemesis kill --nodes 3 --time-limit 8 --rate 300"
+                          " --concurrency 20 --nemesis-interval-ms 2000 --nemesis-duration-ms 1000"
+                          " --fsm-sync-mode nosync --op-timeout-ms 1000 --seed 4"
+                          " --unsafe-bug fsm-replay-ignores-applied-index --out " + out + kFast);
+  if (r.exit_code != 1) dir.Keep();
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  auto results = nlohmann::json::parse(ht::ReadAll(out + "/results.json"));
+  const auto& counts = results["checker"]["list_append"]["anomaly_counts"];
+  EXPECT_TRUE(counts.contains("duplicate-elements") || counts.contains("incompatible-order")) << counts.dump();
 }
 
 }  // namespace

@@ -10,7 +10,8 @@
 // history names keys by number ("17"), as Elle does. Each slot keeps a rotating pool of
 // active keys; a key is retired after kAppendsPerKey appends so lists stay short.
 // Transactions of reads only are served in the workload's read mode by the read endpoint;
-// any other goes through the log at the leader.
+// any other goes through the log at the leader. `stale-list-append` reads stale (any
+// replica's local state): the harness's self-check that the checker sees a stale read.
 
 #include <map>
 
