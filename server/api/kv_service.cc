@@ -461,6 +461,7 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
               case storage::KvMutation::Kind::kRead: {
                 // Read at the transaction's log index: as linearizable as the write.
                 FillHeader(op->mutable_get()->mutable_header(), e, nullptr);
+                if (read >= r.apply.reads.size()) break;  // never for an applied command
                 const storage::CompareResult& v = r.apply.reads[read++];
                 FillValue(op->mutable_get(), v.found ? std::optional<std::string>(v.value) : std::nullopt);
                 break;
