@@ -146,6 +146,17 @@ absl::StatusOr<Analysis> AnalyzeHistory(const std::string& path, const AnalyzeOp
     case ck::ModelKind::kStats:
       r.verdict = ck::Verdict::kValid;
       break;
+    case ck::ModelKind::kListAppend: {
+      auto la = ck::CheckListAppend(a.history, a.ops);
+      if (!la.ok()) return absl::InvalidArgumentError(MapIndices(la.status().message(), a.file_index));
+      r.list_append = std::move(*la);
+      r.verdict = r.list_append->verdict;
+      for (auto& anomaly : r.list_append->anomalies) {
+        anomaly.explanation = MapIndices(anomaly.explanation, a.file_index);
+        for (auto& step : anomaly.steps) step.why = MapIndices(step.why, a.file_index);
+      }
+      break;
+    }
     default: {
       ck::LinearizabilityOptions lo;
       lo.model = options.model;

@@ -75,7 +75,7 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   TestOptions t;
   std::string nemesis = "partition,kill";
   CLI::App* test = app.add_subcommand("test", "run a test and check it; exit 0 valid, 1 invalid, 2 unknown, 3 error");
-  test->add_option("--workload", t.workload, "register, lease-register, stale-register or set")->capture_default_str();
+  test->add_option("--workload", t.workload, "register, lease-register, stale-register, set, list-append or stale-list-append")->capture_default_str();
   test->add_option("--nemesis", nemesis, "comma-separated faults, or none")->capture_default_str();
   test->add_flag("--nemesis-all-at-once", t.nemesis_all_at_once, "start every listed fault together");
   test->add_option("--nemesis-interval-ms", t.nemesis_interval_ms, "quiet time between faults")->capture_default_str();

@@ -71,7 +71,7 @@ void HistoryRecorder::Complete(int64_t process, const workloads::OpRequest& op, 
     body += ",\"node\":";
     checkers::AppendJsonString(body, r.node);
   }
-  if (op.f == "read" && read_mode != nullptr) body += std::string(",\"read_mode\":\"") + read_mode + "\"";
+  if ((op.f == "read" || op.f == "txn") && read_mode != nullptr) body += std::string(",\"read_mode\":\"") + read_mode + "\"";
   if (!r.error.empty()) {
     body += ",\"error\":";
     checkers::AppendJsonString(body, r.error);

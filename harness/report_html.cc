@@ -282,6 +282,7 @@ std::string RenderReportHtml(const Analysis& a, const json& params, const std::s
   s += "<p>Re-check this folder: <code>raftlab-harness analyze " + Esc(dir) + "</code></p>";
   if (a.report.linearizability) s += Linearizability(a, t1);
   if (a.report.set) s += SetSection(a);
+  if (a.report.list_append) s += checkers::ListAppendHtml(*a.report.list_append, a.history, a.ops);
   if (!a.text.empty()) s += "<details><summary>Checker text</summary><pre>" + Esc(a.text) + "</pre></details>";
   s += "<h2>Faults</h2>";
   if (a.nemesis.empty()) {

@@ -1,13 +1,15 @@
 #include "workloads/workload.h"
 
 #include "server/api/client/call_status.h"
+#include "workloads/list_append/list_append_workload.h"
 #include "workloads/register/register_workload.h"
 #include "workloads/set/set_workload.h"
 
 namespace raftlab::workloads {
 
 const std::vector<std::string>& WorkloadNames() {
-  static const std::vector<std::string> kNames = {"register", "lease-register", "stale-register", "set"};
+  static const std::vector<std::string> kNames = {"register", "lease-register", "stale-register", "set", "list-append",
+                                                    "stale-list-append"};
   return kNames;
 }
 
@@ -18,6 +20,10 @@ absl::StatusOr<std::unique_ptr<Workload>> MakeWorkload(const std::string& name, 
   if (name == "lease-register") return std::make_unique<RegisterWorkload>(name, kv::READ_MODE_LEASE, options);
   if (name == "stale-register") return std::make_unique<RegisterWorkload>(name, kv::READ_MODE_STALE, options);
   if (name == "set") return std::make_unique<SetWorkload>(kv::READ_MODE_LINEARIZABLE, options);
+  if (name == "list-append") {
+    return std::make_unique<ListAppendWorkload>(name, kv::READ_MODE_LINEARIZABLE, options);
+  }
+  if (name == "stale-list-append") return std::make_unique<ListAppendWorkload>(name, kv::READ_MODE_STALE, options);
   std::string known;
   for (const auto& n : WorkloadNames()) known += (known.empty() ? "" : ", ") + n;
   return absl::InvalidArgumentError("--workload: unknown workload \"" + name + "\" (expected " + known + ")");

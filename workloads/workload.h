@@ -29,7 +29,7 @@ namespace raftlab::workloads {
 
 // One operation as the history records its invoke.
 struct OpRequest {
-  std::string f;    // read, write, cas, add
+  std::string f;    // read, write, cas, add, txn
   std::string key;  // empty: the op has no key
   checkers::Value value;
 };
@@ -68,7 +68,7 @@ class Workload {
   virtual OpResult Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) = 0;
 };
 
-// register, lease-register, stale-register, set; an error names the workload and lists the
+// register, lease-register, stale-register, set, list-append, stale-list-append; an error names the workload and lists the
 // known ones.
 absl::StatusOr<std::unique_ptr<Workload>> MakeWorkload(const std::string& name, const WorkloadOptions& options);
 const std::vector<std::string>& WorkloadNames();

@@ -7,6 +7,7 @@
 
 #include "server/api/client/fake_node.h"
 #include "server/api/client/kv_client.h"
+#include "workloads/list_append/list_append_workload.h"
 #include "workloads/register/register_workload.h"
 #include "workloads/set/set_workload.h"
 
@@ -82,6 +83,47 @@ TEST(MakeWorkload, ReadModesFollowTheName) {
   EXPECT_EQ(Make("lease-register")->read_mode(), kv::READ_MODE_LEASE);
   EXPECT_EQ(Make("stale-register")->read_mode(), kv::READ_MODE_STALE);
   EXPECT_EQ(Make("set")->model(), checkers::ModelKind::kSet);
+  EXPECT_EQ(Make("list-append")->read_mode(), kv::READ_MODE_LINEARIZABLE);
+  EXPECT_EQ(Make("stale-list-append")->read_mode(), kv::READ_MODE_STALE);
+}
+
+TEST(ListAppendGenerator, SameSeedSameTxns) {
+  auto a = Make("list-append"), b = Make("list-append");
+  auto x = Generate(*a, 5, 300), y = Generate(*b, 5, 300);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_EQ(x[i].value, y[i].value) << i;
+  EXPECT_EQ(a->model(), checkers::ModelKind::kListAppend);
+}
+
+TEST(ListAppendGenerator, TxnsStayInOneSlotWithUniqueElementsAndRotatingKeys) {
+  auto w = Make("list-append");
+  std::map<std::string, std::set<int64_t>> appended;
+  std::set<size_t> sizes;
+  std::set<char> slots;
+  for (const auto& op : Generate(*w, 9, 4000)) {
+    EXPECT_EQ(op.f, "txn");
+    const auto& mops = op.value.micro_ops();
+    sizes.insert(mops.size());
+    const char first = ListAppendWorkload::StoredKey(mops[0].key)[0];
+    slots.insert(first);
+    for (const auto& m : mops) {
+      EXPECT_EQ(ListAppendWorkload::StoredKey(m.key)[0], first) << "one txn, one slot: " << m.key;
+      if (m.kind == checkers::MicroOp::Kind::kAppend) {
+        EXPECT_TRUE(appended[m.key].insert(m.element).second) << m.key << " element " << m.element << " twice";
+      } else {
+        EXPECT_FALSE(m.read.has_value());
+      }
+    }
+  }
+  EXPECT_EQ(sizes, (std::set<size_t>{1, 2, 3, 4}));
+  EXPECT_EQ(slots.size(), static_cast<size_t>(ListAppendWorkload::kSlots)) << "keys spread over the key space";
+  for (const auto& [k, elements] : appended) {
+    EXPECT_LE(elements.size(), static_cast<size_t>(ListAppendWorkload::kAppendsPerKey)) << k;
+  }
+  EXPECT_GT(appended.size(), 4000u / ListAppendWorkload::kAppendsPerKey);
+  // The final reads cover every key used, one read micro-op each.
+  auto finals = w->FinalOps();
+  EXPECT_GE(finals.size(), appended.size());
+  for (const auto& f : finals) EXPECT_EQ(f.value.micro_ops().size(), 1u);
 }
 
 class AgainstFakeNode : public ::testing::Test {

@@ -41,6 +41,21 @@ Status ReadFailure(const ReadResult& r) {
 
 Status Internal(const absl::Status& s) { return Status(StatusCode::INTERNAL, std::string(s.message())); }
 
+// A stored value as a GetResponse: absent, a plain value, or a list's elements.
+Status FillValue(pb::GetResponse* resp, const std::optional<std::string>& value) {
+  resp->set_found(value.has_value());
+  if (!value) return Status::OK;
+  if (!storage::IsList(*value)) {
+    resp->set_value(*value);
+    return Status::OK;
+  }
+  auto elements = storage::DecodeList(*value);
+  if (!elements.ok()) return Internal(elements.status());
+  resp->set_is_list(true);
+  for (auto& e : *elements) resp->add_elements(std::move(e));
+  return Status::OK;
+}
+
 }  // namespace
 
 std::chrono::steady_clock::time_point SteadyDeadline(const grpc::CallbackServerContext* ctx) {
@@ -72,6 +87,15 @@ Status KvService::CheckValue(const std::string& value, const char* field) const 
                                                     std::to_string(limits_.max_value_bytes));
   }
   return Status::OK;
+}
+
+Status KvService::CheckPutValue(const std::string& value, const char* field) const {
+  if (storage::IsList(value)) {
+    return Status(StatusCode::INVALID_ARGUMENT,
+                  std::string(field) + ": values starting with the list marker bytes FF 00 4C are reserved for lists "
+                                       "built by Append");
+  }
+  return CheckValue(value, field);
 }
 
 Status KvService::NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, uint64_t leader) const {
@@ -123,8 +147,10 @@ grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const
     }
     ReadPath path = r.path;
     FillHeader(resp->mutable_header(), e, &path);
-    resp->set_found(v->has_value());
-    if (v->has_value()) resp->set_value(**v);
+    if (Status s = FillValue(resp, *v); !s.ok()) {
+      reactor->Finish(s);
+      return;
+    }
     if (keyviz_ != nullptr) {
       keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key.size(), v->has_value() ? (*v)->size() : 0);
     }
@@ -150,6 +176,10 @@ void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor
                    if (r.apply.outcome == storage::ApplyResult::Outcome::kRejected) {
                      reactor->Finish(Status(StatusCode::INTERNAL, "state machine rejected the command: " +
                                                                       r.apply.error));
+                     return;
+                   }
+                   if (r.apply.outcome == storage::ApplyResult::Outcome::kAborted) {
+                     reactor->Finish(Status(StatusCode::FAILED_PRECONDITION, r.apply.error + "; nothing applied"));
                      return;
                    }
                    fill(r);
@@ -178,7 +208,7 @@ grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const
                                          pb::PutResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   Status s = CheckKey(req->key(), "PutRequest.key");
-  if (s.ok()) s = CheckValue(req->value(), "PutRequest.value");
+  if (s.ok()) s = CheckPutValue(req->value(), "PutRequest.value");
   auto target = coordinator_->ForKey(req->key());
   if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
   if (!s.ok()) {
@@ -219,7 +249,7 @@ grpc::ServerUnaryReactor* KvService::CompareAndSwap(grpc::CallbackServerContext*
                                                     pb::CompareAndSwapResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   Status s = CheckKey(req->key(), "CompareAndSwapRequest.key");
-  if (s.ok()) s = CheckValue(req->new_value(), "CompareAndSwapRequest.new_value");
+  if (s.ok()) s = CheckPutValue(req->new_value(), "CompareAndSwapRequest.new_value");
   if (s.ok()) s = CheckValue(req->expected_value(), "CompareAndSwapRequest.expected_value");
   auto target = coordinator_->ForKey(req->key());
   if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
@@ -366,15 +396,24 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
       const pb::RequestOp& op = in.Get(i);
       if (op.has_put()) {
         if (Status s = CheckKey(op.put().key(), field.c_str()); !s.ok()) return s.error_message();
-        if (Status s = CheckValue(op.put().value(), field.c_str()); !s.ok()) return s.error_message();
+        if (Status s = CheckPutValue(op.put().value(), field.c_str()); !s.ok()) return s.error_message();
         out->push_back({storage::KvMutation::Kind::kPut, op.put().key(), op.put().value()});
         keys.push_back(op.put().key());
       } else if (op.has_delete_()) {
         if (Status s = CheckKey(op.delete_().key(), field.c_str()); !s.ok()) return s.error_message();
         out->push_back({storage::KvMutation::Kind::kDelete, op.delete_().key(), ""});
         keys.push_back(op.delete_().key());
+      } else if (op.has_append()) {
+        if (Status s = CheckKey(op.append().key(), field.c_str()); !s.ok()) return s.error_message();
+        if (Status s = CheckValue(op.append().element(), field.c_str()); !s.ok()) return s.error_message();
+        out->push_back({storage::KvMutation::Kind::kAppend, op.append().key(), op.append().element()});
+        keys.push_back(op.append().key());
+      } else if (op.has_get()) {
+        if (Status s = CheckKey(op.get().key(), field.c_str()); !s.ok()) return s.error_message();
+        out->push_back({storage::KvMutation::Kind::kRead, op.get().key(), ""});
+        keys.push_back(op.get().key());
       } else {
-        return field + ": only put and delete ops are supported inside a transaction";
+        return field + ": empty op (set one of get, put, delete, append)";
       }
     }
     return "";
@@ -382,17 +421,18 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
   if (auto err = ops(req->success(), "success", &cmd.success); !err.empty()) return fail(err);
   if (auto err = ops(req->failure(), "failure", &cmd.failure); !err.empty()) return fail(err);
   if (keys.empty()) return fail("TxnRequest: no compares and no ops");
-  auto target = coordinator_->ForKey(keys[0]);
+  auto target = coordinator_->ForKeys(keys);
   if (!target.ok()) {
+    if (absl::IsInvalidArgument(target.status())) return fail("TxnRequest: " + std::string(target.status().message()));
     reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(target.status().message())));
     return reactor;
   }
-  for (const std::string& k : keys) {
-    auto t = coordinator_->ForKey(k);
-    if (!t.ok() || t->route.group_id != target->route.group_id) {
-      return fail("TxnRequest: keys span more than one group (key '" + k +
-                  "'); cross-group transactions are not supported");
-    }
+  const bool read_only = cmd.compares.empty() && cmd.failure.empty() &&
+                         std::all_of(cmd.success.begin(), cmd.success.end(),
+                                     [](const auto& m) { return m.kind == storage::KvMutation::Kind::kRead; });
+  if (read_only) {
+    ReadTxn(ctx, reactor, *target, std::move(keys), req->read_mode(), resp);
+    return reactor;
   }
   engine::GroupEngine* e = target->engine;
   // Observed once, on the route of its first key, with the bytes of every key and value.
@@ -407,13 +447,82 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
         [this, resp, e, success_kinds, failure_kinds](const ProposeResult& r) {
           FillHeader(resp->mutable_header(), e, nullptr);
           resp->set_succeeded(r.apply.succeeded);
+          size_t read = 0;
           for (auto kind : r.apply.succeeded ? success_kinds : failure_kinds) {
             pb::ResponseOp* op = resp->add_responses();
-            FillHeader(kind == storage::KvMutation::Kind::kPut ? op->mutable_put()->mutable_header()
-                                                               : op->mutable_delete_()->mutable_header(),
-                       e, nullptr);
+            switch (kind) {
+              case storage::KvMutation::Kind::kPut: FillHeader(op->mutable_put()->mutable_header(), e, nullptr); break;
+              case storage::KvMutation::Kind::kDelete:
+                FillHeader(op->mutable_delete_()->mutable_header(), e, nullptr);
+                break;
+              case storage::KvMutation::Kind::kAppend:
+                FillHeader(op->mutable_append()->mutable_header(), e, nullptr);
+                break;
+              case storage::KvMutation::Kind::kRead: {
+                // Read at the transaction's log index: as linearizable as the write.
+                FillHeader(op->mutable_get()->mutable_header(), e, nullptr);
+                if (read >= r.apply.reads.size()) break;  // never for an applied command
+                const storage::CompareResult& v = r.apply.reads[read++];
+                FillValue(op->mutable_get(), v.found ? std::optional<std::string>(v.value) : std::nullopt);
+                break;
+              }
+            }
           }
         });
+  return reactor;
+}
+
+void KvService::ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                        const kv::Coordinator::Target& target, std::vector<std::string> keys, pb::ReadMode mode,
+                        pb::TxnResponse* resp) {
+  engine::GroupEngine* e = target.engine;
+  const uint64_t route_id = target.route.route_id;
+  e->Read(ToMode(mode), SteadyDeadline(ctx),
+          [this, reactor, resp, e, route_id, keys = std::move(keys)](const ReadResult& r) {
+            if (r.code != ReadResult::Code::kOk) {
+              reactor->Finish(ReadFailure(r));
+              return;
+            }
+            auto values = e->state_machine()->MultiGet(e->group_id(), keys);
+            if (!values.ok()) {
+              reactor->Finish(Internal(values.status()));
+              return;
+            }
+            ReadPath path = r.path;
+            FillHeader(resp->mutable_header(), e, &path);
+            resp->set_succeeded(true);
+            size_t key_bytes = 0, value_bytes = 0;
+            for (size_t i = 0; i < keys.size(); ++i) {
+              pb::GetResponse* get = resp->add_responses()->mutable_get();
+              FillHeader(get->mutable_header(), e, &path);
+              if (Status s = FillValue(get, (*values)[i]); !s.ok()) {
+                reactor->Finish(s);
+                return;
+              }
+              key_bytes += keys[i].size();
+              value_bytes += (*values)[i] ? (*values)[i]->size() : 0;
+            }
+            if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
+            reactor->Finish(Status::OK);
+          });
+}
+
+grpc::ServerUnaryReactor* KvService::Append(grpc::CallbackServerContext* ctx, const pb::AppendRequest* req,
+                                            pb::AppendResponse* resp) {
+  auto* reactor = ctx->DefaultReactor();
+  Status s = CheckKey(req->key(), "AppendRequest.key");
+  if (s.ok()) s = CheckValue(req->element(), "AppendRequest.element");
+  auto target = coordinator_->ForKey(req->key());
+  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
+  if (!s.ok()) {
+    reactor->Finish(s);
+    return reactor;
+  }
+  storage::KvCommand cmd;
+  cmd.success.push_back({storage::KvMutation::Kind::kAppend, req->key(), req->element()});
+  engine::GroupEngine* e = target->engine;
+  Write(ctx, reactor, *target, std::move(cmd), req->key().size(), req->element().size(),
+        [this, resp, e](const ProposeResult&) { FillHeader(resp->mutable_header(), e, nullptr); });
   return reactor;
 }
 

@@ -45,11 +45,19 @@ class KvService final : public raftlab::kv::KV::CallbackService {
                                  raftlab::kv::ScanResponse* resp) override;
   grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* ctx, const raftlab::kv::TxnRequest* req,
                                 raftlab::kv::TxnResponse* resp) override;
+  grpc::ServerUnaryReactor* Append(grpc::CallbackServerContext* ctx, const raftlab::kv::AppendRequest* req,
+                                   raftlab::kv::AppendResponse* resp) override;
 
  private:
   struct ScanState;
   grpc::Status CheckKey(const std::string& key, const char* field) const;
   grpc::Status CheckValue(const std::string& value, const char* field) const;
+  // CheckValue, and refuses values that would read back as lists (only Append makes them).
+  grpc::Status CheckPutValue(const std::string& value, const char* field) const;
+  // A transaction of gets only, served in its read mode from one snapshot.
+  void ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+               const kv::Coordinator::Target& target, std::vector<std::string> keys, raftlab::kv::ReadMode mode,
+               raftlab::kv::TxnResponse* resp);
   // Proposes command to target's group and finishes the call; fill writes the response.
   // The write is observed for keyviz (route, bytes) once the leader took the proposal.
   void Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,

@@ -17,6 +17,27 @@ absl::StatusOr<Coordinator::Target> Coordinator::ForKey(std::string_view key) co
   return Target{route, it->second};
 }
 
+absl::StatusOr<Coordinator::Target> Coordinator::ForKeys(const std::vector<std::string>& keys) const {
+  if (keys.empty()) return absl::InvalidArgumentError("no keys");
+  std::lock_guard lock(mu_);
+  const Route& first = table_.Lookup(keys[0]);
+  for (const std::string& k : keys) {
+    const Route& r = table_.Lookup(k);
+    if (r.group_id != first.group_id) {
+      return absl::InvalidArgumentError("keys span groups " + std::to_string(first.group_id) + " and " +
+                                        std::to_string(r.group_id) + " (key '" + keys[0].substr(0, 64) +
+                                        "' is in group " + std::to_string(first.group_id) + ", key '" +
+                                        k.substr(0, 64) + "' in group " + std::to_string(r.group_id) +
+                                        "); cross-group transactions are not supported yet");
+    }
+  }
+  auto it = engines_.find(first.group_id);
+  if (it == engines_.end()) {
+    return absl::UnavailableError("group " + std::to_string(first.group_id) + " is not hosted here");
+  }
+  return Target{first, it->second};
+}
+
 absl::StatusOr<std::vector<Coordinator::Target>> Coordinator::ForRange(std::string_view start,
                                                                        std::string_view end) const {
   std::lock_guard lock(mu_);

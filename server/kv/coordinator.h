@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,6 +33,10 @@ class Coordinator {
   };
   // The route and engine for key; UNAVAILABLE naming the group if this node does not host it.
   absl::StatusOr<Target> ForKey(std::string_view key) const;
+  // The one group holding every key (under one route table, so a concurrent split cannot
+  // mix two): INVALID_ARGUMENT naming two keys and their groups when they span groups
+  // (cross-group transactions are not supported yet), UNAVAILABLE if not hosted here.
+  absl::StatusOr<Target> ForKeys(const std::vector<std::string>& keys) const;
   // Every route overlapping [start, end) with its engine, in key order.
   absl::StatusOr<std::vector<Target>> ForRange(std::string_view start, std::string_view end) const;
 

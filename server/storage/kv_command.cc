@@ -21,7 +21,7 @@ void PutMutations(std::string* out, const std::vector<KvMutation>& ms) {
   for (const KvMutation& m : ms) {
     out->push_back(static_cast<char>(m.kind));
     PutBytes(out, m.key);
-    if (m.kind == KvMutation::Kind::kPut) PutBytes(out, m.value);
+    if (m.kind == KvMutation::Kind::kPut || m.kind == KvMutation::Kind::kAppend) PutBytes(out, m.value);
   }
 }
 
@@ -83,16 +83,37 @@ bool ReadMutations(Reader* r, const char* which, std::vector<KvMutation>* out) {
     KvMutation m;
     uint8_t kind = 0;
     if (!r->Byte("mutation kind", &kind)) return false;
-    if (kind != 1 && kind != 2) return r->Fail("mutation kind", "unknown kind");
+    if (kind < 1 || kind > 4) return r->Fail("mutation kind", "unknown kind");
     m.kind = static_cast<KvMutation::Kind>(kind);
     if (!r->Bytes("mutation key", &m.key)) return false;
-    if (m.kind == KvMutation::Kind::kPut && !r->Bytes("mutation value", &m.value)) return false;
+    const bool has_value = m.kind == KvMutation::Kind::kPut || m.kind == KvMutation::Kind::kAppend;
+    if (has_value && !r->Bytes("mutation value", &m.value)) return false;
     out->push_back(std::move(m));
   }
   return true;
 }
 
 }  // namespace
+
+bool IsList(std::string_view value) { return value.starts_with(kListMarker); }
+
+std::string AppendToList(const std::optional<std::string>& current, std::string_view element) {
+  std::string out = current ? *current : std::string(kListMarker);
+  PutBytes(&out, element);
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeList(std::string_view value) {
+  if (!IsList(value)) return absl::InvalidArgumentError("list: value does not start with the list marker");
+  Reader r(value.substr(kListMarker.size()));
+  std::vector<std::string> out;
+  while (!r.AtEnd()) {
+    std::string e;
+    if (!r.Bytes("list element", &e)) return absl::InvalidArgumentError(r.error());
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 KvCommand KvCommand::Put(std::string key, std::string value) {
   KvCommand c;

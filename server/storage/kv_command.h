@@ -12,11 +12,18 @@
 //   compare   := key (bytes) | present (u8: 0 = key must be absent, 1 = must equal value)
 //                | value (bytes, only when present)
 //   mutations := count (varint) | mutation*
-//   mutation  := kind (u8: 1 = put, 2 = delete) | key (bytes) | value (bytes, put only)
+//   mutation  := kind (u8: 1 = put, 2 = delete, 3 = append, 4 = read) | key (bytes)
+//                | value (bytes, put and append only: the value, or the element appended)
 //   bytes     := length (varint) | raw bytes
 //   varint    := unsigned LEB128, at most 10 bytes
 // Decoding is strict: an unknown version or kind, a truncated field or trailing bytes is
 // an error, so a command that is not understood is never half-applied.
+//
+// Ops run in order; a read reports the key's value at that point of the command (earlier
+// ops included). An append turns the key's value into a list: a stored list is
+//   list := kListMarker | (length (varint) | element bytes)*
+// and an append to a value that is not a list, or past kMaxListBytes, aborts the whole
+// command (deterministically: the same on every replica).
 #ifndef RAFTLAB_SERVER_STORAGE_KV_COMMAND_H_
 #define RAFTLAB_SERVER_STORAGE_KV_COMMAND_H_
 
@@ -40,13 +47,26 @@ struct KvCompare {
   bool operator==(const KvCompare&) const = default;
 };
 
+// One op of a command's branch (named for its first two kinds; reads are ops too).
 struct KvMutation {
-  enum class Kind : uint8_t { kPut = 1, kDelete = 2 };
+  enum class Kind : uint8_t { kPut = 1, kDelete = 2, kAppend = 3, kRead = 4 };
   Kind kind = Kind::kPut;
   std::string key;
-  std::string value;  // put only
+  std::string value;  // put: the value; append: the element
   bool operator==(const KvMutation&) const = default;
 };
+
+// The first bytes of every stored list; a put of a value starting with them is refused by
+// the API, so only Append makes lists.
+inline constexpr std::string_view kListMarker{"\xFF\x00L", 3};
+// The largest encoded list an append may produce.
+inline constexpr size_t kMaxListBytes = 1 << 20;
+
+bool IsList(std::string_view value);
+// The list with element appended (current nullopt: the key is absent, an empty list).
+std::string AppendToList(const std::optional<std::string>& current, std::string_view element);
+// The elements of a stored list; InvalidArgument if value is not a well-formed list.
+absl::StatusOr<std::vector<std::string>> DecodeList(std::string_view value);
 
 struct KvCommand {
   std::vector<KvCompare> compares;

@@ -44,6 +44,31 @@ TEST(KvCommand, RejectsOtherVersionsTruncationAndTrailingBytes) {
   EXPECT_NE(s.message().find("trailing"), std::string::npos) << s;
 }
 
+TEST(KvCommand, AppendAndReadOpsRoundTrip) {
+  KvCommand c;
+  c.success = {{KvMutation::Kind::kRead, "x", ""}, {KvMutation::Kind::kAppend, "x", "17"},
+               {KvMutation::Kind::kPut, "y", "v"}, {KvMutation::Kind::kRead, "x", ""}};
+  auto back = DecodeKvCommand(EncodeKvCommand(c));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, c);
+  // version 1 | 0 compares | 1 success: append "k" "e" | 0 failure
+  EXPECT_EQ(EncodeKvCommand(KvCommand{{}, {{KvMutation::Kind::kAppend, "k", "e"}}, {}}),
+            std::string("\x01\x00\x01\x03\x01k\x01" "e\x00", 9));
+}
+
+TEST(KvCommand, ListsAppendAndDecode) {
+  std::string list = AppendToList(std::nullopt, "1");
+  EXPECT_TRUE(IsList(list));
+  list = AppendToList(list, "");
+  list = AppendToList(list, std::string(200, 'z'));
+  auto elements = DecodeList(list);
+  ASSERT_TRUE(elements.ok()) << elements.status();
+  EXPECT_EQ(*elements, (std::vector<std::string>{"1", "", std::string(200, 'z')}));
+  EXPECT_FALSE(IsList("plain"));
+  EXPECT_FALSE(DecodeList("plain").ok());
+  EXPECT_FALSE(DecodeList(list.substr(0, list.size() - 1)).ok());
+}
+
 TEST(KvCommand, RandomBytesNeverCrashTheDecoder) {
   std::mt19937 rng(5);
   for (int i = 0; i < 20000; ++i) {

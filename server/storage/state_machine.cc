@@ -57,6 +57,19 @@ std::string EncodeApplied(uint64_t index) {
   return v;
 }
 
+// Why the append m cannot apply to the key's current value, or "" if it can.
+std::string AppendError(const KvMutation& m, const std::optional<std::string>& current) {
+  if (current && !IsList(*current)) {
+    return "append to key '" + m.key.substr(0, 64) + "': its value is not a list";
+  }
+  const size_t size = (current ? current->size() : kListMarker.size()) + m.value.size() + 10;
+  if (size > kMaxListBytes) {
+    return "append to key '" + m.key.substr(0, 64) + "': the list would grow to about " + std::to_string(size) +
+           " bytes, above the " + std::to_string(kMaxListBytes) + "-byte list limit";
+  }
+  return "";
+}
+
 }  // namespace
 
 StateMachine::StateMachine(std::string path, SyncMode mode)
@@ -211,14 +224,44 @@ absl::StatusOr<std::vector<ApplyResult>> StateMachine::Apply(
       r.succeeded = r.succeeded && *value == c.expected;
       r.compares.push_back({value->has_value(), value->value_or("")});
     }
+    // The branch's writes, staged so an aborting op leaves nothing of the command behind.
+    std::map<std::string, std::optional<std::string>, std::less<>> staged;
+    auto staged_or_current = [&](const std::string& key) -> absl::StatusOr<std::optional<std::string>> {
+      if (auto it = staged.find(key); it != staged.end()) return it->second;
+      return current(key);
+    };
     for (const KvMutation& m : r.succeeded ? command->success : command->failure) {
       if (m.kind == KvMutation::Kind::kPut) {
-        batch.Put(g->handle, DataKey(m.key), m.value);
-        pending[m.key] = m.value;
+        staged[m.key] = m.value;
+      } else if (m.kind == KvMutation::Kind::kDelete) {
+        staged[m.key] = std::nullopt;
       } else {
-        batch.Delete(g->handle, DataKey(m.key));
-        pending[m.key] = std::nullopt;
+        auto value = staged_or_current(m.key);
+        if (!value.ok()) return value.status();
+        if (m.kind == KvMutation::Kind::kRead) {
+          r.reads.push_back({value->has_value(), value->value_or("")});
+          continue;
+        }
+        if (auto why = AppendError(m, *value); !why.empty()) {
+          r.outcome = ApplyResult::Outcome::kAborted;
+          r.error = why;
+          break;
+        }
+        staged[m.key] = AppendToList(*value, m.value);
       }
+    }
+    if (r.outcome == ApplyResult::Outcome::kAborted) {
+      r.reads.clear();
+      results.push_back(std::move(r));
+      continue;
+    }
+    for (auto& [key, value] : staged) {
+      if (value) {
+        batch.Put(g->handle, DataKey(key), *value);
+      } else {
+        batch.Delete(g->handle, DataKey(key));
+      }
+      pending[key] = std::move(value);
     }
     results.push_back(std::move(r));
   }
@@ -252,6 +295,33 @@ absl::StatusOr<std::optional<std::string>> StateMachine::Get(uint64_t group,
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, path_ + ": group " + std::to_string(group) + ": get");
   return std::optional<std::string>(std::move(v));
+}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> StateMachine::MultiGet(
+    uint64_t group, const std::vector<std::string>& keys) const {
+  auto g = Find(group);
+  if (!g.ok()) return g.status();
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::vector<std::optional<std::string>> out;
+  absl::Status status;
+  for (const std::string& key : keys) {
+    std::string v;
+    rocksdb::Status s = db_->Get(ro, (*g)->handle, DataKey(key), &v);
+    if (s.IsNotFound()) {
+      out.emplace_back();
+      continue;
+    }
+    if (!s.ok()) {
+      status = FromRocks(s, path_ + ": group " + std::to_string(group) + ": multi-get");
+      break;
+    }
+    out.emplace_back(std::move(v));
+  }
+  db_->ReleaseSnapshot(snap);
+  if (!status.ok()) return status;
+  return out;
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StateMachine::Scan(

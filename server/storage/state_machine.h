@@ -57,12 +57,15 @@ struct ApplyResult {
     kSkipped,   // at or below the applied index: already applied before
     kNoop,      // empty or configuration entry: only the applied index moved
     kRejected,  // data is not a valid KV command; nothing but the applied index changed
+    kAborted,   // an op could not apply (append to a non-list, list too large): nothing of
+                // the command applied, only the applied index moved
   };
   uint64_t index = 0;
   Outcome outcome = Outcome::kNoop;
   bool succeeded = false;                // kApplied: every compare held
   std::vector<CompareResult> compares;   // kApplied: one per compare, in order
-  std::string error;                     // kRejected: why
+  std::vector<CompareResult> reads;      // kApplied: one per read op of the branch that ran
+  std::string error;                     // kRejected, kAborted: why
   bool operator==(const ApplyResult&) const = default;
 };
 
@@ -97,6 +100,9 @@ class StateMachine {
 
   // Point read of the group's latest applied state.
   absl::StatusOr<std::optional<std::string>> Get(uint64_t group, std::string_view key) const;
+  // Point reads of several keys from one consistent snapshot (nullopt: absent).
+  absl::StatusOr<std::vector<std::optional<std::string>>> MultiGet(uint64_t group,
+                                                                   const std::vector<std::string>& keys) const;
   // Keys in [start, end) in order (end "" = no upper bound), at most limit (0 = no limit).
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Scan(
       uint64_t group, std::string_view start, std::string_view end, size_t limit = 0) const;

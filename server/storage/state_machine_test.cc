@@ -63,6 +63,65 @@ KV ScanAll(StateMachine* sm, uint64_t group = kGroup) {
   return kv.ok() ? *kv : KV{};
 }
 
+KvCommand Ops(std::vector<KvMutation> ops) {
+  KvCommand c;
+  c.success = std::move(ops);
+  return c;
+}
+KvMutation Append(const std::string& key, const std::string& element) {
+  return {KvMutation::Kind::kAppend, key, element};
+}
+KvMutation Read(const std::string& key) { return {KvMutation::Kind::kRead, key, ""}; }
+
+std::vector<std::string> ListOrDie(StateMachine* sm, const std::string& key) {
+  auto v = GetOrDie(sm, key);
+  if (!v) return {};
+  auto l = DecodeList(*v);
+  EXPECT_TRUE(l.ok()) << l.status();
+  return l.ok() ? *l : std::vector<std::string>{};
+}
+
+TEST(StateMachine, AppendsBuildListsAndReadsSeeEarlierOpsOfTheCommand) {
+  TempDir dir;
+  auto sm = OpenOrDie(dir.path());
+  auto r = ApplyOrDie(sm.get(), {CommandEntry(1, Ops({Read("x"), Append("x", "1"), Read("x")})),
+                                 CommandEntry(2, Ops({Append("x", "2"), Append("y", "1"), Read("x")}))});
+  ASSERT_EQ(r.size(), 2u);
+  ASSERT_EQ(r[0].outcome, Outcome::kApplied);
+  ASSERT_EQ(r[0].reads.size(), 2u);
+  EXPECT_FALSE(r[0].reads[0].found);
+  EXPECT_EQ(*DecodeList(r[0].reads[1].value), std::vector<std::string>{"1"});
+  ASSERT_EQ(r[1].reads.size(), 1u);
+  EXPECT_EQ(*DecodeList(r[1].reads[0].value), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(ListOrDie(sm.get(), "x"), (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(ListOrDie(sm.get(), "y"), std::vector<std::string>{"1"});
+  auto both = sm->MultiGet(kGroup, {"y", "absent", "x"});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ((*both)[0], GetOrDie(sm.get(), "y"));
+  EXPECT_FALSE((*both)[1].has_value());
+}
+
+TEST(StateMachine, AppendToANonListOrPastTheLimitAbortsTheWholeCommand) {
+  TempDir dir;
+  auto sm = OpenOrDie(dir.path());
+  const std::string big(kMaxListBytes / 2 + 1, 'b');
+  auto r = ApplyOrDie(sm.get(), {CommandEntry(1, KvCommand::Put("plain", "v")),
+                                 CommandEntry(2, Ops({Append("x", "1"), Append("plain", "2")})),
+                                 CommandEntry(3, Ops({Append("big", big)})),
+                                 CommandEntry(4, Ops({Append("y", "1"), Append("big", big)}))});
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[1].outcome, Outcome::kAborted);
+  EXPECT_NE(r[1].error.find("append to key 'plain': its value is not a list"), std::string::npos) << r[1].error;
+  EXPECT_EQ(r[2].outcome, Outcome::kApplied);
+  EXPECT_EQ(r[3].outcome, Outcome::kAborted);
+  EXPECT_NE(r[3].error.find("list limit"), std::string::npos) << r[3].error;
+  // Nothing of an aborted command applied, but the applied index moved past it.
+  EXPECT_EQ(GetOrDie(sm.get(), "x"), std::nullopt);
+  EXPECT_EQ(GetOrDie(sm.get(), "y"), std::nullopt);
+  EXPECT_EQ(GetOrDie(sm.get(), "plain"), "v");
+  EXPECT_EQ(*sm->AppliedIndex(kGroup), 4u);
+}
+
 TEST(StateMachine, PutDeleteGetAndScan) {
   TempDir dir;
   auto sm = OpenOrDie(dir.path());

@@ -26,6 +26,31 @@ void AddReadMode(CLI::App* app, std::string* mode) {
       ->capture_default_str();
 }
 
+// "get:KEY", "delete:KEY", "put:KEY=VALUE" or "append:KEY=ELEMENT" into one txn op.
+absl::Status ParseTxnOp(const std::string& arg, kv::TxnRequest* txn) {
+  const size_t colon = arg.find(':');
+  const std::string verb = arg.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? "" : arg.substr(colon + 1);
+  const size_t eq = rest.find('=');
+  const bool has_value = verb == "put" || verb == "append";
+  if (colon == std::string::npos || rest.empty() || (verb != "get" && verb != "delete" && !has_value) ||
+      has_value != (eq != std::string::npos)) {
+    return Invalid("txn: op '" + arg + "' is not get:KEY, delete:KEY, put:KEY=VALUE or append:KEY=ELEMENT");
+  }
+  kv::RequestOp* op = txn->add_success();
+  if (verb == "get") op->mutable_get()->set_key(rest);
+  if (verb == "delete") op->mutable_delete_()->set_key(rest);
+  if (verb == "put") {
+    op->mutable_put()->set_key(rest.substr(0, eq));
+    op->mutable_put()->set_value(rest.substr(eq + 1));
+  }
+  if (verb == "append") {
+    op->mutable_append()->set_key(rest.substr(0, eq));
+    op->mutable_append()->set_element(rest.substr(eq + 1));
+  }
+  return absl::OkStatus();
+}
+
 // Checks that only apply once the subcommand is known.
 absl::Status Finish(CtlCommand& c, const std::string& endpoints, const std::string& read_mode,
                     const std::vector<std::string>& cas_args, bool expect_absent, const std::string& bench_op,
@@ -44,6 +69,12 @@ absl::Status Finish(CtlCommand& c, const std::string& endpoints, const std::stri
     c.key = cas_args.front();
     c.value = cas_args.back();
     if (!expect_absent) c.expected = cas_args[1];
+  }
+  if (c.name == "txn") {
+    for (const std::string& op : c.txn_ops) {
+      if (auto s = ParseTxnOp(op, &c.txn); !s.ok()) return s;
+    }
+    c.txn.set_read_mode(c.read_mode);
   }
   if (c.name == "fault") {
     if (c.fault_action != "list" && c.fault_name.empty()) return Invalid("fault " + c.fault_action + ": NAME is required");
@@ -106,6 +137,16 @@ absl::StatusOr<CtlCommand> ParseCtlArgs(const std::vector<std::string>& args) {
   auto* cas = app.add_subcommand("cas", "Set KEY to NEW iff it is OLD (exit 1 when not swapped)");
   cas->add_option("KEY OLD NEW", cas_args, "KEY OLD NEW, or KEY NEW with --expect-absent")->required();
   cas->add_flag("--expect-absent", expect_absent, "Swap only if KEY is absent");
+
+  auto* append = app.add_subcommand("append", "Append ELEMENT to the list at KEY");
+  append->add_option("KEY", c.key)->required();
+  append->add_option("ELEMENT", c.value)->required();
+
+  auto* txn = app.add_subcommand(
+      "txn", "Run ops atomically in one group, one result line each (ops: get:KEY put:KEY=VALUE "
+             "append:KEY=ELEMENT delete:KEY; --read-mode serves a gets-only txn)");
+  txn->add_option("OP", c.txn_ops)->required();
+  AddReadMode(txn, &read_mode);
 
   auto* scan = app.add_subcommand("scan", "Print the pairs in [START, END)");
   scan->add_option("START", c.start)->required();

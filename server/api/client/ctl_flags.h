@@ -22,13 +22,15 @@ struct CtlCommand {
   std::vector<std::string> endpoints;  // --endpoints, each host:port
   int timeout_ms = 5000;               // --timeout-ms, per operation
 
-  // put, get, delete, cas, scan, status, fault, partition, heal, clock, transfer, snapshot, bench
+  // put, get, delete, cas, append, txn, scan, status, fault, partition, heal, clock, transfer, snapshot, bench
   std::string name;
 
-  std::string key;                      // put, get, delete, cas
-  std::string value;                    // put VALUE; cas NEW
+  std::string key;                      // put, get, delete, cas, append
+  std::string value;                    // put VALUE; cas NEW; append ELEMENT
+  std::vector<std::string> txn_ops;     // txn: get:KEY put:KEY=VALUE append:KEY=ELEMENT delete:KEY
+  kv::TxnRequest txn;                   // txn: txn_ops parsed (read_mode set too)
   std::optional<std::string> expected;  // cas OLD; nullopt with --expect-absent
-  kv::ReadMode read_mode = kv::READ_MODE_LINEARIZABLE;  // get, scan
+  kv::ReadMode read_mode = kv::READ_MODE_LINEARIZABLE;  // get, scan, read-only txn
   std::string start, end;               // scan
   uint32_t limit = 0;                   // scan; 0 = the server's limit
   std::string fault_action;             // enable, disable, list

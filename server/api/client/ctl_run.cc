@@ -47,6 +47,8 @@ class Runner {
     if (n == "get") return Get();
     if (n == "delete") return Delete();
     if (n == "cas") return Cas();
+    if (n == "append") return Append();
+    if (n == "txn") return Txn();
     if (n == "scan") return Scan();
     if (n == "status") return Status();
     if (n == "fault") return Fault();
@@ -75,7 +77,38 @@ class Runner {
       err_ << "not found\n";
       return 1;
     }
-    out_ << r->value() << "\n";
+    out_ << ValueText(*r) << "\n";
+    return 0;
+  }
+
+  // A plain value as is; a list as [e1 e2 ...].
+  static std::string ValueText(const kv::GetResponse& r) {
+    if (!r.is_list()) return r.value();
+    std::string out = "[";
+    for (int i = 0; i < r.elements_size(); ++i) out += (i ? " " : "") + r.elements(i);
+    return out + "]";
+  }
+
+  int Append() {
+    auto r = kv_->Append(c_.key, c_.value);
+    if (!r.ok()) return Fail(err_, "append", r.status());
+    out_ << "OK\n";
+    return 0;
+  }
+
+  int Txn() {
+    auto r = kv_->Txn(c_.txn);
+    if (!r.ok()) return Fail(err_, "txn", r.status());
+    for (int i = 0; i < r->responses_size(); ++i) {
+      const kv::ResponseOp& op = r->responses(i);
+      if (op.has_get()) {
+        out_ << (op.get().found() ? ValueText(op.get()) : "not found") << "\n";
+      } else if (op.has_delete_()) {
+        out_ << (op.delete_().deleted() ? "deleted" : "OK") << "\n";
+      } else {
+        out_ << "OK\n";
+      }
+    }
     return 0;
   }
 

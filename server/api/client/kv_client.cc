@@ -87,10 +87,24 @@ absl::StatusOr<kv::ScanResponse> KvClient::Scan(const std::string& start, const 
 }
 
 absl::StatusOr<kv::TxnResponse> KvClient::Txn(const kv::TxnRequest& request, const CallOptions& call) {
-  return Invoke<kv::TxnResponse>(false, call,
+  // A gets-only transaction is a read: any node may serve it and failing over is safe.
+  bool gets_only = request.compares_size() == 0 && request.failure_size() == 0;
+  for (const kv::RequestOp& op : request.success()) gets_only = gets_only && op.has_get();
+  return Invoke<kv::TxnResponse>(gets_only, call,
                                  [&](Connection& c, grpc::ClientContext* ctx, kv::TxnResponse* resp) {
                                    return c.kv->Txn(ctx, request, resp);
                                  });
+}
+
+absl::StatusOr<kv::AppendResponse> KvClient::Append(const std::string& key, const std::string& element,
+                                                    const CallOptions& call) {
+  kv::AppendRequest req;
+  req.set_key(key);
+  req.set_element(element);
+  return Invoke<kv::AppendResponse>(false, call,
+                                    [&](Connection& c, grpc::ClientContext* ctx, kv::AppendResponse* resp) {
+                                      return c.kv->Append(ctx, req, resp);
+                                    });
 }
 
 }  // namespace raftlab::client

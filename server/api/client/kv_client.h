@@ -54,7 +54,10 @@ class KvClient {
   // [start, end); empty end = to the end of the key space; limit 0 = the server's limit.
   absl::StatusOr<kv::ScanResponse> Scan(const std::string& start, const std::string& end, uint32_t limit,
                                         kv::ReadMode mode, const CallOptions& call = {});
+  // A gets-only request (no compares, no failure branch) is treated as a read.
   absl::StatusOr<kv::TxnResponse> Txn(const kv::TxnRequest& request, const CallOptions& call = {});
+  absl::StatusOr<kv::AppendResponse> Append(const std::string& key, const std::string& element,
+                                            const CallOptions& call = {});
 
   // The endpoint that last answered a leader-seeking write; empty if none.
   std::string KnownLeader() const;
