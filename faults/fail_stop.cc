@@ -14,4 +14,12 @@ void FailStop(std::string_view component, std::string_view what, std::string_vie
   ::_exit(kStorageFailStopExitCode);
 }
 
+void CrashAt(const FaultPoint& point) {
+  if (!ShouldFail(point)) return;
+  std::string line = "raftlab: crash point ";
+  line.append(point.name).append("\n");
+  [[maybe_unused]] ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+  ::_exit(kCrashPointExitCode);
+}
+
 }  // namespace raftlab::faults

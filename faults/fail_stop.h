@@ -8,7 +8,17 @@
 
 #include <string_view>
 
+#include "faults/points.h"
+
 namespace raftlab::faults {
+
+// Exit status of a deliberate crash at a named crash point (CrashAt), so the harness can
+// tell it from a fail-stop (75) and from a bug.
+inline constexpr int kCrashPointExitCode = 86;
+
+// When `point` is enabled and fires: writes "raftlab: crash point <name>" to stderr and
+// calls _exit(kCrashPointExitCode), as a power cut or kill at that instant would.
+void CrashAt(const FaultPoint& point);
 
 // Exit status of a storage fail-stop (EX_TEMPFAIL): distinct from crashes (signals),
 // usage errors (2) and ordinary failures (1), so the harness can tell a deliberate stop

@@ -148,6 +148,11 @@ void GroupEngine::ReportSnapshot(uint64_t peer, bool success) { Post(SnapStatus{
 void GroupEngine::TransferLeader(uint64_t target) { Post(Transfer{target}); }
 void GroupEngine::Campaign() { Post(CampaignNow{}); }
 
+void GroupEngine::Stall(std::chrono::milliseconds duration) {
+  stall_until_.store((Clock::now() + duration).time_since_epoch().count());
+  cv_.notify_all();
+}
+
 void GroupEngine::Propose(storage::KvCommand command, Clock::time_point deadline, ProposeCallback done) {
   if (!is_leader()) {
     gm_->proposals_refused->Inc();
@@ -238,6 +243,12 @@ void GroupEngine::Loop() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !mailbox_.empty() || pending_ticks_ > 0; });
+      // A Stall() holds the loop here while Post and the ticker keep queueing.
+      while (!stopping_) {
+        const Clock::time_point until{Clock::duration(stall_until_.load())};
+        if (Clock::now() >= until) break;
+        cv_.wait_until(lock, until);
+      }
       if (stopping_) break;
       events.swap(mailbox_);
       ticks = pending_ticks_;
@@ -326,8 +337,10 @@ void GroupEngine::HandleReady() {
   if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
   if (persisted) gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
 
+  faults::CrashAt(faults::kCrashAfterWalSave);
   if (rd.heartbeat_round > 0) lease_.OnRoundSent(rd.term, rd.heartbeat_round, sent_at);
   for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
+  if (!rd.messages.empty()) faults::CrashAt(faults::kCrashAfterSend);
 
   const raft::Raft& r = node_->raft();
   const bool leader = r.state() == raft::StateType::kLeader;
@@ -369,6 +382,7 @@ void GroupEngine::HandleReady() {
 
 void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
   if (entries.empty()) return;
+  faults::CrashAt(faults::kCrashBeforeApply);
   const auto start = Clock::now();
   auto results = fsm_->Apply(options_.group_id, entries);
   if (!results.ok()) faults::FailStop("fsm", "apply", std::string(results.status().message()));
@@ -419,6 +433,7 @@ absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
   if (*index <= log_->snapshot_index()) return *index;
   if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
   gm_->snapshots->Inc();
+  faults::CrashAt(faults::kCrashAfterSnapshotSave);
   return *index;
 }
 

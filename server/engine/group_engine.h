@@ -157,6 +157,10 @@ class GroupEngine {
   absl::StatusOr<uint64_t> TriggerSnapshot(std::chrono::milliseconds timeout);
   // Starts an election now (tests and tooling).
   void Campaign();
+  // Holds the Ready loop for `duration` from now, as a stuck disk would: nothing is
+  // persisted, sent or applied meanwhile; reads and status keep being answered from the
+  // published state. A fault for tests (Admin Stall).
+  void Stall(std::chrono::milliseconds duration);
 
   GroupStatusView Status() const;
   uint64_t group_id() const { return options_.group_id; }
@@ -244,6 +248,7 @@ class GroupEngine {
   std::atomic<uint64_t> snapshot_index_{0};
   std::atomic<int> role_{0};
   std::atomic<int64_t> lease_expiry_ns_{INT64_MIN};
+  std::atomic<Clock::rep> stall_until_{0};  // Clock ticks since epoch; 0 = not stalled
   mutable std::mutex conf_mu_;
   raftpb::ConfState conf_pub_;  // guarded by conf_mu_
 };
