@@ -137,8 +137,8 @@ class Nemesis {
   ActiveFault StartSnapshot(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartSnapshotInstall(const std::string& name, std::chrono::milliseconds);
 
-  // Enforces a grudge: symmetric ones through each node's partition filter, one-way ones
-  // by dropping the senders' outbound links. Returns the errors met, "" if none.
+  // Enforces a grudge through each node's partition filter: both directions for a
+  // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
   // Restarts a node a fault took down, remembering how it ended.

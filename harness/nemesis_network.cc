@@ -18,18 +18,12 @@ std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
     }
     return errors;
   }
-  // One-way: the sender drops every message to a receiver holding the grudge.
-  links_used_ = true;
-  for (const auto& [sender, receivers] : DroppedOutbound(grudge)) {
-    if (!Reachable(sender)) continue;
-    std::vector<admin::LinkFault> links;
-    for (uint64_t r : receivers) {
-      admin::LinkFault l;
-      l.set_peer(r);
-      l.set_drop_probability(1.0);
-      links.push_back(l);
-    }
-    note(sender, cluster_.admin().SetLinkFaults(cluster_.endpoint(sender), links).status());
+  // One-way: each node drops, on arrival, what the nodes it holds a grudge against send.
+  for (const auto& [id, from] : grudge) {
+    if (from.empty() || !Reachable(id)) continue;
+    note(id, cluster_.admin()
+                 .SetPartition(cluster_.endpoint(id), {from.begin(), from.end()}, admin::PARTITION_DIRECTION_INBOUND)
+                 .status());
   }
   return errors;
 }
