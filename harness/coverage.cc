@@ -118,7 +118,7 @@ nlohmann::json CoverageSummary(const CoverageCounters& c) {
       {"leader_changes_seen_by_nodes", c.Total("raftlab_raft_leader_changes_total")},
       {"snapshots_taken", c.Total("raftlab_raft_snapshots_total")},
       {"snapshots_sent", c.Total("raftlab_transport_snapshots_sent_total")},
-      {"snapshots_installed", c.Total("raftlab_transport_snapshots_received_total")},
+      {"snapshots_installed", c.Total("raftlab_transport_snapshots_received_total", {{"outcome", "accepted"}})},
       {"lane_drops", lane_drops},
       {"partition_drops", c.Total("raftlab_transport_partition_drops_total")},
       {"link_and_fault_point_drops", c.Total("raftlab_transport_fault_drops_total")},
@@ -143,6 +143,9 @@ std::vector<std::string> CoverageWarnings(const nlohmann::json& coverage, const 
     for (auto it = faults.begin(); it != faults.end(); ++it) {
       if (it.key().rfind("snapshot", 0) == 0 && counters.value("snapshots_taken", 0.0) <= 0) {
         out.push_back("the " + it.key() + " fault ran but no node took a snapshot");
+      }
+      if (it.key() == "snapshot-install" && counters.value("snapshots_installed", 0.0) <= 0) {
+        out.push_back("the snapshot-install fault ran but no follower installed a snapshot");
       }
     }
   }

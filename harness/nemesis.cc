@@ -6,6 +6,7 @@
 
 #include "faults/points.h"
 #include "server/api/client/admin_client.h"
+#include "server/api/client/kv_client.h"
 
 namespace raftlab::harness {
 namespace {
@@ -408,11 +409,31 @@ Nemesis::ActiveFault Nemesis::StartSnapshotInstall(const std::string& name, mill
   const std::string detail = NodeText(id) + " cut off until the others snapshot";
   recorder_.Nemesis(true, name, detail + errors);
   return {0, name, detail, [this, id] {
+            // The servers keep kLogBehindSnapshot entries behind a snapshot for slow
+            // followers: write more than that first so the cut-off one falls off the log.
+            FillLog(kLogBehindSnapshot + 100);
             for (uint64_t other : cluster_.ids()) {
               if (other != id && Reachable(other)) (void)cluster_.admin().TriggerSnapshot(cluster_.endpoint(other), 1);
             }
             HealNetwork();
           }};
+}
+
+void Nemesis::FillLog(int entries) {
+  client::KvClientOptions o;
+  o.endpoints = cluster_.endpoints();
+  o.timeout = milliseconds(2000);
+  auto kv = client::KvClient::Create(o);
+  if (!kv.ok()) return;
+  // Keys outside every workload's key space, so no history sees them.
+  constexpr int kWriters = 16;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < entries; i += kWriters) (void)(*kv)->Put("nemesis/fill/" + std::to_string(i % 64), "x");
+    });
+  }
+  for (auto& t : writers) t.join();
 }
 
 void Nemesis::HealAll() {

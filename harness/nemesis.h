@@ -141,6 +141,10 @@ class Nemesis {
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
+  // Writes `entries` puts through the leader (filler keys no workload reads).
+  void FillLog(int entries);
+  // Entries a server keeps behind its snapshot (DurableLogOptions::compaction_lag).
+  static constexpr int kLogBehindSnapshot = 1000;
   // Restarts a node a fault took down, remembering how it ended.
   void Revive(uint64_t id, const std::string& cause);
   bool Reachable(uint64_t id);
