@@ -63,10 +63,10 @@ absl::Status Validate(const TestOptions& o) {
 std::string DefaultNemesis(const std::string& workload) {
   // Each workload's default test aims at the bugs its checker can see: lease reads at the
   // moments a deposed leader still holds (or wrongly believes it holds) its lease, ReadIndex
-  // and writes across leader changes, crashes and snapshots.
+  // and writes across leader changes, crashes and snapshots. Lists stay short: each fault
+  // is drawn about 10 times a minute in all, and a lease bug needs its fault drawn.
   if (workload == "lease-register") {
-    return "partition-leader,partition-leader-inbound,stall-leader,pause-leader,kill-leader,transfer,clock-drift,"
-           "link-leader";
+    return "partition-leader,stall-leader,pause-leader,kill-leader,transfer,clock-drift";
   }
   if (workload == "register") {
     return "partition-leader,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,snapshot-install,"

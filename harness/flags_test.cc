@@ -52,7 +52,7 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   ASSERT_TRUE(lease.ok()) << lease.status();
   const auto& l = std::get<TestOptions>(*lease).nemesis;
   EXPECT_TRUE(has(l, "stall-leader"));
-  EXPECT_TRUE(has(l, "partition-leader-inbound"));
+  EXPECT_TRUE(has(l, "transfer"));
   auto reg = Parse({"test", "--workload", "register", "--out", "/tmp/x"});
   ASSERT_TRUE(reg.ok()) << reg.status();
   EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "crash-point"));
