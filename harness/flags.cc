@@ -42,6 +42,15 @@ absl::Status Validate(const TestOptions& o) {
     return Bad("--election-ticks: must exceed --heartbeat-ticks (both at least 1)");
   }
   if (o.lease_margin_ms < 0) return Bad("--lease-margin-ms: must not be negative");
+  if (o.read_target != "leader" && o.read_target != "any" && o.read_target != "mixed") {
+    return Bad("--read-target: must be leader, any or mixed, not \"" + o.read_target + "\"");
+  }
+  if (o.snapshot_every < 1) return Bad("--snapshot-every: must be at least 1");
+  if (!(o.crash_probability > 0 && o.crash_probability <= 1)) return Bad("--crash-probability: must be in (0, 1]");
+  if (!o.crash_point.empty() && o.crash_point.rfind("raftlab/crash/", 0) != 0) {
+    return Bad("--crash-point: must name a raftlab/crash/... point, not \"" + o.crash_point + "\"");
+  }
+  if (o.leaderless_timeouts < 1) return Bad("--leaderless-timeouts: must be at least 1");
   if (!(o.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
   if (!o.server_binary.empty() && access(o.server_binary.c_str(), X_OK) != 0) {
     return Bad("--server-binary: " + o.server_binary + " is not an executable file");
@@ -50,6 +59,22 @@ absl::Status Validate(const TestOptions& o) {
 }
 
 }  // namespace
+
+std::string DefaultNemesis(const std::string& workload) {
+  // Each workload's default test aims at the bugs its checker can see: lease reads at the
+  // moments a deposed leader still holds (or wrongly believes it holds) its lease, ReadIndex
+  // and writes across leader changes, crashes and snapshots. Lists stay short: each fault
+  // is drawn about 10 times a minute in all, and a lease bug needs its fault drawn.
+  if (workload == "lease-register") {
+    return "partition-leader,stall-leader,pause-leader,kill-leader,transfer,clock-drift";
+  }
+  if (workload == "register") {
+    return "partition-leader,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,snapshot-install,"
+           "link-leader";
+  }
+  if (workload == "set") return "partition,kill,crash-point,stall,snapshot-install";
+  return "partition,kill";
+}
 
 std::string QuoteCommand(int argc, const char* const* argv) {
   std::string out;
@@ -73,10 +98,22 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   CLI::App app{"raftlab-harness: Jepsen-style tests of a local raftlab cluster"};
   app.require_subcommand(1);
   TestOptions t;
-  std::string nemesis = "partition,kill";
+  std::string nemesis;
   CLI::App* test = app.add_subcommand("test", "run a test and check it; exit 0 valid, 1 invalid, 2 unknown, 3 error");
   test->add_option("--workload", t.workload, "register, lease-register, stale-register, set, list-append or stale-list-append")->capture_default_str();
-  test->add_option("--nemesis", nemesis, "comma-separated faults, or none")->capture_default_str();
+  test->add_option("--nemesis", nemesis,
+                   "comma-separated faults, or none (default: the workload's own list, see README)\n" + NemesisHelp());
+  test->add_option("--schedule", t.schedule_file, "replay a schedule.json of a run instead of drawing one");
+  test->add_option("--crash-point", t.crash_point, "crash-point fault: this raftlab/crash/... point only");
+  test->add_option("--crash-probability", t.crash_probability, "chance a crash point fires each time it is passed")
+      ->capture_default_str();
+  test->add_option("--read-target", t.read_target, "reads ask: leader (a node claiming it), any, or mixed")
+      ->capture_default_str();
+  test->add_option("--snapshot-every", t.snapshot_every, "servers' --snapshot-every (entries between snapshots)")
+      ->capture_default_str();
+  test->add_option("--leaderless-timeouts", t.leaderless_timeouts,
+                   "report a group leaderless for more than this many election timeouts")
+      ->capture_default_str();
   test->add_flag("--nemesis-all-at-once", t.nemesis_all_at_once, "start every listed fault together");
   test->add_option("--nemesis-interval-ms", t.nemesis_interval_ms, "quiet time between faults")->capture_default_str();
   test->add_option("--nemesis-duration-ms", t.nemesis_duration_ms, "how long each fault lasts")->capture_default_str();
@@ -127,6 +164,9 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
     return Command(a);
   }
   if (auto w = workloads::MakeWorkload(t.workload, {}); !w.ok()) return w.status();
+  // Against --endpoints no faults run unless asked for (and then refused below).
+  const bool nemesis_given = test->get_option("--nemesis")->count() > 0;
+  if (!nemesis_given) nemesis = endpoints.empty() ? DefaultNemesis(t.workload) : "none";
   auto faults = ParseNemesisList(nemesis);
   if (!faults.ok()) return faults.status();
   t.nemesis = *faults;

@@ -28,6 +28,9 @@ using Command = std::variant<TestOptions, AnalyzeCommand, HelpShown>;
 // Parses argv (argv[0] is the program). TestOptions::command is the exact command line.
 absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv);
 
+// The faults a workload's test runs when --nemesis is not given.
+std::string DefaultNemesis(const std::string& workload);
+
 // argv joined with shell quoting where needed.
 std::string QuoteCommand(int argc, const char* const* argv);
 

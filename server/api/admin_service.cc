@@ -319,4 +319,45 @@ grpc::Status AdminService::SplitRange(Ctx* ctx, const pb::SplitRangeRequest* req
   return FromAbsl(table.status());
 }
 
+grpc::Status AdminService::Stall(Ctx*, const pb::StallRequest* req, pb::StallResponse* out) {
+  if (auto s = RequireFaults("Stall"); !s.ok()) return s;
+  if (req->duration_ms() < 1 || req->duration_ms() > 600000) {
+    return {StatusCode::INVALID_ARGUMENT, "Stall.duration_ms: must be in 1..600000"};
+  }
+  for (engine::GroupEngine* e : c_.coordinator->Engines()) {
+    if (req->group_id() != 0 && e->group_id() != req->group_id()) continue;
+    e->Stall(std::chrono::milliseconds(req->duration_ms()));
+    out->add_group_ids(e->group_id());
+  }
+  if (out->group_ids().empty()) return {StatusCode::NOT_FOUND, "Stall: group not hosted here"};
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::SetLinkFaults(Ctx*, const pb::SetLinkFaultsRequest* req, pb::SetLinkFaultsResponse* out) {
+  if (auto s = RequireFaults("SetLinkFaults"); !s.ok()) return s;
+  if (c_.links == nullptr) return {StatusCode::UNIMPLEMENTED, "SetLinkFaults: no link-fault table here"};
+  std::vector<faults::LinkFault> links;
+  for (const pb::LinkFault& l : req->links()) {
+    const std::string where = "SetLinkFaults.links[peer " + std::to_string(l.peer()) + "]";
+    if (l.peer() == c_.node_id || !c_.peers.count(l.peer())) {
+      return {StatusCode::INVALID_ARGUMENT, where + ".peer: not another node of the cluster"};
+    }
+    for (double p : {l.drop_probability(), l.duplicate_probability()}) {
+      if (!(p >= 0 && p <= 1)) return {StatusCode::INVALID_ARGUMENT, where + ": probabilities must be in [0, 1]"};
+    }
+    if (l.delay_ms() > 60000) return {StatusCode::INVALID_ARGUMENT, where + ".delay_ms: at most 60000"};
+    links.push_back({l.peer(), std::chrono::milliseconds(l.delay_ms()), l.drop_probability(),
+                     l.duplicate_probability()});
+  }
+  c_.links->Set(links);
+  for (const faults::LinkFault& l : c_.links->Get()) {
+    pb::LinkFault* p = out->add_links();
+    p->set_peer(l.peer);
+    p->set_delay_ms(static_cast<uint32_t>(l.delay.count()));
+    p->set_drop_probability(l.drop_probability);
+    p->set_duplicate_probability(l.duplicate_probability);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace raftlab::api

@@ -74,6 +74,8 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   app.add_option("--keyviz-columns", c.keyviz_columns, "Keyviz time columns kept")->capture_default_str();
   app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries")
       ->capture_default_str();
+  app.add_option("--seed", c.seed, "Seed of election timeouts and backoff jitter (0 = from the node id)")
+      ->capture_default_str();
   out.usage = app.help();
 
   std::vector<std::string> rev(args.rbegin(), args.rend());

@@ -40,6 +40,10 @@ struct ServerConfig {
   int keyviz_column_ms = 60000;  // width of one keyviz time column
   int keyviz_columns = 60;       // columns kept (a ring)
   uint64_t snapshot_every = 10000;
+  // Mixed with the node and group ids into each group's election randomness and the
+  // transport's backoff jitter, so a test run's seed reaches the servers; 0 = derive from
+  // the ids alone.
+  uint64_t seed = 0;
   std::string fault_control;  // libfiu remote-control fifo prefix; empty = off
   bool allow_faults = false;  // fault, partition and clock RPCs are refused without it
   // Key, value and request limits; larger requests get INVALID_ARGUMENT.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "faults/crash_point.h"
 #include "server/log/fail_stop.h"
 #include "server/log/log.h"
 #include "server/raft/check.h"
@@ -149,6 +150,11 @@ void GroupEngine::ReportSnapshot(uint64_t peer, bool success) { Post(SnapStatus{
 void GroupEngine::TransferLeader(uint64_t target) { Post(Transfer{target}); }
 void GroupEngine::Campaign() { Post(CampaignNow{}); }
 
+void GroupEngine::Stall(std::chrono::milliseconds duration) {
+  stall_until_.store((Clock::now() + duration).time_since_epoch().count());
+  cv_.notify_all();
+}
+
 void GroupEngine::Propose(storage::KvCommand command, Clock::time_point deadline, ProposeCallback done) {
   if (!is_leader()) {
     gm_->proposals_refused->Inc();
@@ -239,6 +245,12 @@ void GroupEngine::Loop() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !mailbox_.empty() || pending_ticks_ > 0; });
+      // A Stall() holds the loop here while Post and the ticker keep queueing.
+      while (!stopping_) {
+        const Clock::time_point until{Clock::duration(stall_until_.load())};
+        if (Clock::now() >= until) break;
+        cv_.wait_until(lock, until);
+      }
       if (stopping_) break;
       events.swap(mailbox_);
       ticks = pending_ticks_;
@@ -334,7 +346,9 @@ void GroupEngine::HandleReady() {
     gm_->wal_fsync_skipped->Inc();
   }
 
+  faults::CrashAt(faults::kCrashAfterWalSave);
   for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
+  if (!rd.messages.empty()) faults::CrashAt(faults::kCrashAfterSend);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;
@@ -384,6 +398,7 @@ void GroupEngine::PublishLease() {
 
 void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
   if (entries.empty()) return;
+  faults::CrashAt(faults::kCrashBeforeApply);
   const auto start = Clock::now();
   auto results = fsm_->Apply(options_.group_id, entries);
   if (!results.ok()) log::FailStop(log::StopCause::kIoError, "fsm", "apply", std::string(results.status().message()));
@@ -435,6 +450,7 @@ absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
   if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
   gm_->snapshots->Inc();
   events_.OnSnapshotTaken(*index);
+  faults::CrashAt(faults::kCrashAfterSnapshotSave);
   return *index;
 }
 

@@ -159,6 +159,10 @@ class GroupEngine {
   absl::StatusOr<uint64_t> TriggerSnapshot(std::chrono::milliseconds timeout);
   // Starts an election now (tests and tooling).
   void Campaign();
+  // Holds the Ready loop for `duration` from now, as a stuck disk would: nothing is
+  // persisted, sent or applied meanwhile; reads and status keep being answered from the
+  // published state. A fault for tests (Admin Stall).
+  void Stall(std::chrono::milliseconds duration);
 
   GroupStatusView Status() const;
   uint64_t group_id() const { return options_.group_id; }
@@ -251,6 +255,7 @@ class GroupEngine {
   std::atomic<int> role_{0};
   // Written by the Ready loop before it sends a Ready's messages (UpdateLease).
   PublishedLease lease_pub_;
+  std::atomic<Clock::rep> stall_until_{0};  // Clock ticks since epoch; 0 = not stalled
   mutable std::mutex conf_mu_;
   raftpb::ConfState conf_pub_;  // guarded by conf_mu_
 };
