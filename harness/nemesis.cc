@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "harness/power_loss.h"
 #include "server/api/client/admin_client.h"
 
 namespace raftlab::harness {
@@ -41,7 +42,7 @@ const std::vector<std::string>& NemesisNames() {
   static const std::vector<std::string> kNames = {
       "partition", "partition-halves", "partition-majority", "partition-leader", "partition-ring",
       "kill",      "kill-leader",      "pause",              "pause-leader",     "clock",
-      "fiu",       "rolling",          "transfer"};
+      "fiu",       "rolling",          "transfer",           "power-loss",       "torn-write"};
   return kNames;
 }
 
@@ -170,6 +171,11 @@ void Nemesis::StartOne(const std::string& name) {
     active_.push_back({name, "node " + std::to_string(id), [this, id] {
                          if (!cluster_.Running(id)) (void)cluster_.Restart(id);
                        }});
+    return;
+  }
+  if ((name == "power-loss" || name == "torn-write") && options_.power_disks != nullptr) {
+    PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
+    active_.push_back({name, f.detail, std::move(f.undo)});
     return;
   }
   if (name == "pause" || name == "pause-leader") {

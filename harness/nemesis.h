@@ -17,6 +17,9 @@
 //   rolling             rolling restart, one node at a time, toggling dispatcher lanes
 //                       (2<->4), FSM sync mode (sync<->nosync) and the lease margin
 //   transfer            move the leadership to another voter
+//   power-loss          SIGKILL the whole cluster or one node and drop its unsynced data;
+//   torn-write          the same keeping a random prefix of each file's unsynced writes
+//                       (power_loss.h; the data directories are on raftlab-powerfs)
 //
 // Threads: one owner thread (the runner's main thread, which also owns the cluster) calls
 // every method except Active(), which the progress display may call from anywhere.
@@ -36,6 +39,8 @@
 
 namespace raftlab::harness {
 
+class PowerDisks;
+
 struct NemesisOptions {
   std::vector<std::string> faults;  // names as above; empty = no faults
   bool all_at_once = false;         // start every listed fault together instead of one at random
@@ -43,6 +48,7 @@ struct NemesisOptions {
   double fiu_probability = 0.2;
   int64_t clock_offset_max_ms = 2000;
   uint64_t seed = 1;
+  PowerDisks* power_disks = nullptr;  // set when power-loss or torn-write is listed
 };
 
 // Checks every name in a comma-separated list ("none" or "" = no faults); the error names

@@ -17,6 +17,7 @@
 #include "harness/analysis.h"
 #include "harness/cluster.h"
 #include "harness/nemesis.h"
+#include "harness/power_loss.h"
 #include "harness/recorder.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
@@ -83,6 +84,7 @@ class Run {
   const std::atomic<bool>& stop_;
   std::unique_ptr<workloads::Workload> workload_;
   std::unique_ptr<HistoryRecorder> recorder_;
+  std::unique_ptr<PowerDisks> disks_;  // outlives the cluster: servers die before unmounting
   std::unique_ptr<LocalCluster> cluster_;
   std::unique_ptr<client::KvClient> kv_;
   std::unique_ptr<Nemesis> nemesis_;
@@ -232,6 +234,11 @@ int Run::Go() {
     co.settings.dispatcher_lanes = o_.dispatcher_lanes;
     co.settings.fsm_sync_mode = o_.fsm_sync_mode;
     co.settings.lease_margin_ms = o_.lease_margin_ms;
+    if (NeedsPowerDisks(o_.nemesis)) {
+      auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
+      if (!disks.ok()) return HarnessError(std::string(disks.status().message()));
+      disks_ = std::move(*disks);
+    }
     auto cluster = LocalCluster::Start(co);
     if (!cluster.ok()) return HarnessError(std::string(cluster.status().message()));
     cluster_ = std::move(*cluster);
@@ -259,6 +266,7 @@ int Run::Go() {
     no.fiu_point = o_.fiu_point;
     no.fiu_probability = o_.fiu_probability;
     no.seed = o_.seed;
+    no.power_disks = disks_.get();
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
   }
   std::fprintf(stderr, "raftlab-harness: %zu nodes healthy; running %s for %.0f s (run folder %s)\n", endpoints_.size(),
@@ -306,6 +314,7 @@ int Run::Go() {
   }
   nemesis_.reset();
   cluster_.reset();  // kills every node
+  disks_.reset();
   kv_.reset();
   if (auto s = recorder_->status(); !s.ok()) return HarnessError(std::string(s.message()));
   recorder_.reset();
@@ -323,7 +332,10 @@ int Run::Go() {
   }
   if (*code == 0) {
     // The data directories are only needed to investigate a failure.
-    for (int i = 1; i <= o_.nodes; ++i) fs::remove_all(o_.out + "/node" + std::to_string(i), ec);
+    for (int i = 1; i <= o_.nodes; ++i) {
+      fs::remove_all(o_.out + "/node" + std::to_string(i), ec);
+      fs::remove_all(o_.out + "/node" + std::to_string(i) + ".disk", ec);
+    }
   }
   std::printf("report: %s/report.html\n", o_.out.c_str());
   if (interrupted) {
