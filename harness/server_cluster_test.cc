@@ -120,6 +120,11 @@ TEST_F(ServerCluster, PartitionedLeaderStepsDownAndStopsServingLeaseReads) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(Options("partition")));
   ASSERT_TRUE(kv_->Put("k", "v").ok());
   const uint64_t old_leader = LeaderOrFail();
+  // A leader that holds a lease when it is cut off, so there is a lease to lose.
+  ASSERT_TRUE(WaitFor([&] {
+    auto st = cluster_->admin().Status(cluster_->endpoint(old_leader));
+    return st.ok() && st->groups(0).lease_valid();
+  }));
   std::vector<uint64_t> others;
   for (uint64_t id : cluster_->ids()) {
     if (id != old_leader) others.push_back(id);

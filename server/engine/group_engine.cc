@@ -334,8 +334,8 @@ void GroupEngine::HandleReady() {
   raft::Ready rd = node_->GetReady();
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
-  UpdateLease(rd, sent_at);
   events_.OnReady(rd, node_->raft());
+  UpdateLease(rd, sent_at);
 
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
   const auto persist_start = Clock::now();
@@ -394,6 +394,7 @@ void GroupEngine::UpdateLease(const raft::Ready& rd, Nanos sent_at) {
 
 void GroupEngine::PublishLease() {
   lease_pub_.Publish({lease_.Standing(), lease_.ExpiresAt(), node_->raft().log().committed()});
+  events_.OnLease(lease_.Check(clock_->Now()), node_->raft().term());
 }
 
 void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
@@ -474,7 +475,6 @@ void GroupEngine::Publish() {
   const raft::Raft& r = node_->raft();
   const bool leader = r.state() == raft::StateType::kLeader;
   PublishLease();
-  events_.OnLease(lease_.Check(clock_->Now()), r.term());
   commit_.store(r.log().committed(), std::memory_order_release);
   applied_pub_.store(applied_, std::memory_order_release);
   term_.store(r.term(), std::memory_order_release);

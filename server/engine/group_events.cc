@@ -25,8 +25,15 @@ void GroupEvents::LogRecovered(const raft::Raft& r, const storage::WalRecovery& 
     RAFTLAB_LOG(kWarn, "wal_tail_truncated")
         .Kv("group", group_)
         .Kv("file", wal.dropped_file)
+        .Kv("offset", wal.dropped_offset)
         .Kv("bytes", wal.dropped_bytes)
         .Kv("reason", wal.dropped_reason);
+  }
+  if (wal.commit_raised_from.has_value()) {
+    RAFTLAB_LOG(kWarn, "wal_commit_raised")
+        .Kv("group", group_)
+        .Kv("from", *wal.commit_raised_from)
+        .Kv("snapshot_index", wal.snapshot.index());
   }
   RAFTLAB_LOG(kInfo, "group_recovered")
       .Kv("group", group_)

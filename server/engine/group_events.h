@@ -17,7 +17,8 @@
 //   transfer_timeout_now_sent to / transfer_timeout_now_received from
 //   snapshot_taken index / snapshot_sent to index term / snapshot_installed index term
 //   group_recovered term vote commit applied snapshot_index last_index voters
-//   wal_tail_truncated file bytes reason       (warn: a torn or damaged tail was cut)
+//   wal_tail_truncated file offset bytes reason   (warn: a torn tail was cut)
+//   wal_commit_raised from snapshot_index      (warn: a hard state below its snapshot was raised)
 //
 // Every line carries `group`. Changes that happen without a Ready (a lease expiring, a
 // transfer timing out) are seen at the next one, at the latest one heartbeat later.
