@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "faults/points.h"
+#include "harness/power_loss.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
 
@@ -62,6 +63,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"snapshot", &Nemesis::StartSnapshot, "every node snapshots and compacts its log now"},
       {"snapshot-install", &Nemesis::StartSnapshotInstall,
        "cut a follower off, snapshot the others at stop, heal: it needs an InstallSnapshot"},
+      {"power-loss", &Nemesis::StartPowerLossFault, "SIGKILL the cluster or one node and drop its unsynced data"},
+      {"torn-write", &Nemesis::StartPowerLossFault, "power loss keeping a random prefix of unsynced writes"},
   };
   return kTable;
 }
@@ -165,7 +168,7 @@ void Nemesis::SetActiveText() {
 
 bool Nemesis::ExpectsDown(uint64_t id) const {
   for (const auto& f : active_) {
-    if (f.stops_node == id) return true;
+    if (f.stops_node == id || f.stops_any) return true;
   }
   return false;
 }
@@ -417,6 +420,18 @@ Nemesis::ActiveFault Nemesis::StartSnapshotInstall(const std::string& name, mill
             }
             HealNetwork();
           }};
+}
+
+Nemesis::ActiveFault Nemesis::StartPowerLossFault(const std::string& name, milliseconds) {
+  if (options_.power_disks == nullptr) {
+    recorder_.Nemesis(true, name, "skipped: the data directories are not on raftlab-powerfs");
+    recorder_.Nemesis(false, name, "skipped");
+    return {};
+  }
+  PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
+  ActiveFault a{0, name, f.detail, std::move(f.undo)};
+  a.stops_any = true;
+  return a;
 }
 
 void Nemesis::FillLog(int entries) {

@@ -21,6 +21,9 @@
 //                snapshot-install (cut a follower off, snapshot the others, heal: the
 //                follower needs an InstallSnapshot)
 //   fiu          enable --fiu-point with --fiu-probability on one node
+//   power        power-loss: SIGKILL the whole cluster or one node and drop its unsynced
+//                data; torn-write: the same keeping a random prefix of each file's unsynced
+//                writes (power_loss.h; the data directories are on raftlab-powerfs)
 //
 // Threads: one owner thread (the runner's main thread, which also owns the cluster) calls
 // every method except Active(), which the progress display may call from anywhere.
@@ -43,6 +46,8 @@
 
 namespace raftlab::harness {
 
+class PowerDisks;
+
 struct NemesisOptions {
   std::vector<std::string> faults;  // names as above; empty = no faults
   std::string fiu_point = "raftlab/transport/send";
@@ -56,6 +61,7 @@ struct NemesisOptions {
   int64_t election_timeout_ms = 1000;
   int64_t lease_margin_ms = 300;
   uint64_t seed = 1;
+  PowerDisks* power_disks = nullptr;  // set when power-loss or torn-write is listed
 };
 
 // Checks every name in a comma-separated list ("none" or "" = no faults); the error names
@@ -110,6 +116,7 @@ class Nemesis {
     std::string name, detail;
     std::function<void()> undo;
     uint64_t stops_node = 0;  // a node this fault may take down, 0 = none
+    bool stops_any = false;   // it may take down any node
   };
   using Starter = ActiveFault (Nemesis::*)(const std::string& name, std::chrono::milliseconds duration);
 
@@ -136,6 +143,7 @@ class Nemesis {
   ActiveFault StartTransfer(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartSnapshot(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartSnapshotInstall(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartPowerLossFault(const std::string& name, std::chrono::milliseconds);
 
   // Enforces a grudge through each node's partition filter: both directions for a
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.

@@ -21,6 +21,7 @@
 #include "harness/coverage.h"
 #include "harness/leader_view.h"
 #include "harness/nemesis.h"
+#include "harness/power_loss.h"
 #include "harness/recorder.h"
 #include "harness/schedule.h"
 #include "server/api/client/admin_client.h"
@@ -97,6 +98,7 @@ class Run {
   const std::atomic<bool>& stop_;
   std::unique_ptr<workloads::Workload> workload_;
   std::unique_ptr<HistoryRecorder> recorder_;
+  std::unique_ptr<PowerDisks> disks_;  // outlives the cluster: servers die before unmounting
   std::unique_ptr<LocalCluster> cluster_;
   std::unique_ptr<client::KvClient> kv_;
   std::unique_ptr<Nemesis> nemesis_;
@@ -338,6 +340,11 @@ int Run::Go() {
     co.settings.lease_margin_ms = o_.lease_margin_ms;
     co.snapshot_every = o_.snapshot_every;
     co.seed = o_.seed;
+    if (NeedsPowerDisks(o_.nemesis)) {
+      auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
+      if (!disks.ok()) return HarnessError(std::string(disks.status().message()));
+      disks_ = std::move(*disks);
+    }
     auto cluster = LocalCluster::Start(co);
     if (!cluster.ok()) return HarnessError(std::string(cluster.status().message()));
     cluster_ = std::move(*cluster);
@@ -371,6 +378,7 @@ int Run::Go() {
     no.election_timeout_ms = static_cast<int64_t>(o_.tick_ms) * o_.election_ticks;
     no.lease_margin_ms = o_.lease_margin_ms;
     no.seed = o_.seed;
+    no.power_disks = disks_.get();
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
     std::map<uint64_t, std::string> nodes;
     for (uint64_t id : cluster_->ids()) nodes[id] = cluster_->endpoint(id);
@@ -422,6 +430,7 @@ int Run::Go() {
   leader_view_.reset();
   nemesis_.reset();
   cluster_.reset();  // kills every node
+  disks_.reset();
   kv_.reset();
   if (auto s = recorder_->status(); !s.ok()) return HarnessError(std::string(s.message()));
   recorder_.reset();
@@ -439,7 +448,10 @@ int Run::Go() {
   }
   if (*code == 0) {
     // The data directories are only needed to investigate a failure.
-    for (int i = 1; i <= o_.nodes; ++i) fs::remove_all(o_.out + "/node" + std::to_string(i), ec);
+    for (int i = 1; i <= o_.nodes; ++i) {
+      fs::remove_all(o_.out + "/node" + std::to_string(i), ec);
+      fs::remove_all(o_.out + "/node" + std::to_string(i) + ".disk", ec);
+    }
   }
   std::printf("report: %s/report.html\n", o_.out.c_str());
   if (interrupted) {

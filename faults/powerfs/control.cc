@@ -85,13 +85,18 @@ std::string ExecuteCommand(DurabilityTracker& tracker, const std::string& line) 
   } else if (cmd == "checkpoint") {
     out = LossJson(cmd, tracker.Checkpoint());
   } else if (cmd == "report") {
-    uint64_t names = 0, total = 0;
-    json files = json::array();
+    uint64_t total = 0;
+    std::vector<PendingName> names;
+    json files = json::array(), pending = json::array();
     for (const auto& f : tracker.Report(&names)) {
       files.push_back({{"path", f.path}, {"bytes", f.bytes}});
       total += f.bytes;
     }
-    out = {{"ok", true}, {"command", cmd}, {"unsynced_bytes", total}, {"files", files}, {"namespace_ops", names}};
+    for (const auto& n : names) {
+      pending.push_back(n.to.empty() ? json{{"op", n.op}, {"path", n.path}} : json{{"op", n.op}, {"path", n.path}, {"to", n.to}});
+    }
+    out = {{"ok", true},   {"command", cmd},  {"unsynced_bytes", total}, {"files", files},
+           {"namespace_ops", names.size()}, {"names", pending}};
   } else if (cmd == "ping") {
     out = {{"ok", true}, {"command", cmd}};
   } else {

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,6 +160,8 @@ int DurabilityTracker::Truncate(int fd, const std::string& path, off_t size) {
 }
 
 int DurabilityTracker::Fallocate(int fd, const std::string& path, int mode, off_t offset, off_t length) {
+  // Modes that change contents (punch hole, zero range, collapse) would need an undo.
+  if (mode != 0 && mode != FALLOC_FL_KEEP_SIZE) return -EOPNOTSUPP;
   std::lock_guard<std::mutex> l(mu_);
   if (mode != 0) return ::fallocate(fd, mode, offset, length) == 0 ? 0 : -errno;
   ino_t ino;
@@ -401,12 +404,13 @@ LossReport DurabilityTracker::Checkpoint() {
   return r;
 }
 
-std::vector<UnsyncedFile> DurabilityTracker::Report(uint64_t* namespace_ops) {
+std::vector<UnsyncedFile> DurabilityTracker::Report(std::vector<PendingName>* names) {
   std::lock_guard<std::mutex> l(mu_);
   std::vector<UnsyncedFile> out;
   for (const auto& [ino, f] : files_) out.push_back({f.path, f.bytes});
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  *namespace_ops = names_.size();
+  static const char* kOps[] = {"create", "remove", "rename"};
+  for (const auto& n : names_) names->push_back({kOps[static_cast<int>(n.kind)], n.path, n.to});
   return out;
 }
 

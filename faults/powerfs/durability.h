@@ -51,6 +51,12 @@ struct LossReport {
   std::vector<std::string> errors;  // undo steps that failed (logged, best effort)
 };
 
+// A name change not yet made durable by a directory fsync.
+struct PendingName {
+  std::string op;  // create, remove, rename
+  std::string path, to;
+};
+
 struct UnsyncedFile {
   std::string path;  // last path it was written under, relative to the mount
   uint64_t bytes = 0;  // bytes written since its last fsync
@@ -71,7 +77,8 @@ class DurabilityTracker {
   // Returns bytes written or -errno. append: write at the current end.
   ssize_t Write(int fd, const std::string& path, const char* buf, size_t size, off_t offset, bool append);
   int Truncate(int fd, const std::string& path, off_t size);
-  // Extending fallocate (mode 0); other modes do not change the contents.
+  // fallocate mode 0 (logged when it extends the file) or FALLOC_FL_KEEP_SIZE; other modes
+  // change contents and are refused with -EOPNOTSUPP.
   int Fallocate(int fd, const std::string& path, int mode, off_t offset, off_t length);
   // fsync/fdatasync the backing file, then drop the undo log written before it.
   int Sync(int fd, bool datasync);
@@ -89,7 +96,7 @@ class DurabilityTracker {
   LossReport LoseUnsynced();
   LossReport Torn(const TornSpec& spec);
   LossReport Checkpoint();
-  std::vector<UnsyncedFile> Report(uint64_t* namespace_ops);
+  std::vector<UnsyncedFile> Report(std::vector<PendingName>* names);
 
  private:
   struct DataUndo {

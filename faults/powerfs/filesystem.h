@@ -25,6 +25,9 @@ struct MountOptions {
   std::string backing;     // existing directory holding the data
   std::string mountpoint;  // existing directory to mount on
   std::string control;     // control socket: a path, or @name for an abstract socket
+  // A lying disk: fsync/fdatasync of a file whose path ends with this succeeds and makes
+  // nothing durable (empty = honest). Re-creates "WAL without fsync" under any program.
+  std::string lie_on_fsync;
 };
 
 // Checks that FUSE can work here: /dev/fuse opens read-write and fusermount3 (needed for

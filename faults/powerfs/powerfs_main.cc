@@ -1,7 +1,7 @@
 // raftlab-powerfs: a FUSE filesystem that loses un-fsynced data on command. See
 // faults/README.md.
 //
-//   raftlab-powerfs mount --backing DIR --mountpoint DIR --control SOCKET
+//   raftlab-powerfs mount --backing DIR --mountpoint DIR --control SOCKET [--lie-on-fsync SUFFIX]
 //   raftlab-powerfs ctl --control SOCKET lose-unsynced|checkpoint|report|torn ...
 //
 // Exit codes: 0 done, 1 a command failed or the filesystem stopped with an error, 2 bad
@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   mount->add_option("--backing", m.backing, "directory that holds the data")->required();
   mount->add_option("--mountpoint", m.mountpoint, "directory to mount on")->required();
   mount->add_option("--control", m.control, "control socket path, or @name (abstract)")->required();
+  mount->add_option("--lie-on-fsync", m.lie_on_fsync,
+                    "fsync of files whose path ends with SUFFIX succeeds and makes nothing durable (a lying disk)");
   std::string control;
   std::vector<std::string> words;
   CLI::App* ctl = app.add_subcommand("ctl", "send one command to a mounted filesystem and print the answer");

@@ -9,6 +9,7 @@
 #include "faults/control.h"
 #include "server/api/keyviz_page.h"
 #include "server/kv/cluster_file.h"
+#include "server/storage/file_util.h"
 #include "server/storage/sync_mode.h"
 #include "server/transport/lanes.h"
 
@@ -66,9 +67,9 @@ absl::Status Node::Open() {
   if (!c.fault_control.empty()) {
     if (absl::Status s = faults::OpenRemoteControl(c.fault_control); !s.ok()) return s;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(c.data_dir, ec);
-  if (ec) return absl::UnavailableError("--data-dir: cannot create " + c.data_dir + ": " + ec.message());
+  if (absl::Status s = storage::CreateDirsDurably(c.data_dir); !s.ok()) {
+    return absl::UnavailableError("--data-dir: " + std::string(s.message()));
+  }
 
   const storage::SyncModeChoice sync = storage::ResolveSyncMode(c.fsm_sync_mode);
   if (!sync.warning.empty()) warnings_.push_back(sync.warning);

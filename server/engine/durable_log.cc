@@ -3,18 +3,18 @@
 #include <filesystem>
 #include <system_error>
 
+#include "server/storage/file_util.h"
 #include "server/storage/snapshot_file.h"
 
 namespace raftlab::engine {
 
 absl::StatusOr<std::unique_ptr<DurableLog>> DurableLog::Open(const DurableLogOptions& options) {
   std::unique_ptr<DurableLog> log(new DurableLog(options));
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return absl::UnavailableError("cannot create group directory " + options.dir + ": " + ec.message());
+  // New directories are fsynced into their parents: without it a power loss can take the
+  // whole group directory, WAL included, while the state machine keeps its applied index.
+  if (auto s = storage::CreateDirsDurably(options.dir); !s.ok()) return s;
   log->snap_dir_ = options.dir + "/snap";
-  std::filesystem::create_directories(log->snap_dir_, ec);
-  if (ec) return absl::UnavailableError("cannot create " + log->snap_dir_ + ": " + ec.message());
+  if (auto s = storage::CreateDirsDurably(log->snap_dir_); !s.ok()) return s;
 
   storage::WalOptions wal_options;
   wal_options.dir = options.dir + "/wal";

@@ -93,6 +93,19 @@ absl::Status PrepareDir(const std::string& dir, bool create_if_missing) {
   return absl::OkStatus();
 }
 
+absl::Status CreateDirsDurably(const std::string& dir) {
+  if (dir.empty()) return absl::InvalidArgumentError("data directory path is empty");
+  for (size_t slash = dir.find('/', 1);; slash = dir.find('/', slash + 1)) {
+    const std::string prefix = dir.substr(0, slash);
+    struct stat st;
+    const bool missing = !prefix.empty() && prefix.back() != '/' && ::stat(prefix.c_str(), &st) != 0;
+    if (missing || (slash == std::string::npos && !prefix.empty())) {
+      if (auto s = PrepareDir(prefix, /*create_if_missing=*/true); !s.ok()) return s;
+    }
+    if (slash == std::string::npos) return absl::OkStatus();
+  }
+}
+
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return FileError(dir, "list directory", errno);

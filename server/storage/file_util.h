@@ -33,6 +33,11 @@ absl::Status SyncDir(const std::string& dir);
 // level, and fsyncing its parent) when create_if_missing. Errors name dir.
 absl::Status PrepareDir(const std::string& dir, bool create_if_missing);
 
+// Creates dir and every missing parent, fsyncing each new directory's parent, so that
+// the whole path survives a power loss (a directory entry is durable only once its parent
+// is fsynced). Errors name the directory.
+absl::Status CreateDirsDurably(const std::string& dir);
+
 // Names of the entries of dir (no "." or ".."), unsorted.
 absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir);
 
