@@ -63,6 +63,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"snapshot", &Nemesis::StartSnapshot, "every node snapshots and compacts its log now"},
       {"snapshot-install", &Nemesis::StartSnapshotInstall,
        "cut a follower off, snapshot the others at stop, heal: it needs an InstallSnapshot"},
+      {"power-loss", &Nemesis::StartPowerLossFault, "SIGKILL the cluster or one node and drop its unsynced data"},
+      {"torn-write", &Nemesis::StartPowerLossFault, "power loss keeping a random prefix of unsynced writes"},
   };
   return kTable;
 }
@@ -166,7 +168,7 @@ void Nemesis::SetActiveText() {
 
 bool Nemesis::ExpectsDown(uint64_t id) const {
   for (const auto& f : active_) {
-    if (f.stops_node == id || f.stops_node == kAnyNode) return true;
+    if (f.stops_node == id || f.stops_any) return true;
   }
   return false;
 }
@@ -225,16 +227,6 @@ Nemesis::ActiveFault Nemesis::StartKill(const std::string& name, milliseconds) {
   absl::Status s = cluster_.Kill(id);
   recorder_.Nemesis(true, name, NodeText(id) + Err(s));
   return {0, name, NodeText(id), [this, id, name] { Revive(id, name); }, id};
-}
-
-Nemesis::ActiveFault Nemesis::StartPowerLoss(const std::string& name, milliseconds) {
-  if (options_.power_disks == nullptr) {
-    recorder_.Nemesis(true, name, "data directories are not on raftlab-powerfs");
-    recorder_.Nemesis(false, name, "data directories are not on raftlab-powerfs");
-    return {};
-  }
-  PowerLossFault f = harness::StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
-  return {0, name, f.detail, std::move(f.undo), kAnyNode};
 }
 
 Nemesis::ActiveFault Nemesis::StartPause(const std::string& name, milliseconds) {
@@ -428,6 +420,18 @@ Nemesis::ActiveFault Nemesis::StartSnapshotInstall(const std::string& name, mill
             }
             HealNetwork();
           }};
+}
+
+Nemesis::ActiveFault Nemesis::StartPowerLossFault(const std::string& name, milliseconds) {
+  if (options_.power_disks == nullptr) {
+    recorder_.Nemesis(true, name, "skipped: the data directories are not on raftlab-powerfs");
+    recorder_.Nemesis(false, name, "skipped");
+    return {};
+  }
+  PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
+  ActiveFault a{0, name, f.detail, std::move(f.undo)};
+  a.stops_any = true;
+  return a;
 }
 
 void Nemesis::FillLog(int entries) {

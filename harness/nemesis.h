@@ -21,9 +21,9 @@
 //                snapshot-install (cut a follower off, snapshot the others, heal: the
 //                follower needs an InstallSnapshot)
 //   fiu          enable --fiu-point with --fiu-probability on one node
-//   power       power-loss (SIGKILL the whole cluster or one node and drop its unsynced
-//                data), torn-write (the same keeping a random prefix of each file's
-//                unsynced writes); power_loss.h, data directories on raftlab-powerfs
+//   power        power-loss: SIGKILL the whole cluster or one node and drop its unsynced
+//                data; torn-write: the same keeping a random prefix of each file's unsynced
+//                writes (power_loss.h; the data directories are on raftlab-powerfs)
 //
 // Threads: one owner thread (the runner's main thread, which also owns the cluster) calls
 // every method except Active(), which the progress display may call from anywhere.
@@ -111,12 +111,12 @@ class Nemesis {
   const std::map<std::string, int>& counts() const { return counts_; }
 
  private:
-  static constexpr uint64_t kAnyNode = ~0ULL;
   struct ActiveFault {
     int handle = 0;
     std::string name, detail;
     std::function<void()> undo;
-    uint64_t stops_node = 0;  // a node this fault may take down, 0 = none, kAnyNode = any
+    uint64_t stops_node = 0;  // a node this fault may take down, 0 = none
+    bool stops_any = false;   // it may take down any node
   };
   using Starter = ActiveFault (Nemesis::*)(const std::string& name, std::chrono::milliseconds duration);
 
@@ -134,7 +134,6 @@ class Nemesis {
   ActiveFault StartPartition(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartKill(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartPause(const std::string& name, std::chrono::milliseconds);
-  ActiveFault StartPowerLoss(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartStall(const std::string& name, std::chrono::milliseconds duration);
   ActiveFault StartCrashPoint(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLink(const std::string& name, std::chrono::milliseconds);
@@ -144,6 +143,7 @@ class Nemesis {
   ActiveFault StartTransfer(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartSnapshot(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartSnapshotInstall(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartPowerLossFault(const std::string& name, std::chrono::milliseconds);
 
   // Enforces a grudge through each node's partition filter: both directions for a
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
