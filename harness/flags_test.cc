@@ -56,7 +56,7 @@ TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test"}, "--out");
   ExpectError({"test", "--out", "/tmp/x", "--endpoints", "127.0.0.1:1"}, "--endpoints");
   ExpectError({"launch"}, "unknown command \"launch\"");
-  ExpectError({}, "expected a command: test or analyze");
+  ExpectError({}, "expected a command: test, analyze or validate");
 }
 
 TEST(CommandLine, BinaryExitsThreeWithTheMessage) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "faults/bugs.h"
 #include "server/storage/snapshot_file.h"
 
 namespace raftlab::engine {
@@ -62,7 +63,8 @@ absl::Status DurableLog::Persist(const raft::Ready& ready) {
     return absl::OkStatus();
   }
   if (ready.hard_state.has_value() || !ready.entries.empty()) {
-    const raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
+    raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
+    if (faults::BugOn(faults::Bug::kVoteNotPersisted)) hs.set_vote(0);
     if (auto s = wal_->Append(hs, ready.entries); !s.ok()) return s;
     if (!ready.entries.empty()) {
       if (auto s = storage_.Append(ready.entries); !s.ok()) return s;

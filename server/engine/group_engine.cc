@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <future>
 
+#include "faults/bugs.h"
 #include "faults/fail_stop.h"
 #include "server/raft/errors.h"
 
@@ -70,6 +71,8 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   config.check_quorum = true;
   config.pre_vote = true;
   config.rng_seed = o.rng_seed != 0 ? o.rng_seed : (o.node_id * 7919 + o.group_id);
+  config.unsafe_read_index_without_quorum = faults::BugOn(faults::Bug::kReadIndexWithoutQuorum);
+  config.unsafe_heartbeat_commit_beyond_match = faults::BugOn(faults::Bug::kHeartbeatCommitBeyondMatch);
   auto node = raft::RawNode::Create(std::move(config));
   if (!node.ok()) return node.status();
   e->node_ = std::move(*node);
@@ -169,8 +172,9 @@ bool GroupEngine::LeaseHolds() const {
 }
 
 void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback done) {
-  if (mode == ReadMode::kStale) {
-    done({ReadResult::Code::kOk, ReadPath::kStale, applied_pub_.load()});
+  if (mode == ReadMode::kStale || (faults::BugOn(faults::Bug::kFollowerLocalRead) && !is_leader())) {
+    done({ReadResult::Code::kOk, mode == ReadMode::kStale ? ReadPath::kStale : ReadPath::kReadIndex,
+          applied_pub_.load()});
     return;
   }
   ReadPath path = ReadPath::kReadIndex;
@@ -331,7 +335,7 @@ void GroupEngine::HandleReady() {
 
   const raft::Raft& r = node_->raft();
   const bool leader = r.state() == raft::StateType::kLeader;
-  lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term);
+  lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term, sent_at);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;

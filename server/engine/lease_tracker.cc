@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "faults/bugs.h"
+
 namespace raftlab::engine {
 
 const char* ToString(LeaseOutcome outcome) {
@@ -17,7 +19,8 @@ const char* ToString(LeaseOutcome outcome) {
 }
 
 LeaseTracker::LeaseTracker(Nanos election_timeout, Nanos margin)
-    : lease_(election_timeout - margin) {}
+    : lease_(faults::BugOn(faults::Bug::kLeaseOutlivesElection) ? 3 * election_timeout
+                                                                 : election_timeout - margin) {}
 
 void LeaseTracker::Reset(uint64_t term) {
   term_ = term;
@@ -38,7 +41,7 @@ void LeaseTracker::OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at) {
 }
 
 void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round,
-                           bool committed_in_term) {
+                           bool committed_in_term, Nanos processed_at) {
   if (term != term_ || (is_leader_ && !is_leader)) Reset(term);
   is_leader_ = is_leader;
   if (!is_leader) return;
@@ -51,14 +54,16 @@ void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_
     return;
   }
   acked_round_ = quorum_acked_round;
-  acked_sent_at_ = it->second;
+  acked_sent_at_ = faults::BugOn(faults::Bug::kLeaseFromAckReceipt) ? processed_at : it->second;
   pending_rounds_.erase(pending_rounds_.begin(), std::next(it));
 }
 
 LeaseOutcome LeaseTracker::Check(Nanos now) const {
   if (lease_ <= Nanos::zero()) return LeaseOutcome::kDisabled;
   if (!is_leader_) return LeaseOutcome::kNotLeader;
-  if (!committed_in_term_) return LeaseOutcome::kNotCommittedInTerm;
+  if (!committed_in_term_ && !faults::BugOn(faults::Bug::kLeaseWithoutTermGate)) {
+    return LeaseOutcome::kNotCommittedInTerm;
+  }
   if (acked_round_ == 0) return LeaseOutcome::kNoQuorumRound;
   if (now >= acked_sent_at_ + lease_) return LeaseOutcome::kExpired;
   return LeaseOutcome::kHit;

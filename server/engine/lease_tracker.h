@@ -41,9 +41,11 @@ class LeaseTracker {
   // transport at sent_at (monotonic). Rounds count from 1 again in each term.
   void OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at);
 
-  // State reported by the core in a Ready. A change of term or loss of leadership
-  // forgets every round: rounds of an old term say nothing about the new one.
-  void OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round, bool committed_in_term);
+  // State reported by the core in a Ready processed at `processed_at` (only the planted
+  // lease-from-ack-receipt bug uses it). A change of term or loss of leadership forgets
+  // every round: rounds of an old term say nothing about the new one.
+  void OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round, bool committed_in_term,
+               Nanos processed_at = Nanos::min());
 
   // Whether a read at `now` may be served locally; `now` is one sample taken by the caller.
   LeaseOutcome Check(Nanos now) const;

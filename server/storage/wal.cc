@@ -43,6 +43,7 @@
 #include <optional>
 
 #include "faults/fail_stop.h"
+#include "faults/bugs.h"
 #include "faults/points.h"
 #include "server/storage/crc32c.h"
 #include "server/storage/file_util.h"
@@ -369,7 +370,7 @@ void Wal::WriteAndSync(const std::string& records) {
   if (faults::ShouldFail(faults::kWalFsync)) {
     faults::FailStop("wal", "fsync", path + ": injected EIO (raftlab/wal/fsync)");
   }
-  if (::fsync(fd_) != 0) {
+  if (!faults::BugOn(faults::Bug::kWalWithoutFsync) && ::fsync(fd_) != 0) {
     faults::FailStop("wal", "fsync", path + ": " + std::strerror(errno));
   }
   if (segment_size_ >= segment_bytes_) Roll();
