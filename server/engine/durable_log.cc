@@ -43,34 +43,37 @@ absl::StatusOr<std::unique_ptr<DurableLog>> DurableLog::Open(const DurableLogOpt
   return log;
 }
 
-absl::Status DurableLog::WriteSnapshot(const raftpb::Snapshot& snapshot) {
+absl::Status DurableLog::WriteSnapshot(const raftpb::Snapshot& snapshot,
+                                       const raftpb::HardState& hard_state) {
   auto path = storage::WriteSnapshotFile(snap_dir_, snapshot);
   if (!path.ok()) return path.status();
-  return wal_->SaveSnapshot(snapshot.metadata());
+  if (auto s = wal_->SaveSnapshot(snapshot.metadata(), hard_state); !s.ok()) return s;
+  storage_.SetHardState(wal_->hard_state());
+  return absl::OkStatus();
 }
 
 absl::Status DurableLog::Persist(const raft::Ready& ready) {
+  // Whether this Ready's hard state is already in the WAL (written with a snapshot marker).
+  bool state_written = false;
   if (ready.snapshot.has_value() && ready.snapshot->metadata().index() > snapshot_index_) {
-    if (auto s = WriteSnapshot(*ready.snapshot); !s.ok()) return s;
+    const raftpb::HardState hs = ready.hard_state.value_or(storage_.hard_state());
+    if (auto s = WriteSnapshot(*ready.snapshot, hs); !s.ok()) return s;
     if (auto s = storage_.ApplySnapshot(*ready.snapshot); !s.ok()) return s;
     snapshot_index_ = ready.snapshot->metadata().index();
+    state_written = true;
   }
   // A Ready that only moves the commit index needs no fsync (Raft relearns commit from the
   // leader after a restart), so it is not written at all: one fsync less per commit.
-  const bool commit_only = ready.entries.empty() && !ready.must_sync;
-  if (commit_only && ready.hard_state.has_value()) {
-    storage_.SetHardState(*ready.hard_state);
-    return absl::OkStatus();
-  }
-  if (ready.hard_state.has_value() || !ready.entries.empty()) {
+  const bool write = !ready.entries.empty() || (ready.must_sync && !state_written);
+  if (write) {
     raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
     if (faults::BugOn(faults::Bug::kVoteNotPersisted)) hs.set_vote(0);
     if (auto s = wal_->Append(hs, ready.entries); !s.ok()) return s;
     if (!ready.entries.empty()) {
       if (auto s = storage_.Append(ready.entries); !s.ok()) return s;
     }
-    if (ready.hard_state.has_value()) storage_.SetHardState(*ready.hard_state);
   }
+  if (ready.hard_state.has_value()) storage_.SetHardState(*ready.hard_state);
   return absl::OkStatus();
 }
 
@@ -79,7 +82,8 @@ absl::Status DurableLog::SaveLocalSnapshot(uint64_t index, const raftpb::ConfSta
   if (index <= snapshot_index_) return absl::OkStatus();
   auto snap = storage_.CreateSnapshot(index, &conf_state, std::move(image));
   if (!snap.ok()) return snap.status();
-  if (auto s = WriteSnapshot(*snap); !s.ok()) return s;
+  // The in-memory hard state carries the latest commit (commit-only Readys are not written).
+  if (auto s = WriteSnapshot(*snap, storage_.hard_state()); !s.ok()) return s;
   snapshot_index_ = index;
   if (index > options_.compaction_lag) {
     const uint64_t compact_to = index - options_.compaction_lag;

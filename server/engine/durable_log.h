@@ -10,6 +10,13 @@
 // marker that names it; entries and hard state of a Ready are fsynced before its messages
 // are sent. An I/O error on these paths fail-stops the process (see storage::Wal).
 //
+// Commit-only Readys (no entries, term and vote unchanged) are not written: the commit
+// index is relearned from the leader after a restart. The WAL's last hard state may so
+// trail the commit index the node acted on, which is harmless until a snapshot: the core
+// refuses a recovered commit below the snapshot index. So every snapshot marker, local or
+// installed, is written together with the latest hard state, its commit raised to at least
+// the snapshot index (storage::Wal::SaveSnapshot), and restart works in every role.
+//
 // Threads: owned and called by the group's Ready-loop thread only.
 
 #include <cstdint>
@@ -59,7 +66,9 @@ class DurableLog {
 
  private:
   explicit DurableLog(const DurableLogOptions& options) : options_(options) {}
-  absl::Status WriteSnapshot(const raftpb::Snapshot& snapshot);
+  // Writes the snapshot file, then its WAL marker with hard_state; mirrors the hard state
+  // written into storage().
+  absl::Status WriteSnapshot(const raftpb::Snapshot& snapshot, const raftpb::HardState& hard_state);
 
   DurableLogOptions options_;
   std::string snap_dir_;

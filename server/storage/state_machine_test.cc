@@ -403,7 +403,7 @@ TEST(StateMachineCrash, RollbackBehindAPurgedWalRecoversThroughTheSnapshotFile) 
         ASSERT_TRUE(applied.ok());
         ASSERT_EQ(*applied, 150u);
         ASSERT_TRUE((*writer)->Finish().ok());
-        ASSERT_TRUE((*wal)->SaveSnapshot(meta).ok());
+        ASSERT_TRUE((*wal)->SaveSnapshot(meta, hs).ok());
         auto purged = (*wal)->PurgeBehindSnapshot(1);
         ASSERT_TRUE(purged.ok());
         ASSERT_GT(*purged, 0);

@@ -15,8 +15,15 @@
 // segments is self-describing and older segments can be deleted. Segments are written as
 // "<name>.tmp", fsynced and renamed, so a segment with its final name has a whole header.
 //
-// One Append writes its entries then its hard state in one write(2) and one fsync(2). An
-// entry record whose index is at or below the log's last index replaces that suffix of the
+// One Append writes its entries then its hard state in one write(2) and one fsync(2).
+// SaveSnapshot writes a snapshot marker followed by a hard-state record whose commit is at
+// least the marker's index, also in one write and one fsync. A snapshot covers committed
+// entries only, so that commit is true; and it has to be written, because hard states that
+// move nothing but the commit index are not written at all (durable_log.h), so the last
+// hard state before the marker may trail it, and the Raft core refuses a recovered commit
+// below the snapshot. Recovery applies the same rule: if the last hard state's commit is
+// below the last marker's index (the write was torn between the two), it raises the commit
+// to that index and reports it. An entry record whose index is at or below the log's last index replaces that suffix of the
 // log (Raft overwrites uncommitted entries); a snapshot marker drops the entries it covers
 // and keeps those after it, as etcd's WAL does.
 //
@@ -315,6 +322,10 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
     if (auto s = SyncDir(options.dir); !s.ok()) return s;
   }
 
+  if (log.hard_state.commit() < log.snapshot.index()) {
+    out.commit_raised_from = log.hard_state.commit();
+    log.hard_state.set_commit(log.snapshot.index());
+  }
   out.hard_state = log.hard_state;
   out.snapshot = log.snapshot;
   out.entries = std::move(log.entries);
@@ -417,15 +428,25 @@ absl::Status Wal::Append(const raftpb::HardState& hard_state,
   return absl::OkStatus();
 }
 
-absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata) {
+absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata,
+                               const raftpb::HardState& hard_state) {
   if (metadata.index() < snapshot_.index()) {
     return absl::InvalidArgumentError(dir_ + ": WAL snapshot marker " +
                                       std::to_string(metadata.index()) + " is older than " +
                                       std::to_string(snapshot_.index()));
   }
+  if (hard_state.term() < hard_state_.term()) {
+    return absl::InvalidArgumentError(dir_ + ": WAL snapshot marker with a hard state of term " +
+                                      std::to_string(hard_state.term()) + " below the written term " +
+                                      std::to_string(hard_state_.term()));
+  }
+  raftpb::HardState hs = hard_state;
+  hs.set_commit(std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
   std::string records;
   AppendRecord(kSnapshot, metadata.SerializeAsString(), &records);
+  AppendRecord(kHardState, hs.SerializeAsString(), &records);
   snapshot_ = metadata;
+  hard_state_ = hs;
   last_index_ = std::max(last_index_, metadata.index());
   WriteAndSync(records);
   return absl::OkStatus();

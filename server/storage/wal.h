@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ struct WalRecovery {
   raftpb::SnapshotMetadata snapshot;
   // The log after the snapshot: contiguous, entries[0].index() == snapshot.index() + 1.
   std::vector<raftpb::Entry> entries;
+  // Set when the last hard state's commit was below the snapshot index and recovery raised
+  // it (a write torn between a snapshot marker and its hard state): the commit as written.
+  std::optional<uint64_t> commit_raised_from;
   // Bytes of torn or corrupt tail removed from the last segment, and why.
   uint64_t dropped_bytes = 0;
   std::string dropped_file;
@@ -69,9 +73,12 @@ class Wal {
   absl::Status Append(const raftpb::HardState& hard_state,
                       std::span<const raftpb::Entry> entries);
 
-  // Records that a snapshot file covering the log up to metadata.index() is durable, then
-  // fsyncs. Must not go backwards.
-  absl::Status SaveSnapshot(const raftpb::SnapshotMetadata& metadata);
+  // Records that a snapshot file covering the log up to metadata.index() is durable: a
+  // snapshot marker and then hard_state (the caller's latest) with its commit raised to at
+  // least metadata.index(), in one write and one fsync, so the WAL never ends with a hard
+  // state whose commit is below its snapshot. Must not go backwards.
+  absl::Status SaveSnapshot(const raftpb::SnapshotMetadata& metadata,
+                            const raftpb::HardState& hard_state);
 
   // Deletes the oldest segments whose entries are all covered by the latest snapshot
   // marker, leaving at least `keep` (>= 1) segments. Returns how many were deleted.
@@ -79,6 +86,8 @@ class Wal {
 
   // Index of the last entry in the log (the snapshot index if there are no entries after it).
   uint64_t last_index() const { return last_index_; }
+  // The hard state most recently written (or recovered).
+  const raftpb::HardState& hard_state() const { return hard_state_; }
   size_t segment_count() const { return segments_.size(); }
   const std::string& dir() const { return dir_; }
 

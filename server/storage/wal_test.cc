@@ -138,15 +138,81 @@ TEST(Wal, SnapshotMarkerDropsCoveredEntries) {
     snap.set_index(6);
     snap.set_term(1);
     snap.mutable_conf_state()->add_voters(1);
-    ASSERT_TRUE(wal->SaveSnapshot(snap).ok());
+    ASSERT_TRUE(wal->SaveSnapshot(snap, MakeState(1, 1, 8)).ok());
     snap.set_index(5);
-    EXPECT_EQ(wal->SaveSnapshot(snap).code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(wal->SaveSnapshot(snap, MakeState(1, 1, 8)).code(), absl::StatusCode::kInvalidArgument);
   }
   WalRecovery rec;
   auto wal = OpenOrDie(dir.path(), &rec);
   EXPECT_EQ(rec.snapshot.index(), 6u);
   EXPECT_EQ(rec.snapshot.conf_state().voters_size(), 1);
   EXPECT_EQ(Indexes(rec), Range(7, 10));
+}
+
+// Commit-only hard states are not written by the engine, so the last hard state before a
+// snapshot marker may trail it; the marker's own hard state must not.
+TEST(Wal, SnapshotMarkerCarriesAHardStateWithCommitAtLeastItsIndex) {
+  TempDir dir;
+  {
+    WalRecovery rec;
+    auto wal = OpenOrDie(dir.path(), &rec);
+    std::vector<raftpb::Entry> a;
+    for (uint64_t i = 1; i <= 10; ++i) a.push_back(MakeEntry(i, 1));
+    ASSERT_TRUE(wal->Append(MakeState(1, 1, 2), a).ok());
+    raftpb::SnapshotMetadata snap;
+    snap.set_index(8);
+    snap.set_term(1);
+    ASSERT_TRUE(wal->SaveSnapshot(snap, MakeState(1, 1, 2)).ok());
+    EXPECT_EQ(wal->hard_state().commit(), 8u);
+  }
+  WalRecovery rec;
+  auto wal = OpenOrDie(dir.path(), &rec);
+  EXPECT_EQ(rec.snapshot.index(), 8u);
+  EXPECT_EQ(rec.hard_state.term(), 1u);
+  EXPECT_EQ(rec.hard_state.vote(), 1u);
+  EXPECT_EQ(rec.hard_state.commit(), 8u);
+  EXPECT_FALSE(rec.commit_raised_from.has_value()) << "the record itself must carry the commit";
+}
+
+TEST(Wal, SnapshotMarkerRefusesAHardStateOfAnOlderTerm) {
+  TempDir dir;
+  WalRecovery rec;
+  auto wal = OpenOrDie(dir.path(), &rec);
+  std::vector<raftpb::Entry> a = {MakeEntry(1, 3)};
+  ASSERT_TRUE(wal->Append(MakeState(3, 2, 1), a).ok());
+  raftpb::SnapshotMetadata snap;
+  snap.set_index(1);
+  snap.set_term(3);
+  EXPECT_EQ(wal->SaveSnapshot(snap, MakeState(2, 2, 1)).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(WalRecovery, MarkerWithoutItsHardStateRaisesTheCommitAndReportsIt) {
+  TempDir dir;
+  std::string segment;
+  uint64_t marker_end = 0;
+  {
+    WalRecovery rec;
+    auto wal = OpenOrDie(dir.path(), &rec);
+    segment = FilesWithSuffix(dir.path(), ".wal").at(0);
+    std::vector<raftpb::Entry> a;
+    for (uint64_t i = 1; i <= 10; ++i) a.push_back(MakeEntry(i, 1));
+    ASSERT_TRUE(wal->Append(MakeState(1, 1, 2), a).ok());
+    raftpb::SnapshotMetadata snap;
+    snap.set_index(8);
+    snap.set_term(1);
+    marker_end = FileSize(segment) + 9 + snap.ByteSizeLong();
+    ASSERT_TRUE(wal->SaveSnapshot(snap, MakeState(1, 1, 2)).ok());
+  }
+  // A write torn exactly between the marker and its hard state.
+  WriteFileOrDie(segment, ReadFileOrDie(segment).substr(0, marker_end));
+  WalRecovery rec;
+  auto wal = OpenOrDie(dir.path(), &rec);
+  EXPECT_EQ(rec.dropped_bytes, 0u);
+  EXPECT_EQ(rec.snapshot.index(), 8u);
+  EXPECT_EQ(rec.hard_state.commit(), 8u);
+  EXPECT_EQ(rec.hard_state.term(), 1u);
+  ASSERT_TRUE(rec.commit_raised_from.has_value());
+  EXPECT_EQ(*rec.commit_raised_from, 2u);
 }
 
 TEST(Wal, SnapshotBeyondTheLogLetsTheLogRestartAfterIt) {
@@ -159,7 +225,7 @@ TEST(Wal, SnapshotBeyondTheLogLetsTheLogRestartAfterIt) {
     raftpb::SnapshotMetadata snap;
     snap.set_index(100);
     snap.set_term(3);
-    ASSERT_TRUE(wal->SaveSnapshot(snap).ok());
+    ASSERT_TRUE(wal->SaveSnapshot(snap, MakeState(3, 1, 2)).ok());
     std::vector<raftpb::Entry> b = {MakeEntry(101, 3)};
     ASSERT_TRUE(wal->Append(MakeState(3, 1, 100), b).ok());
   }
@@ -183,7 +249,7 @@ TEST(Wal, RollsSegmentsAndPurgesBehindSnapshotKeepingN) {
     raftpb::SnapshotMetadata snap;
     snap.set_index(60);
     snap.set_term(1);
-    ASSERT_TRUE(wal->SaveSnapshot(snap).ok());
+    ASSERT_TRUE(wal->SaveSnapshot(snap, MakeState(1, 1, 100)).ok());
     auto removed = wal->PurgeBehindSnapshot(/*keep=*/2);
     ASSERT_TRUE(removed.ok()) << removed.status();
     EXPECT_GT(*removed, 0);
@@ -212,7 +278,7 @@ TEST(Wal, PurgeKeepsAtLeastKeepSegments) {
   }
   raftpb::SnapshotMetadata snap;
   snap.set_index(50);
-  ASSERT_TRUE(wal->SaveSnapshot(snap).ok());
+  ASSERT_TRUE(wal->SaveSnapshot(snap, {}).ok());
   const size_t total = wal->segment_count();
   auto removed = wal->PurgeBehindSnapshot(3);
   ASSERT_TRUE(removed.ok());
