@@ -39,6 +39,7 @@ enum class Bug : uint8_t {
   kFsmReplayIgnoresAppliedIndex,
   kHeartbeatCommitBeyondMatch,
   kDroppedLaneNotReported,
+  kRestartAfterSnapshot,
   kCount,
 };
 
@@ -56,6 +57,9 @@ struct PlantedBug {
   int bar = 9;
   // A workload or nemesis the harness must know first; empty = none.
   std::string_view needs = {};
+  // The bug loses no data but stops progress: detected by an availability finding (a node
+  // that does not come back, a follower that never catches up), not by the checker.
+  bool liveness = false;
 };
 
 // A new leader serves lease reads before an entry of its own term has committed, i.e. at
@@ -148,13 +152,23 @@ inline constexpr PlantedBug kDroppedLaneNotReportedBug{
     "a message dropped by a full lane is not reported to Raft",
     "--workload register --nemesis fiu,kill --fiu-point raftlab/transport/delay --fiu-probability 1 "
     "--nemesis-interval-ms 1500 --nemesis-duration-ms 3000 --rate 400 --concurrency 20 --dispatcher-lanes 4",
-    9, "availability findings"};
+    9, "availability findings", true};
+
+// A snapshot marker is written with the WAL's last hard state, whose commit can lie below
+// the snapshot index (commit-only Readys are not written): the node refuses to restart
+// after taking or installing a snapshot ("persisted commit is outside [...]").
+inline constexpr PlantedBug kRestartAfterSnapshotBug{
+    Bug::kRestartAfterSnapshot, "restart-after-snapshot", "durability",
+    "a snapshot marker carries a hard state whose commit is below the snapshot",
+    "--workload register --nemesis kill,kill-leader --snapshot-every 50 --nemesis-interval-ms 2000 "
+    "--nemesis-duration-ms 1000 --rate 300 --concurrency 20 --keys 2",
+    9, "availability findings", true};
 
 inline constexpr std::array kAllPlantedBugs{
     kLeaseWithoutTermGateBug,   kLeaseFromAckReceiptBug,          kLeaseOutlivesElectionBug,
     kReadIndexWithoutQuorumBug, kFollowerLocalReadBug,            kVoteNotPersistedBug,
     kWalWithoutFsyncBug,        kFsmReplayIgnoresAppliedIndexBug, kHeartbeatCommitBeyondMatchBug,
-    kDroppedLaneNotReportedBug,
+    kDroppedLaneNotReportedBug, kRestartAfterSnapshotBug,
 };
 static_assert(kAllPlantedBugs.size() == static_cast<size_t>(Bug::kCount));
 

@@ -45,7 +45,8 @@ TEST_F(PlantedBugsTest, ContainsTheRequiredBugs) {
   for (const char* want : {"lease-without-term-gate", "lease-from-ack-receipt", "lease-outlives-election",
                            "read-index-without-quorum", "follower-local-read", "vote-not-persisted",
                            "wal-without-fsync", "fsm-replay-ignores-applied-index",
-                           "heartbeat-commit-beyond-match", "dropped-lane-not-reported"}) {
+                           "heartbeat-commit-beyond-match", "dropped-lane-not-reported",
+                           "restart-after-snapshot"}) {
     EXPECT_NE(FindPlantedBug(want), nullptr) << want;
   }
   EXPECT_EQ(FindPlantedBug("no-such-bug"), nullptr);

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <set>
 #include <sstream>
@@ -54,6 +55,16 @@ std::string ReadAll(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The value at a path of object keys, or nullptr.
+const json* FindPath(const json& j, std::initializer_list<const char*> path) {
+  const json* at = &j;
+  for (const char* key : path) {
+    if (!at->is_object() || !at->contains(key)) return nullptr;
+    at = &(*at)[key];
+  }
+  return at;
 }
 
 // The faults of results.json's "nemesis" list overlapping [invoke, complete] (ns), or the
@@ -244,7 +255,7 @@ int Validator::Go() {
     ControlRow& c = controls[i];
     for (int s = 1; s <= o_.control_seeds && !stop_.load(); ++s) {
       c.runs.push_back(RunOne(c.config, "", static_cast<uint64_t>(s), "control" + std::to_string(i + 1)));
-      if (c.runs.back().verdict == "valid") ++c.valid;
+      if (ControlPassed(c.runs.back())) ++c.valid;
     }
     Write(rows, controls);
   }
@@ -316,29 +327,38 @@ RunOutcome ReadRunOutcome(const std::string& dir) {
   }
   r.verdict = j.value("verdict", "error");
   r.summary = j.value("summary", "");
-  const json& cexs = j["checker"].is_object() && j["checker"].contains("counterexamples")
-                         ? j["checker"]["counterexamples"]
-                         : json::array();
+  if (const json* f = FindPath(j, {"coverage", "availability", "findings"}); f != nullptr && f->is_array()) {
+    for (const json& s : *f) {
+      if (s.is_string()) r.findings.push_back(s.get<std::string>());
+    }
+  }
   const json empty = json::array();
-  for (const json& c : cexs) {
+  const json* cexs = FindPath(j, {"checker", "counterexamples"});
+  for (const json& c : cexs != nullptr && cexs->is_array() ? *cexs : empty) {
     if (!c.contains("failed_op")) continue;
     const json& op = c["failed_op"];
     const int64_t invoke = op.value("invoke_time", int64_t{0});
     if (r.violation_s && static_cast<double>(invoke) / 1e9 >= *r.violation_s) continue;
     r.violation_s = static_cast<double>(invoke) / 1e9;
-    r.fault = OverlappingFault(j.contains("nemesis") ? j["nemesis"] : empty, invoke,
-                               op.value("complete_time", invoke));
+    const json* nemesis = FindPath(j, {"nemesis"});
+    r.fault = OverlappingFault(nemesis != nullptr ? *nemesis : empty, invoke, op.value("complete_time", invoke));
   }
   return r;
 }
+
+bool Detects(const RunOutcome& run, const faults::PlantedBug& bug) {
+  return run.verdict == "invalid" || (bug.liveness && !run.findings.empty());
+}
+
+bool ControlPassed(const RunOutcome& run) { return run.verdict == "valid" && run.findings.empty(); }
 
 void SummarizeBugRow(BugRow* row) {
   row->detected = 0;
   std::vector<double> times;
   for (const RunOutcome& r : row->runs) {
-    if (r.verdict != "invalid") continue;
+    if (!Detects(r, *row->bug)) continue;
     if (row->detected++ == 0) {
-      row->summary = r.summary;
+      row->summary = r.verdict == "invalid" || r.findings.empty() ? r.summary : "availability: " + r.findings[0];
       row->fault = r.fault;
     }
     if (r.violation_s) times.push_back(*r.violation_s);
@@ -380,8 +400,8 @@ std::string ValidateTableText(const std::vector<BugRow>& bugs, const std::vector
 namespace {
 
 json RunJson(const RunOutcome& r) {
-  json j = {{"seed", r.seed}, {"dir", r.dir}, {"verdict", r.verdict}, {"summary", r.summary},
-            {"fault", r.fault}, {"wall_s", r.wall_s}};
+  json j = {{"seed", r.seed},   {"dir", r.dir},           {"verdict", r.verdict}, {"summary", r.summary},
+            {"fault", r.fault}, {"findings", r.findings}, {"wall_s", r.wall_s}};
   j["violation_s"] = r.violation_s ? json(*r.violation_s) : json(nullptr);
   return j;
 }

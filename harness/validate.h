@@ -56,8 +56,15 @@ struct RunOutcome {
   std::string summary;
   std::optional<double> violation_s;  // invoke time of the first violating op
   std::string fault;                  // the fault(s) overlapping that op
+  std::vector<std::string> findings;  // availability findings of the report, if any
   double wall_s = 0;
 };
+
+// Whether a run caught `bug`: an invalid history, or for a liveness bug an availability
+// finding too.
+bool Detects(const RunOutcome& run, const faults::PlantedBug& bug);
+// Whether a control run on the correct server passed: valid and no availability finding.
+bool ControlPassed(const RunOutcome& run);
 
 // Reads DIR/results.json; missing or malformed gives verdict "error" with the reason.
 RunOutcome ReadRunOutcome(const std::string& dir);

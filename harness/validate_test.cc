@@ -124,6 +124,19 @@ TEST(ValidateResults, AViolationAfterEveryFaultNamesTheLastOne) {
   EXPECT_EQ(ReadRunOutcome(tmp.path()).fault, "after pause-leader n1 (ended 0.5 s before)");
 }
 
+TEST(ValidateResults, AvailabilityFindingsDetectOnlyLivenessBugs) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path() + "/results.json") << R"({"verdict": "valid", "summary": "valid: 10 ops",
+    "coverage": {"availability": {"findings": ["node 2 did not come back after the final restart"]}}})";
+  RunOutcome r = ReadRunOutcome(tmp.path());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_TRUE(Detects(r, faults::kRestartAfterSnapshotBug)) << "a liveness bug";
+  EXPECT_FALSE(Detects(r, faults::kFollowerLocalReadBug)) << "a safety bug needs an invalid history";
+  EXPECT_FALSE(ControlPassed(r)) << "a finding on the correct server fails its control";
+  r.findings.clear();
+  EXPECT_TRUE(ControlPassed(r));
+}
+
 TEST(ValidateResults, MissingResultsIsAnError) {
   testing::TempDir tmp;
   RunOutcome r = ReadRunOutcome(tmp.path() + "/none");

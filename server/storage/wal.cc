@@ -322,7 +322,7 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
     if (auto s = SyncDir(options.dir); !s.ok()) return s;
   }
 
-  if (log.hard_state.commit() < log.snapshot.index()) {
+  if (log.hard_state.commit() < log.snapshot.index() && !faults::BugOn(faults::Bug::kRestartAfterSnapshot)) {
     out.commit_raised_from = log.hard_state.commit();
     log.hard_state.set_commit(log.snapshot.index());
   }
@@ -441,7 +441,9 @@ absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata,
                                       std::to_string(hard_state_.term()));
   }
   raftpb::HardState hs = hard_state;
-  hs.set_commit(std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
+  hs.set_commit(faults::BugOn(faults::Bug::kRestartAfterSnapshot)
+                    ? hard_state_.commit()
+                    : std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
   std::string records;
   AppendRecord(kSnapshot, metadata.SerializeAsString(), &records);
   AppendRecord(kHardState, hs.SerializeAsString(), &records);
