@@ -46,8 +46,9 @@ int Run(int argc, char** argv) {
   int threads = 0;
   bool stop_at_first_invalid = false;
   std::optional<int64_t> total;
+  std::string consistency_name = "strict-serializable";
   app.add_option("--model", model_name,
-                 "register, cas-register, map, set, bank or stats")
+                 "register, cas-register, map, set, bank, list-append or stats")
       ->required();
   app.add_option("--timeout", timeout, "seconds the linearizability search may run (default 120)");
   app.add_option("--memory-limit-mb", memory_mb,
@@ -59,6 +60,8 @@ int Run(int argc, char** argv) {
   app.add_option("--html", html_path, "write the HTML report here");
   app.add_option("--format", format, "auto (by extension), jsonl or edn");
   app.add_option("--total", total, "bank: the invariant total (default: the first read's)");
+  app.add_option("--consistency-model", consistency_name,
+                 "list-append: the model the verdict is judged against (default strict-serializable)");
   app.add_option("history", history_path, "HISTORY.jsonl or HISTORY.edn")->required();
   try {
     app.parse(argc, argv);
@@ -70,7 +73,12 @@ int Run(int argc, char** argv) {
   auto model = ParseModelKind(model_name);
   if (!model) {
     return BadInput("--model: unknown model \"" + model_name +
-                    "\" (expected register, cas-register, map, set, bank or stats)");
+                    "\" (expected register, cas-register, map, set, bank, list-append or stats)");
+  }
+  auto consistency = ParseConsistencyModel(consistency_name);
+  if (!consistency) {
+    return BadInput("--consistency-model: unknown model \"" + consistency_name + "\" (expected " +
+                    ConsistencyModelNames() + ")");
   }
   if (!(timeout > 0)) return BadInput("--timeout: must be a positive number of seconds");
   if (memory_mb <= 0) return BadInput("--memory-limit-mb: must be positive");
@@ -118,6 +126,15 @@ int Run(int argc, char** argv) {
     case ModelKind::kStats:
       report.verdict = Verdict::kValid;
       break;
+    case ModelKind::kListAppend: {
+      ListAppendOptions options;
+      options.model = *consistency;
+      auto result = CheckListAppend(*history, *ops, options);
+      if (!result.ok()) return BadInput(result.status().message());
+      report.list_append = std::move(*result);
+      report.verdict = report.list_append->verdict;
+      break;
+    }
   }
   report.stats = ComputeStats(*history, *ops);
   report.check_seconds =

@@ -1,5 +1,5 @@
-// Checker benchmarks on generated cas-register histories (history_gen.h), parsing
-// included where the name says so.
+// Checker benchmarks on generated cas-register histories (history_gen.h) and list-append
+// histories (list_append_gen.h), parsing included where the name says so.
 //   ninja -C BUILD checkers/checkers_bench && BUILD/checkers/checkers_bench
 #include <benchmark/benchmark.h>
 
@@ -8,6 +8,8 @@
 #include "checkers/history_gen.h"
 #include "checkers/jsonl.h"
 #include "checkers/linearizability.h"
+#include "checkers/list_append.h"
+#include "checkers/list_append_gen.h"
 #include "checkers/validate.h"
 
 namespace raftlab::checkers {
@@ -71,6 +73,36 @@ void BM_ParseJsonl100kOps(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(text.size()));
 }
 BENCHMARK(BM_ParseJsonl100kOps)->Unit(benchmark::kMillisecond);
+
+// 100k txns from 20 clients over 40 active keys, 1% fail and 1% info: the whole
+// list-append check (pairing, inference, graph with real-time edges, cycle search).
+const std::string& ListAppendText() {
+  static const std::string text = [] {
+    ListAppendGenOptions o;
+    o.txns = 100000;
+    o.clients = 20;
+    o.active_keys = 40;
+    o.fail_rate = 0.01;
+    o.info_rate = 0.01;
+    std::ostringstream out;
+    WriteJsonl(GenerateListAppendHistory(o), out);
+    return out.str();
+  }();
+  return text;
+}
+
+void BM_ListAppendParseAndCheck100kTxns(benchmark::State& state) {
+  const std::string& text = ListAppendText();
+  for (auto _ : state) {
+    auto h = ParseJsonl(text, "bench.jsonl");
+    auto ops = BuildOps(*h, ModelKind::kListAppend);
+    auto r = CheckListAppend(*h, *ops);
+    if (!r.ok() || r->verdict != Verdict::kValid) state.SkipWithError("unexpected verdict");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations() * 100000);
+}
+BENCHMARK(BM_ListAppendParseAndCheck100kTxns)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace raftlab::checkers

@@ -141,5 +141,37 @@ TEST_F(CliTest, ReadsEdnByExtension) {
   EXPECT_THAT(LastLine(out), StartsWith("invalid: key 1: read of null at index 3"));
 }
 
+// A stale read in Elle's EDN: T2 begins after T1's append completed and misses it.
+constexpr char kStaleTxnEdn[] =
+    "{:type :invoke, :f :txn, :value [[:append 1 1]], :process 0, :time 1}\n"
+    "{:type :ok, :f :txn, :value [[:append 1 1]], :process 0, :time 2}\n"
+    "{:type :invoke, :f :txn, :value [[:r 1 nil]], :process 1, :time 3}\n"
+    "{:type :ok, :f :txn, :value [[:r 1 []]], :process 1, :time 4}\n"
+    "{:type :invoke, :f :txn, :value [[:r 1 nil]], :process 2, :time 5}\n"
+    "{:type :ok, :f :txn, :value [[:r 1 [1]]], :process 2, :time 6}\n";
+
+TEST_F(CliTest, ListAppendJudgesAgainstTheConsistencyModel) {
+  std::string h = Write("la.edn", kStaleTxnEdn);
+  std::string out;
+  std::string json = (dir_ / "la.json").string(), html = (dir_ / "la.html").string();
+  EXPECT_EQ(Run("--model list-append --json " + json + " --html " + html + " " + h, &out), 1);
+  EXPECT_EQ(LastLine(out),
+            "invalid: list-append: 3 txns on 1 keys: G-single-realtime; strongest model: serializable "
+            "(checked strict-serializable); first witness at index 3");
+  EXPECT_THAT(out, HasSubstr("T1 -rw-> T2: T1 read key 1 = [], without 1, which T2 appended"));
+  EXPECT_THAT(out, HasSubstr("T2 -rt-> T1: T2 completed (index 1) before T1 was invoked (index 2)"));
+  auto j = nlohmann::json::parse(Read("la.json"));
+  const auto& a = j["list_append"]["anomalies"][0];
+  EXPECT_EQ(a["type"], "G-single-realtime");
+  ASSERT_EQ(a["cycle"].size(), 2u);
+  EXPECT_EQ(a["cycle"][0]["kind"], "rw");
+  EXPECT_EQ(a["cycle"][1]["kind"], "rt");
+  EXPECT_THAT(Read("la.html"), HasSubstr("G-single-realtime"));
+  EXPECT_EQ(Run("--model list-append --consistency-model serializable " + h, &out), 0);
+  EXPECT_THAT(LastLine(out), StartsWith("valid: list-append"));
+  EXPECT_EQ(Run("--model list-append --consistency-model linearizable " + h, &out), 3);
+  EXPECT_THAT(LastLine(out), HasSubstr("--consistency-model: unknown model \"linearizable\" (expected read-uncommitted"));
+}
+
 }  // namespace
 }  // namespace raftlab::checkers

@@ -231,6 +231,7 @@ bool IsTuple(const Edn& op) {
   const Edn* v = Get(op, "value");
   const Edn* f = Get(op, "f");
   if (!v || !v->IsSeq() || v->items.size() != 2) return false;
+  if (f && f->text == "txn") return false;  // [[:append k 1] [:r k nil]] is no [k v] tuple
   if (f && f->text == "cas") {
     const Edn& inner = v->items[1];
     return inner.IsSeq() || inner.kind == Edn::Kind::kNil;
@@ -252,7 +253,44 @@ class Converter {
                          std::string(field) + ": " + what);
   }
 
+  // Elle's list-append micro-ops: [:append k v] and [:r k nil] / [:r k [v ...]].
+  Result<Value> ToTxn(const Edn& op, const Edn& v) const {
+    std::vector<MicroOp> ops;
+    for (const Edn& m : v.items) {
+      const bool shape = m.IsSeq() && m.items.size() == 3 && m.items[0].kind == Edn::Kind::kKeyword;
+      const std::string f = shape ? m.items[0].text : "";
+      if (f != "append" && f != "r") {
+        return Error(op, "value", "a micro-op must be [:append k v] or [:r k list-or-nil], not " + Print(m));
+      }
+      MicroOp mop;
+      const Edn& key = m.items[1];
+      if (key.kind == Edn::Kind::kInt) {
+        mop.key = std::to_string(key.num);
+      } else if (key.kind == Edn::Kind::kString || key.kind == Edn::Kind::kKeyword) {
+        mop.key = key.text;
+      } else {
+        return Error(op, "value", "a micro-op's key must be an integer, string or keyword, not " + Print(key));
+      }
+      const Edn& arg = m.items[2];
+      if (f == "append") {
+        if (arg.kind != Edn::Kind::kInt) return Error(op, "value", "an append's element must be an integer, not " + Print(arg));
+        mop.kind = MicroOp::Kind::kAppend;
+        mop.element = arg.num;
+      } else if (arg.kind != Edn::Kind::kNil) {
+        if (!arg.IsSeq()) return Error(op, "value", "a read's result must be a vector or nil, not " + Print(arg));
+        mop.read.emplace();
+        for (const Edn& x : arg.items) {
+          if (x.kind != Edn::Kind::kInt) return Error(op, "value", "read elements must be integers, not " + Print(x));
+          mop.read->push_back(x.num);
+        }
+      }
+      ops.push_back(std::move(mop));
+    }
+    return Value::Txn(std::move(ops));
+  }
+
   Result<Value> ToValue(const Edn& op, const Edn& v) const {
+    if (v.IsSeq() && !v.items.empty() && v.items[0].IsSeq()) return ToTxn(op, v);
     switch (v.kind) {
       case Edn::Kind::kNil: return Value::Null();
       case Edn::Kind::kInt: return Value::Int(v.num);
@@ -371,7 +409,28 @@ void AppendEdnString(std::string& out, const std::string& s) {
   out += '"';
 }
 
+void AppendEdnKey(std::string& out, const std::string& k);
+
 std::string EdnValue(const Value& v) {
+  if (v.is_txn()) {
+    std::string out = "[";
+    for (const MicroOp& m : v.micro_ops()) {
+      if (out.size() > 1) out += ' ';
+      out += m.kind == MicroOp::Kind::kAppend ? "[:append " : "[:r ";
+      AppendEdnKey(out, m.key);
+      if (m.kind == MicroOp::Kind::kAppend) {
+        out += " " + std::to_string(m.element);
+      } else if (!m.read) {
+        out += " nil";
+      } else {
+        out += " [";
+        for (size_t i = 0; i < m.read->size(); ++i) out += (i ? " " : "") + std::to_string((*m.read)[i]);
+        out += "]";
+      }
+      out += "]";
+    }
+    return out + "]";
+  }
   std::string s = ValueToString(v);
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -393,6 +452,14 @@ bool LooksLikeInteger(const std::string& s) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
   }
   return true;
+}
+
+void AppendEdnKey(std::string& out, const std::string& k) {
+  if (LooksLikeInteger(k)) {
+    out += k;
+  } else {
+    AppendEdnString(out, k);
+  }
 }
 
 }  // namespace
@@ -445,12 +512,7 @@ void WriteEdn(const History& h, std::ostream& out) {
            ", :process " + std::to_string(e.process) + ", :f :" + h.Str(e.f) + ", :value ";
     if (e.key != kNoString) {
       line += "[";
-      const std::string& k = h.Str(e.key);
-      if (LooksLikeInteger(k)) {
-        line += k;
-      } else {
-        AppendEdnString(line, k);
-      }
+      AppendEdnKey(line, h.Str(e.key));
       line += " " + EdnValue(e.value) + "]";
     } else {
       line += EdnValue(e.value);

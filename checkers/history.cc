@@ -1,5 +1,7 @@
 #include "checkers/history.h"
 
+#include "checkers/jsonl.h"
+
 namespace raftlab::checkers {
 
 const char* EventTypeName(EventType type) {
@@ -29,6 +31,29 @@ std::string ValueToString(const Value& v) {
       for (size_t i = 0; i < v.list.size(); ++i) {
         if (i > 0) out += ',';
         out += v.list[i] ? std::to_string(*v.list[i]) : "null";
+      }
+      return out + "]";
+    }
+    case Value::Kind::kTxn: {
+      std::string out = "[";
+      for (const MicroOp& m : v.micro_ops()) {
+        if (out.size() > 1) out += ',';
+        out += m.kind == MicroOp::Kind::kAppend ? "[\"append\"," : "[\"r\",";
+        AppendJsonString(out, m.key);
+        out += ',';
+        if (m.kind == MicroOp::Kind::kAppend) {
+          out += std::to_string(m.element);
+        } else if (!m.read) {
+          out += "null";
+        } else {
+          out += '[';
+          for (size_t i = 0; i < m.read->size(); ++i) {
+            if (i > 0) out += ',';
+            out += std::to_string((*m.read)[i]);
+          }
+          out += ']';
+        }
+        out += ']';
       }
       return out + "]";
     }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,13 +22,26 @@ enum class EventType : uint8_t { kInvoke, kOk, kFail, kInfo };
 const char* EventTypeName(EventType type);
 std::optional<EventType> ParseEventType(std::string_view name);
 
-// A JSON value as the format allows it: null, an integer, or a list of integers/nulls
-// (cas pairs, set reads, bank balances).
+// One micro-op of a transaction (f "txn"): ["r", key, [elements] or null] reads a key's
+// list, ["append", key, element] appends one element to it.
+struct MicroOp {
+  enum class Kind : uint8_t { kRead, kAppend };
+  Kind kind = Kind::kRead;
+  std::string key;
+  int64_t element = 0;                       // append only
+  std::optional<std::vector<int64_t>> read;  // read: the list read; nullopt = not known
+  bool operator==(const MicroOp&) const = default;
+};
+
+// A JSON value as the format allows it: null, an integer, a list of integers/nulls (cas
+// pairs, set reads, bank balances), or a transaction's micro-ops (shared: immutable once
+// built, so copies of an event's value cost no allocation).
 struct Value {
-  enum class Kind : uint8_t { kNull, kInt, kList };
+  enum class Kind : uint8_t { kNull, kInt, kList, kTxn };
   Kind kind = Kind::kNull;
   int64_t num = 0;
   std::vector<std::optional<int64_t>> list;
+  std::shared_ptr<const std::vector<MicroOp>> txn;
 
   static Value Null() { return Value(); }
   static Value Int(int64_t v) {
@@ -42,13 +56,27 @@ struct Value {
     x.list = std::move(items);
     return x;
   }
+  static Value Txn(std::vector<MicroOp> ops) {
+    Value x;
+    x.kind = Kind::kTxn;
+    x.txn = std::make_shared<const std::vector<MicroOp>>(std::move(ops));
+    return x;
+  }
   bool is_null() const { return kind == Kind::kNull; }
   bool is_int() const { return kind == Kind::kInt; }
   bool is_list() const { return kind == Kind::kList; }
-  bool operator==(const Value&) const = default;
+  bool is_txn() const { return kind == Kind::kTxn; }
+  const std::vector<MicroOp>& micro_ops() const {
+    static const std::vector<MicroOp> kNone;
+    return txn ? *txn : kNone;
+  }
+  bool operator==(const Value& o) const {
+    return kind == o.kind && num == o.num && list == o.list && micro_ops() == o.micro_ops();
+  }
 };
 
-// Renders a value the way the JSONL format writes it: 12, null, [12,13].
+// Renders a value the way the JSONL format writes it: 12, null, [12,13], and a
+// transaction as [["append","x",3],["r","y",[1,2]]].
 std::string ValueToString(const Value& v);
 
 constexpr int32_t kNoString = -1;

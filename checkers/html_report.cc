@@ -145,6 +145,33 @@ std::string Ms(int64_t ns) {
 
 }  // namespace
 
+std::string ListAppendHtml(const ListAppendResult& la, const History& h, const std::vector<Op>& ops) {
+  std::string out = "<h2>List-append</h2>\n<p>" + std::to_string(la.txns) + " txns (" + std::to_string(la.ok) +
+                    " ok, " + std::to_string(la.info) + " info, " + std::to_string(la.fail) + " fail) on " +
+                    std::to_string(la.keys) + " keys; " + std::to_string(la.edges) +
+                    " dependency edges. Strongest model satisfied: <b>" +
+                    (la.strongest ? ConsistencyModelName(*la.strongest) : "none") + "</b>; checked against <b>" +
+                    ConsistencyModelName(la.checked) + "</b>.</p>\n";
+  if (!la.reason.empty()) out += "<p>note: " + Esc(la.reason) + "</p>\n";
+  for (const ListAppendAnomaly& a : la.anomalies) {
+    out += "<h3>" + Esc(a.type) + " <small>(rules out " + ConsistencyModelName(a.forbidden_from) +
+           " and stronger; " + std::to_string(la.counts.at(a.type)) + " found)</small></h3>\n<pre>" +
+           Esc(a.explanation) + "</pre>\n";
+    if (!a.steps.empty()) {
+      out += "<table><tr><th>step</th><th>edge</th><th>why</th></tr>\n";
+      for (size_t i = 0; i < a.steps.size(); ++i) {
+        const size_t j = (i + 1) % a.steps.size();
+        out += "<tr><td>" + std::to_string(i + 1) + "</td><td>T" + std::to_string(i + 1) + " &rarr;" +
+               EdgeKindName(a.steps[i].kind) + "&rarr; T" + std::to_string(j + 1) + "</td><td>" +
+               Esc(a.steps[i].why) + "</td></tr>\n";
+      }
+      out += "</table>\n";
+    }
+    out += OpTable(h, ops, a.ops, -1);
+  }
+  return out;
+}
+
 std::string ReportHtml(const CheckReport& r, const History& h, const std::vector<Op>& ops) {
   const std::string verdict = VerdictName(r.verdict);
   std::string out =
@@ -220,6 +247,7 @@ std::string ReportHtml(const CheckReport& r, const History& h, const std::vector
            "</p>\n";
     if (!b.bad_ops.empty()) out += OpTable(h, ops, b.bad_ops, -1);
   }
+  if (r.list_append) out += ListAppendHtml(*r.list_append, h, ops);
   const Stats& s = r.stats;
   out += "<h2>Statistics</h2>\n<table><tr><th>f</th><th>ok</th><th>fail</th><th>info</th>"
          "<th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>max ms</th></tr>\n";

@@ -14,6 +14,10 @@ namespace raftlab::checkers {
 // s with <, >, & and " escaped for HTML text and attribute values.
 std::string HtmlEscape(std::string_view s);
 
+// The list-append section: each anomaly's witness; for a cycle, the txns (T1, T2, ...)
+// and one row per edge with its kind and the reason it exists.
+std::string ListAppendHtml(const ListAppendResult& result, const History& history, const std::vector<Op>& ops);
+
 std::string ReportHtml(const CheckReport& report, const History& history,
                        const std::vector<Op>& ops);
 

@@ -189,6 +189,7 @@ class LineParser {
     if (v.get_array().get(arr) != simdjson::SUCCESS) {
       return Error("value", "must be null, an integer or a list of integers");
     }
+    if (arr.size() > 0 && arr.at(0).is_array()) return GetTxn(arr, out);
     std::vector<std::optional<int64_t>> items;
     items.reserve(arr.size());
     for (dom::element item : arr) {
@@ -202,6 +203,53 @@ class LineParser {
       items.emplace_back(x);
     }
     *out = Value::List(std::move(items));
+    return Status::Ok();
+  }
+
+  // A transaction: a list of micro-ops ["r", key, list-or-null] / ["append", key, int].
+  Status GetTxn(dom::array arr, Value* out) {
+    std::vector<MicroOp> ops;
+    ops.reserve(arr.size());
+    size_t i = 0;
+    for (dom::element item : arr) {
+      const std::string field = "value[" + std::to_string(i++) + "]";
+      dom::array m;
+      if (item.get_array().get(m) != simdjson::SUCCESS || m.size() != 3) {
+        return Error(field, "a micro-op must be [\"r\", key, list or null] or [\"append\", key, integer]");
+      }
+      MicroOp op;
+      std::string_view f;
+      if (m.at(0).get_string().get(f) != simdjson::SUCCESS || (f != "r" && f != "append")) {
+        return Error(field, "a micro-op's first element must be \"r\" or \"append\"");
+      }
+      dom::element key = m.at(1);
+      if (key.is_string()) {
+        op.key = std::string(std::string_view(key));
+      } else if (key.is_int64()) {
+        op.key = std::to_string(int64_t(key));
+      } else {
+        return Error(field, "a micro-op's key must be a string or an integer");
+      }
+      dom::element arg = m.at(2);
+      if (f == "append") {
+        op.kind = MicroOp::Kind::kAppend;
+        if (auto st = GetInt(arg, field, &op.element); !st.ok()) return st;
+      } else if (!arg.is_null()) {
+        dom::array list;
+        if (arg.get_array().get(list) != simdjson::SUCCESS) {
+          return Error(field, "a read's result must be a list of integers or null");
+        }
+        op.read.emplace();
+        op.read->reserve(list.size());
+        for (dom::element x : list) {
+          int64_t e = 0;
+          if (auto st = GetInt(x, field, &e); !st.ok()) return st;
+          op.read->push_back(e);
+        }
+      }
+      ops.push_back(std::move(op));
+    }
+    *out = Value::Txn(std::move(ops));
     return Status::Ok();
   }
 

@@ -33,6 +33,7 @@ json ValueJson(const Value& v) {
       for (const auto& x : v.list) a.push_back(x ? json(*x) : json(nullptr));
       return a;
     }
+    case Value::Kind::kTxn: return json::parse(ValueToString(v));
   }
   return nullptr;
 }
@@ -90,6 +91,51 @@ std::string OpLine(const History& h, const std::vector<Op>& ops, uint32_t i) {
                 static_cast<long long>(op.process), h.Str(op.f).c_str(), StatusName(op.status),
                 ValueToString(OpValue(h, op)).c_str());
   return buf;
+}
+
+std::string ListAppendSummary(const ListAppendResult& la, const History& h, const std::vector<Op>& ops) {
+  const std::string strongest = la.strongest ? ConsistencyModelName(*la.strongest) : "none (not even read-uncommitted)";
+  std::string s = VerdictName(la.verdict);
+  s += ": list-append: " + std::to_string(la.txns) + " txns on " + std::to_string(la.keys) + " keys";
+  if (la.verdict == Verdict::kUnknown) return s + ": " + la.reason;
+  if (la.anomalies.empty()) {
+    return s + ", no anomalies; consistent with " + strongest;
+  }
+  std::string types;
+  for (const auto& a : la.anomalies) types += (types.empty() ? "" : ", ") + a.type;
+  const ListAppendAnomaly& first = la.anomalies.front();
+  s += ": " + types + "; strongest model: " + strongest + " (checked " + ConsistencyModelName(la.checked) + ")";
+  if (!first.ops.empty()) s += "; first witness at index " + std::to_string(OpIndex(h, ops[first.ops[0]]));
+  return s;
+}
+
+json ListAppendJson(const ListAppendResult& la, const History& h, const std::vector<Op>& ops) {
+  json anomalies = json::array();
+  for (const ListAppendAnomaly& a : la.anomalies) {
+    json aj = {{"type", a.type}, {"forbidden_from", ConsistencyModelName(a.forbidden_from)},
+               {"explanation", a.explanation}, {"count", la.counts.at(a.type)}};
+    if (!a.key.empty()) aj["key"] = a.key;
+    aj["ops"] = json::array();
+    for (uint32_t i : a.ops) aj["ops"].push_back(OpJson(h, ops, i));
+    json steps = json::array();
+    // Steps name the txns by their position in "ops": T1 is ops[0].
+    for (size_t i = 0; i < a.steps.size(); ++i) {
+      steps.push_back({{"from", "T" + std::to_string(i + 1)},
+                       {"to", "T" + std::to_string((i + 1) % a.steps.size() + 1)},
+                       {"kind", EdgeKindName(a.steps[i].kind)},
+                       {"why", a.steps[i].why}});
+    }
+    if (!a.steps.empty()) aj["cycle"] = steps;
+    anomalies.push_back(aj);
+  }
+  json j = {{"verdict", VerdictName(la.verdict)},
+            {"consistency_model", ConsistencyModelName(la.checked)},
+            {"strongest_model", la.strongest ? json(ConsistencyModelName(*la.strongest)) : json(nullptr)},
+            {"txns", la.txns}, {"ok", la.ok}, {"info", la.info}, {"fail", la.fail},
+            {"keys", la.keys}, {"edges", la.edges}, {"anomaly_counts", la.counts},
+            {"anomalies", anomalies}};
+  if (!la.reason.empty()) j["note"] = la.reason;
+  return j;
 }
 
 }  // namespace
@@ -153,6 +199,7 @@ std::string SummaryLine(const CheckReport& r, const History& h, const std::vecto
     return "valid: bank: all " + std::to_string(b.reads) + " reads total " +
            std::to_string(b.total);
   }
+  if (r.list_append) return ListAppendSummary(*r.list_append, h, ops);
   return "valid: stats only: " + std::to_string(r.stats.ops) + " ops (ok " +
          std::to_string(r.stats.ok) + ", fail " + std::to_string(r.stats.fail) + ", info " +
          std::to_string(r.stats.info) + ")";
@@ -204,6 +251,17 @@ std::string ReportText(const CheckReport& r, const History& h, const std::vector
   }
   if (r.bank && r.bank->verdict == Verdict::kInvalid) {
     for (uint32_t i : r.bank->bad_ops) out += "bad read: " + OpLine(h, ops, i) + "\n";
+  }
+  if (r.list_append) {
+    for (const ListAppendAnomaly& a : r.list_append->anomalies) {
+      out += a.type + " (rules out " + ConsistencyModelName(a.forbidden_from) + " and stronger";
+      if (!a.key.empty()) out += "; key " + a.key;
+      out += "):\n  " + a.explanation + "\n";
+      if (a.steps.empty()) {
+        for (uint32_t i : a.ops) out += "    " + OpLine(h, ops, i) + "\n";
+      }
+    }
+    if (!r.list_append->reason.empty()) out += "note: " + r.list_append->reason + "\n";
   }
   return out;
 }
@@ -276,6 +334,7 @@ std::string ReportJson(const CheckReport& r, const History& h, const std::vector
                  {"bad_reads", b.bad_reads}, {"bad_ops", bad}};
     if (!b.reason.empty()) j["bank"]["reason"] = b.reason;
   }
+  if (r.list_append) j["list_append"] = ListAppendJson(*r.list_append, h, ops);
   const Stats& s = r.stats;
   json per_f = json::array();
   for (const FStats& f : s.per_f) {

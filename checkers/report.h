@@ -9,6 +9,7 @@
 #include "checkers/bank_checker.h"
 #include "checkers/history.h"
 #include "checkers/linearizability.h"
+#include "checkers/list_append.h"
 #include "checkers/set_checker.h"
 #include "checkers/stats.h"
 #include "checkers/validate.h"
@@ -22,6 +23,7 @@ struct CheckReport {
   std::optional<LinearizabilityResult> linearizability;
   std::optional<SetResult> set;
   std::optional<BankResult> bank;
+  std::optional<ListAppendResult> list_append;
   Stats stats;
   double check_seconds = 0;
 };

@@ -38,10 +38,43 @@ class ShapeChecker {
     cas_ = s.Find("cas");
     add_ = s.Find("add");
     transfer_ = s.Find("transfer");
+    txn_ = s.Find("txn");
+  }
+
+  // Micro-ops of a txn: at least one; a completion's must match the invoke's one for one.
+  Status CheckTxn(const Event& e, const Value* invoked) const {
+    if (e.f != txn_) return UnknownF(e, "txn");
+    const bool invoke = e.type == EventType::kInvoke;
+    if (!invoke && e.value.is_null()) {
+      if (e.type == EventType::kOk) return Bad(e, "an ok txn must carry its micro-ops with the reads filled in");
+      return Status::Ok();
+    }
+    if (!e.value.is_txn() || e.value.micro_ops().empty()) {
+      return Bad(e, "a txn's value must be a non-empty list of micro-ops");
+    }
+    if (invoked == nullptr) return Status::Ok();
+    const auto& mine = e.value.micro_ops();
+    const auto& theirs = invoked->micro_ops();
+    if (mine.size() != theirs.size()) {
+      return EventError(h_, e, "value", "has " + std::to_string(mine.size()) + " micro-ops, its invoke " +
+                                            std::to_string(theirs.size()));
+    }
+    for (size_t i = 0; i < mine.size(); ++i) {
+      const MicroOp& a = mine[i];
+      const MicroOp& b = theirs[i];
+      if (a.kind != b.kind || a.key != b.key || a.element != b.element) {
+        return EventError(h_, e, "value[" + std::to_string(i) + "]", "differs from the invoke's micro-op");
+      }
+      if (e.type == EventType::kOk && a.kind == MicroOp::Kind::kRead && !a.read) {
+        return EventError(h_, e, "value[" + std::to_string(i) + "]", "an ok txn's read must return a list");
+      }
+    }
+    return Status::Ok();
   }
 
   Status Check(const Event& e) const {
     if (model_ == ModelKind::kStats) return Status::Ok();
+    if (model_ == ModelKind::kListAppend) return CheckTxn(e, nullptr);
     const bool reg = model_ == ModelKind::kRegister || model_ == ModelKind::kCasRegister ||
                      model_ == ModelKind::kMap;
     if (reg && HasReservedInt(e.value)) {
@@ -111,7 +144,7 @@ class ShapeChecker {
 
   const History& h_;
   ModelKind model_;
-  int32_t read_, write_, cas_, add_, transfer_;
+  int32_t read_, write_, cas_, add_, transfer_, txn_;
 };
 
 }  // namespace
@@ -123,6 +156,7 @@ std::optional<ModelKind> ParseModelKind(std::string_view name) {
   if (name == "set") return ModelKind::kSet;
   if (name == "bank") return ModelKind::kBank;
   if (name == "stats") return ModelKind::kStats;
+  if (name == "list-append") return ModelKind::kListAppend;
   return std::nullopt;
 }
 
@@ -134,6 +168,7 @@ const char* ModelKindName(ModelKind model) {
     case ModelKind::kSet: return "set";
     case ModelKind::kBank: return "bank";
     case ModelKind::kStats: return "stats";
+    case ModelKind::kListAppend: return "list-append";
   }
   return "?";
 }
@@ -208,6 +243,9 @@ Result<std::vector<Op>> BuildOps(const History& h, ModelKind model) {
       return EventError(h, e, "value",
                         ValueToString(e.value) + " differs from the invoke's " +
                             ValueToString(inv.value) + " at line " + std::to_string(inv.line));
+    }
+    if (model == ModelKind::kListAppend) {
+      if (auto st = shapes.CheckTxn(e, &inv.value); !st.ok()) return st;
     }
     outstanding.erase(it);
     op.complete_event = static_cast<int64_t>(i);

@@ -19,6 +19,7 @@ enum class ModelKind {
   kSet,          // add + reads of the whole set
   kBank,         // reads of account balances whose total is invariant
   kStats,        // no correctness check: statistics only
+  kListAppend,   // txns of r/append micro-ops on lists (Elle's list-append)
 };
 
 std::optional<ModelKind> ParseModelKind(std::string_view name);

@@ -86,19 +86,37 @@ TEST(Clock, ReadersDuringSetNeverSeeATornAnchor) {
   EXPECT_EQ(bad.load(), 0);
 }
 
-TEST(PartitionFilter, BlocksOnlyTheIsolatedPeersUntilHealed) {
+TEST(PartitionFilter, BlocksOnlyTheIsolatedPeersBothWaysUntilHealed) {
   PartitionFilter f;
-  EXPECT_FALSE(f.Blocked(2));
+  EXPECT_FALSE(f.DropsInbound(2));
+  EXPECT_FALSE(f.DropsOutbound(2));
   f.Set({2, 3});
-  EXPECT_TRUE(f.Blocked(2));
-  EXPECT_TRUE(f.Blocked(3));
-  EXPECT_FALSE(f.Blocked(1));
+  EXPECT_TRUE(f.DropsInbound(2));
+  EXPECT_TRUE(f.DropsOutbound(2));
+  EXPECT_TRUE(f.DropsInbound(3));
+  EXPECT_FALSE(f.DropsInbound(1));
+  EXPECT_FALSE(f.DropsOutbound(1));
   f.Set({3});
-  EXPECT_FALSE(f.Blocked(2)) << "Set replaces the set";
+  EXPECT_FALSE(f.DropsInbound(2)) << "Set replaces the set";
   EXPECT_EQ(f.Isolated(), std::vector<uint64_t>{3});
   f.Heal();
-  EXPECT_FALSE(f.Blocked(3));
+  EXPECT_FALSE(f.DropsInbound(3));
+  EXPECT_FALSE(f.DropsOutbound(3));
   EXPECT_TRUE(f.Isolated().empty());
+}
+
+TEST(PartitionFilter, AOneWayCutDropsOnlyItsDirection) {
+  PartitionFilter f;
+  f.Set({2}, PartitionDirection::kInbound);
+  EXPECT_TRUE(f.DropsInbound(2));
+  EXPECT_FALSE(f.DropsOutbound(2)) << "inbound-only keeps this node's sends";
+  EXPECT_EQ(f.direction(), PartitionDirection::kInbound);
+  f.Set({2}, PartitionDirection::kOutbound);
+  EXPECT_FALSE(f.DropsInbound(2)) << "Set replaces the direction too";
+  EXPECT_TRUE(f.DropsOutbound(2));
+  f.Heal();
+  EXPECT_EQ(f.direction(), PartitionDirection::kBoth);
+  EXPECT_FALSE(f.DropsOutbound(2));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "faults/control.h"
@@ -23,6 +24,29 @@ const char* RoleName(raft::StateType s) {
     case raft::StateType::kFollower: return "follower";
   }
   return "unknown";
+}
+
+std::optional<faults::PartitionDirection> FromProto(pb::PartitionDirection d) {
+  switch (d) {
+    case pb::PARTITION_DIRECTION_BOTH: return faults::PartitionDirection::kBoth;
+    case pb::PARTITION_DIRECTION_INBOUND: return faults::PartitionDirection::kInbound;
+    case pb::PARTITION_DIRECTION_OUTBOUND: return faults::PartitionDirection::kOutbound;
+    default: return std::nullopt;
+  }
+}
+
+pb::PartitionDirection ToProto(faults::PartitionDirection d) {
+  switch (d) {
+    case faults::PartitionDirection::kInbound: return pb::PARTITION_DIRECTION_INBOUND;
+    case faults::PartitionDirection::kOutbound: return pb::PARTITION_DIRECTION_OUTBOUND;
+    case faults::PartitionDirection::kBoth: break;
+  }
+  return pb::PARTITION_DIRECTION_BOTH;
+}
+
+void FillPartition(const faults::PartitionFilter& filter, pb::PartitionResponse* out) {
+  for (uint64_t p : filter.Isolated()) out->add_isolated_peers(p);
+  out->set_direction(ToProto(filter.direction()));
 }
 
 grpc::Status FromAbsl(const absl::Status& s) {
@@ -62,6 +86,7 @@ void AdminService::FillStatus(pb::StatusResponse* out) const {
   for (const auto& [id, addr] : c_.peers) (*out->mutable_peers())[id] = addr;
   if (c_.partitions != nullptr) {
     for (uint64_t p : c_.partitions->Isolated()) out->add_partitioned_peers(p);
+    out->set_partition_direction(ToProto(c_.partitions->direction()));
   }
   // User groups first, in id order, then the system group: tools that look at the first
   // group of a one-group cluster keep seeing group 1.
@@ -153,14 +178,20 @@ grpc::Status AdminService::SetPartition(Ctx*, const pb::SetPartitionRequest* req
       return {StatusCode::INVALID_ARGUMENT, "SetPartition: node " + std::to_string(p) + " is not a peer"};
     }
   }
-  c_.partitions->Set(peers);
-  for (uint64_t p : c_.partitions->Isolated()) out->add_isolated_peers(p);
+  const auto direction = FromProto(req->direction());
+  if (!direction.has_value()) {
+    return {StatusCode::INVALID_ARGUMENT,
+            "SetPartition: direction " + std::to_string(req->direction()) + " is not inbound, outbound or both"};
+  }
+  c_.partitions->Set(peers, *direction);
+  FillPartition(*c_.partitions, out);
   return grpc::Status::OK;
 }
 
-grpc::Status AdminService::Heal(Ctx*, const pb::HealRequest*, pb::PartitionResponse*) {
+grpc::Status AdminService::Heal(Ctx*, const pb::HealRequest*, pb::PartitionResponse* out) {
   if (auto s = RequireFaults("Heal"); !s.ok()) return s;
   c_.partitions->Heal();
+  FillPartition(*c_.partitions, out);
   return grpc::Status::OK;
 }
 

@@ -114,7 +114,7 @@ GrpcBatchSender::LaneStream& GrpcBatchSender::StreamFor(uint64_t peer, std::stri
 absl::Status GrpcBatchSender::Send(uint64_t peer, std::string_view lane,
                                    std::span<const OutboundMessage> batch) {
   if (watchdog_.shut_down()) return absl::UnavailableError("transport is shut down");
-  if (options_.partition != nullptr && options_.partition->Blocked(peer)) {
+  if (options_.partition != nullptr && options_.partition->DropsOutbound(peer)) {
     metrics_.partition_drops_send->Add(batch.size());
     return absl::UnavailableError("node " + std::to_string(peer) + " is partitioned off");
   }

@@ -71,7 +71,7 @@ class RaftTransportService::SnapshotReader final : public grpc::ServerReadReacto
     service_.metrics_.snapshot_received_bytes->Add(bytes);
     if (!peer_checked_) {
       peer_checked_ = true;
-      if (service_.Blocked(assembler_.from_node())) {
+      if (service_.DropsInbound(assembler_.from_node())) {
         Refuse("node " + std::to_string(assembler_.from_node()) + " is partitioned off");
         return;
       }
@@ -149,7 +149,7 @@ grpc::Status RaftTransportService::Handle(MessageBatch& batch, SendSummary& summ
                             std::to_string(batch.to_node()) + " but reached node " +
                             std::to_string(options_.self_id) + ": check --peers");
   }
-  if (Blocked(batch.from_node())) {
+  if (DropsInbound(batch.from_node())) {
     metrics_.partition_drops_receive->Add(n);
     summary.set_messages_dropped(summary.messages_dropped() + n);
     return grpc::Status::OK;

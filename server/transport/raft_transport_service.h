@@ -57,8 +57,8 @@ class RaftTransportService final : public RaftTransport::CallbackService {
 
   // Delivers (moving out) what may be delivered of batch; a non-OK status ends the stream.
   grpc::Status Handle(MessageBatch& batch, SendSummary& summary);
-  bool Blocked(uint64_t peer) const {
-    return options_.partition != nullptr && options_.partition->Blocked(peer);
+  bool DropsInbound(uint64_t peer) const {
+    return options_.partition != nullptr && options_.partition->DropsInbound(peer);
   }
 
   const RaftTransportServiceOptions options_;

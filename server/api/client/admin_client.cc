@@ -54,9 +54,11 @@ absl::StatusOr<admin::FaultsResponse> AdminClient::ListFaults(const std::string&
 }
 
 absl::StatusOr<admin::PartitionResponse> AdminClient::SetPartition(const std::string& endpoint,
-                                                                   const std::vector<uint64_t>& isolated_peers) {
+                                                                   const std::vector<uint64_t>& isolated_peers,
+                                                                   admin::PartitionDirection direction) {
   admin::SetPartitionRequest req;
   for (uint64_t id : isolated_peers) req.add_isolated_peers(id);
+  req.set_direction(direction);
   return At<admin::PartitionResponse>(endpoint, [&](Connection& c, ClientContext* ctx, admin::PartitionResponse* r) {
     return c.admin->SetPartition(ctx, req, r);
   });

@@ -34,8 +34,9 @@ class AdminClient {
   absl::StatusOr<admin::FaultsResponse> EnableFault(const std::string& endpoint, const admin::EnableFaultRequest& req);
   absl::StatusOr<admin::FaultsResponse> DisableFault(const std::string& endpoint, const std::string& name);
   absl::StatusOr<admin::FaultsResponse> ListFaults(const std::string& endpoint);
-  absl::StatusOr<admin::PartitionResponse> SetPartition(const std::string& endpoint,
-                                                        const std::vector<uint64_t>& isolated_peers);
+  absl::StatusOr<admin::PartitionResponse> SetPartition(
+      const std::string& endpoint, const std::vector<uint64_t>& isolated_peers,
+      admin::PartitionDirection direction = admin::PARTITION_DIRECTION_BOTH);
   absl::StatusOr<admin::PartitionResponse> Heal(const std::string& endpoint);
   absl::StatusOr<admin::SetClockResponse> SetClock(const std::string& endpoint, int64_t offset_ns, double rate);
   absl::StatusOr<admin::TriggerSnapshotResponse> TriggerSnapshot(const std::string& endpoint, uint64_t group_id);

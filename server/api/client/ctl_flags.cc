@@ -125,6 +125,14 @@ absl::StatusOr<CtlCommand> ParseCtlArgs(const std::vector<std::string>& args) {
   auto* partition = app.add_subcommand("partition", "Make NODE_ENDPOINT drop raft traffic with the --isolate peers");
   partition->add_option("NODE_ENDPOINT", c.node)->required();
   partition->add_option("--isolate", c.isolate, "Peer node ids: ID,...")->required()->delimiter(',');
+  partition
+      ->add_option("--direction", c.direction,
+                   "Which traffic NODE_ENDPOINT drops: both, inbound (from the peers) or outbound (to them)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, admin::PartitionDirection>{
+          {"both", admin::PARTITION_DIRECTION_BOTH},
+          {"inbound", admin::PARTITION_DIRECTION_INBOUND},
+          {"outbound", admin::PARTITION_DIRECTION_OUTBOUND}}))
+      ->capture_default_str();
 
   auto* heal = app.add_subcommand("heal", "Remove partitions on NODE_ENDPOINT (default: every --endpoints node)");
   heal->add_option("NODE_ENDPOINT", c.node);

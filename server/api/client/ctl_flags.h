@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "admin.pb.h"
 #include "kv.pb.h"
 #include "server/api/client/bench_config.h"
 
@@ -37,6 +38,7 @@ struct CtlCommand {
   bool one_shot = false;                // fault enable: fire once
   std::string node;                     // partition (required) and heal (optional): the node to change
   std::vector<uint64_t> isolate;        // partition
+  admin::PartitionDirection direction = admin::PARTITION_DIRECTION_BOTH;  // partition --direction
   int64_t offset_ms = 0;                // clock
   double rate = 1.0;                    // clock
   uint64_t group = 1;                   // transfer, snapshot

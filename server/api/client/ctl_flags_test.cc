@@ -80,6 +80,10 @@ TEST(CtlFlags, AdminCommands) {
   ASSERT_TRUE(part.ok()) << part.status();
   EXPECT_EQ(part->node, "127.0.0.1:7003");
   EXPECT_EQ(part->isolate, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(part->direction, admin::PARTITION_DIRECTION_BOTH);
+  auto one_way = ParseCtlArgs(Args({"partition", "127.0.0.1:7003", "--isolate", "2", "--direction", "inbound"}));
+  ASSERT_TRUE(one_way.ok()) << one_way.status();
+  EXPECT_EQ(one_way->direction, admin::PARTITION_DIRECTION_INBOUND);
   auto clock = ParseCtlArgs(Args({"clock", "--offset-ms", "-20", "--rate", "1.5"}));
   ASSERT_TRUE(clock.ok()) << clock.status();
   EXPECT_EQ(clock->offset_ms, -20);
@@ -114,6 +118,8 @@ TEST(CtlFlags, ErrorsNameTheArgument) {
   EXPECT_THAT(ErrorOf(Args({"put", "k"})), Names("VALUE"));
   EXPECT_THAT(ErrorOf(Args({"partition", "127.0.0.1:7003", "--isolate", "1,x"})), Names("--isolate"));
   EXPECT_THAT(ErrorOf(Args({"partition", "nohost", "--isolate", "1"})), Names("NODE_ENDPOINT"));
+  EXPECT_THAT(ErrorOf(Args({"partition", "127.0.0.1:7003", "--isolate", "1", "--direction", "sideways"})),
+              Names("--direction"));
   EXPECT_THAT(ErrorOf(Args({"fault", "enable"})), Names("NAME"));
   EXPECT_THAT(ErrorOf(Args({"fault", "enable", "x", "--probability", "2"})), Names("--probability"));
   EXPECT_THAT(ErrorOf(Args({"transfer"})), Names("--to"));

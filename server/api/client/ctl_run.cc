@@ -27,6 +27,14 @@ std::string Join(const auto& ids) {
   return out;
 }
 
+const char* DirectionName(admin::PartitionDirection d) {
+  switch (d) {
+    case admin::PARTITION_DIRECTION_INBOUND: return "inbound";
+    case admin::PARTITION_DIRECTION_OUTBOUND: return "outbound";
+    default: return "both";
+  }
+}
+
 class Runner {
  public:
   Runner(const CtlCommand& c, std::ostream& out, std::ostream& err, std::unique_ptr<KvClient> kv,
@@ -117,7 +125,8 @@ class Runner {
              << " applied=" << g.applied_index() << " snapshot=" << g.snapshot_index()
              << " lease=" << (g.lease_valid() ? "valid" : "none") << " voters=" << Join(g.voters())
              << " lanes=" << r->dispatcher_lanes() << " fsm=" << r->fsm_sync_mode()
-             << " partitioned=" << Join(r->partitioned_peers()) << "\n";
+             << " partitioned=" << Join(r->partitioned_peers())
+             << " partition_direction=" << DirectionName(r->partition_direction()) << "\n";
       }
       return absl::OkStatus();
     });
@@ -154,9 +163,10 @@ class Runner {
     return EachNode(
         "partition",
         [&](const std::string& e) {
-          auto r = admin_->SetPartition(e, c_.isolate);
+          auto r = admin_->SetPartition(e, c_.isolate, c_.direction);
           if (!r.ok()) return r.status();
-          out_ << e << " isolated=" << Join(r->isolated_peers()) << "\n";
+          out_ << e << " isolated=" << Join(r->isolated_peers()) << " direction=" << DirectionName(r->direction())
+               << "\n";
           return absl::OkStatus();
         },
         c_.node);

@@ -94,6 +94,14 @@ TEST(CtlRun, PartitionGoesToTheNamedNodeOnly) {
   EXPECT_EQ(a.AdminLog(), std::vector<std::string>{"Heal"});
 }
 
+TEST(CtlRun, PartitionDirectionReachesTheNode) {
+  FakeNode a(1);
+  Outcome r = Ctl({a.address()}, {"partition", a.address(), "--isolate", "2", "--direction", "inbound"});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(a.AdminLog(), std::vector<std::string>{"SetPartition 2 PARTITION_DIRECTION_INBOUND"});
+  EXPECT_NE(r.out.find("direction=inbound"), std::string::npos) << r.out;
+}
+
 TEST(CtlRun, FaultEnableShowsOnlyThePointChanged) {
   FakeNode node(1);
   Outcome r = Ctl({node.address()}, {"fault", "enable", "raftlab/transport/delay", "--failnum", "20"});

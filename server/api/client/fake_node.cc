@@ -221,8 +221,10 @@ class AdminService final : public admin::Admin::Service {
     if (auto g = s_.Gate(ctx, false)) return *g;
     std::string line = "SetPartition";
     for (uint64_t id : req->isolated_peers()) line += " " + std::to_string(id);
+    if (req->direction() != admin::PARTITION_DIRECTION_BOTH) line += " " + admin::PartitionDirection_Name(req->direction());
     s_.Log(line);
     *resp->mutable_isolated_peers() = req->isolated_peers();
+    resp->set_direction(req->direction());
     return grpc::Status::OK;
   }
 
