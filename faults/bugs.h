@@ -57,8 +57,9 @@ struct PlantedBug {
   int bar = 9;
   // A workload or nemesis the harness must know first; empty = none.
   std::string_view needs = {};
-  // The bug loses no data but stops progress: detected by an availability finding (a node
-  // that does not come back, a follower that never catches up), not by the checker.
+  // The bug shows as a loss of availability (a node that crashes on an invariant check or
+  // does not come back, a follower that never catches up), so an availability finding of
+  // the report detects it as well as an invalid history.
   bool liveness = false;
 };
 
@@ -137,12 +138,14 @@ inline constexpr PlantedBug kFsmReplayIgnoresAppliedIndexBug{
 // A heartbeat carries the leader's commit index instead of min(commit, the follower's
 // match), and the follower commits up to what it holds: on the heartbeat lane a heartbeat
 // overtakes the appends that would have repaired a divergent follower, which then commits
-// and applies entries of a deposed leader.
+// and applies entries of a deposed leader (and crashes on the core's invariant check when
+// the leader's appends later conflict with them).
 inline constexpr PlantedBug kHeartbeatCommitBeyondMatchBug{
     Bug::kHeartbeatCommitBeyondMatch, "heartbeat-commit-beyond-match", "replication",
     "a heartbeat moves a follower's commit past its match with the leader",
     "--workload register --nemesis partition-leader --nemesis-interval-ms 1500 --nemesis-duration-ms 3000 "
-    "--rate 400 --concurrency 20 --keys 2 --dispatcher-lanes 4"};
+    "--rate 400 --concurrency 20 --keys 2 --dispatcher-lanes 4",
+    9, {}, true};
 
 // A message dropped by a full dispatcher lane is not reported (no ReportUnreachable, no
 // failed ReportSnapshot), so the leader keeps a peer in a replication or snapshot state
