@@ -373,6 +373,17 @@ void SummarizeBugRow(BugRow* row) {
   row->meets_bar = n > 0 && row->detected * 10 >= row->bug->bar * n;
 }
 
+namespace {
+
+// A Markdown table cell: pipes escaped, at most `max` characters, "-" when empty.
+std::string Cell(const std::string& text, size_t max) {
+  std::string out;
+  for (char c : text.substr(0, max)) out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
 std::string ValidateTableText(const std::vector<BugRow>& bugs, const std::vector<ControlRow>& controls) {
   std::string out = "| bug | class | detected | median time to violation | bar | checker | fault |\n"
                     "|---|---|---|---|---|---|---|\n";
@@ -385,7 +396,7 @@ std::string ValidateTableText(const std::vector<BugRow>& bugs, const std::vector
     out += "| " + std::string(r.bug->name) + " | " + std::string(r.bug->bug_class) + " | " +
            std::to_string(r.detected) + "/" + std::to_string(r.runs.size()) + " | " + Seconds(r.median_violation_s) +
            " | " + std::to_string(r.bug->bar) + "/10 " + (r.meets_bar ? "met" : "NOT met") + " | " +
-           r.summary.substr(0, 100) + " | " + r.fault.substr(0, 80) + " |\n";
+           Cell(r.summary, 100) + " | " + Cell(r.fault, 80) + " |\n";
   }
   out += "\n| control (correct server) | for bugs | valid |\n|---|---|---|\n";
   for (const ControlRow& c : controls) {

@@ -176,5 +176,17 @@ TEST(ValidateTable, NeedsIsShownInsteadOfAFailure) {
   EXPECT_NE(ValidateHtml({row}, {}, ValidateOptions{}).find("needs power-loss"), std::string::npos);
 }
 
+TEST(ValidateTable, CellsEscapePipesSoTheMarkdownTableHolds) {
+  BugRow row;
+  row.bug = &faults::kReadIndexWithoutQuorumBug;
+  row.runs.resize(1);
+  row.runs[0].verdict = "invalid";
+  row.runs[0].summary = "invalid: key r9";
+  row.runs[0].fault = "partition-leader [1] | [2,3]";
+  SummarizeBugRow(&row);
+  const std::string text = ValidateTableText({row}, {});
+  EXPECT_NE(text.find("partition-leader [1] \\| [2,3] |"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace raftlab::harness
