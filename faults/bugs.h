@@ -28,12 +28,14 @@
 
 namespace raftlab::faults {
 
+// Within a class, the bug validate --quick runs comes first.
 enum class Bug : uint8_t {
+  kLeaseOutlivesElection,
   kLeaseWithoutTermGate,
   kLeaseFromAckReceipt,
-  kLeaseOutlivesElection,
-  kReadIndexWithoutQuorum,
+  kLeaseSurvivesTransfer,
   kFollowerLocalRead,
+  kReadIndexWithoutQuorum,
   kVoteNotPersisted,
   kWalWithoutFsync,
   kFsmReplayIgnoresAppliedIndex,
@@ -89,6 +91,17 @@ inline constexpr PlantedBug kLeaseOutlivesElectionBug{
     "the lease lasts three election timeouts instead of one minus the margin",
     "--workload lease-register --nemesis pause-leader,partition-leader --nemesis-interval-ms 1500 "
     "--nemesis-duration-ms 2500 --rate 400 --concurrency 20 --keys 2"};
+
+// A leadership transfer does not end the old leader's lease: the transfer and the core's
+// voided lease round are ignored, so a leader that has not yet heard the new term (a slow or
+// cut inbound link) serves lease reads until its old expiry while the transferee, whose
+// votes bypass the lease, commits writes.
+inline constexpr PlantedBug kLeaseSurvivesTransferBug{
+    Bug::kLeaseSurvivesTransfer, "lease-survives-transfer", "lease",
+    "the old leader's lease outlives the leadership transfer it started",
+    "--workload lease-register --nemesis partition-leader-inbound,transfer --nemesis-all-at-once "
+    "--nemesis-interval-ms 1500 --nemesis-duration-ms 2000 --rate 400 --concurrency 20 --keys 2",
+    9, "partition-leader-inbound"};
 
 // The leader answers a ReadIndex request with its commit index without confirming by a
 // quorum heartbeat round that it is still leader: an isolated leader serves stale reads
@@ -168,10 +181,10 @@ inline constexpr PlantedBug kRestartAfterSnapshotBug{
     9, "availability findings", true};
 
 inline constexpr std::array kAllPlantedBugs{
-    kLeaseWithoutTermGateBug,   kLeaseFromAckReceiptBug,          kLeaseOutlivesElectionBug,
-    kReadIndexWithoutQuorumBug, kFollowerLocalReadBug,            kVoteNotPersistedBug,
-    kWalWithoutFsyncBug,        kFsmReplayIgnoresAppliedIndexBug, kHeartbeatCommitBeyondMatchBug,
-    kDroppedLaneNotReportedBug, kRestartAfterSnapshotBug,
+    kLeaseOutlivesElectionBug,        kLeaseWithoutTermGateBug,       kLeaseFromAckReceiptBug,
+    kLeaseSurvivesTransferBug,        kFollowerLocalReadBug,          kReadIndexWithoutQuorumBug,
+    kVoteNotPersistedBug,             kWalWithoutFsyncBug,            kFsmReplayIgnoresAppliedIndexBug,
+    kHeartbeatCommitBeyondMatchBug,   kDroppedLaneNotReportedBug,     kRestartAfterSnapshotBug,
 };
 static_assert(kAllPlantedBugs.size() == static_cast<size_t>(Bug::kCount));
 

@@ -46,7 +46,7 @@ TEST_F(PlantedBugsTest, ContainsTheRequiredBugs) {
                            "read-index-without-quorum", "follower-local-read", "vote-not-persisted",
                            "wal-without-fsync", "fsm-replay-ignores-applied-index",
                            "heartbeat-commit-beyond-match", "dropped-lane-not-reported",
-                           "restart-after-snapshot"}) {
+                           "restart-after-snapshot", "lease-survives-transfer"}) {
     EXPECT_NE(FindPlantedBug(want), nullptr) << want;
   }
   EXPECT_EQ(FindPlantedBug("no-such-bug"), nullptr);

@@ -110,6 +110,65 @@ TEST_F(ServerCluster, PartitionedLeaderStepsDownAndStopsServingLeaseReads) {
   EXPECT_TRUE(WaitFor([&] { return ReadAt(old_leader, "k", kv::READ_MODE_STALE) == "new"; }));
 }
 
+// The old leader hears nothing after the transfer (inbound-only partition), so it cannot
+// learn of the new term; only ending its lease at the transfer keeps its lease reads from
+// returning the value the new leader has since overwritten.
+TEST_F(ServerCluster, TransferWhileTheOldLeaderHearsNothingEndsItsLease) {
+  ClusterOptions o = Options("transfer-lease");
+  // A 1 s election timeout (lease 900 ms): the old lease outlives the whole scenario, so a
+  // stale read is certain on a server that keeps it, whatever the machine's load.
+  o.election_ticks = 200;
+  ASSERT_NO_FATAL_FAILURE(StartCluster(o));
+  ASSERT_TRUE(kv_->Put("k", "old").ok());
+  const uint64_t old_leader = LeaderOrFail();
+  const uint64_t target = old_leader % 3 + 1;
+  ASSERT_TRUE(WaitFor([&] { return ReadAt(target, "k", kv::READ_MODE_STALE) == "old"; }));
+  client::CallOptions at_old;
+  at_old.endpoint = cluster_->endpoint(old_leader);
+  at_old.timeout = milliseconds(500);
+  ASSERT_TRUE(WaitFor([&] {
+    auto r = kv_->Get("k", kv::READ_MODE_LEASE, at_old);
+    return r.ok() && r->header().read_path() == kv::READ_PATH_LEASE;
+  })) << "the leader never held a lease";
+
+  std::vector<uint64_t> others;
+  for (uint64_t id : cluster_->ids()) {
+    if (id != old_leader) others.push_back(id);
+  }
+  auto cut = cluster_->admin().SetPartition(cluster_->endpoint(old_leader), others,
+                                            admin::PARTITION_DIRECTION_INBOUND);
+  ASSERT_TRUE(cut.ok()) << cut.status();
+  // The old leader's TransferLeader call waits to hear of the new leader, which it cannot:
+  // issue it from a thread with a short deadline.
+  client::AdminClientOptions ao;
+  ao.endpoints = {cluster_->endpoint(old_leader)};
+  ao.timeout = milliseconds(1000);
+  auto transfer_client = client::AdminClient::Create(ao);
+  ASSERT_TRUE(transfer_client.ok()) << transfer_client.status();
+  std::thread transfer([&] { (void)(*transfer_client)->TransferLeader(1, target); });
+  const bool moved = WaitFor(
+      [&] {
+        auto st = cluster_->admin().Status(cluster_->endpoint(target));
+        return st.ok() && st->groups(0).role() == "leader";
+      },
+      milliseconds(1500));
+  client::CallOptions at_new;
+  at_new.endpoint = cluster_->endpoint(target);
+  absl::StatusOr<kv::PutResponse> put = absl::UnavailableError("the transfer did not finish");
+  if (moved) put = kv_->Put("k", "new", at_new);
+  auto lease = kv_->Get("k", kv::READ_MODE_LEASE, at_old);
+  transfer.join();
+  ASSERT_TRUE(moved) << "the transfer target did not become leader";
+  ASSERT_TRUE(put.ok()) << put.status();
+  if (lease.ok()) {
+    EXPECT_NE(lease->header().read_path(), kv::READ_PATH_LEASE) << "the old leader served a lease read";
+    EXPECT_NE(lease->value(), "old") << "stale read after the new leader committed a write";
+    EXPECT_EQ(lease->header().node_id(), old_leader);
+  }
+  for (uint64_t id : cluster_->ids()) ASSERT_TRUE(cluster_->admin().Heal(cluster_->endpoint(id)).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(old_leader, "k", kv::READ_MODE_STALE) == "new"; }));
+}
+
 TEST_F(ServerCluster, WalFsyncFaultFailStopsOneNodeWhileTheOthersContinue) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(Options("failstop")));
   const uint64_t leader = LeaderOrFail();

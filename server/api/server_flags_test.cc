@@ -86,6 +86,29 @@ TEST(ServerFlags, BadFlagsNameTheFlag) {
   EXPECT_NE(ErrorOf({"raftlab-server", "--id", "1", "--data-dir", "d"}).find("--peers"), std::string::npos);
 }
 
+TEST(ServerFlags, ALeaseMustEndATickPlusADriftAllowanceBeforeTheElectionTimeout) {
+  auto with = [](std::vector<std::string> extra) {
+    auto a = Base();
+    a.insert(a.end(), extra.begin(), extra.end());
+    return ErrorOf(a);
+  };
+  EXPECT_NE(with({"--lease-margin-ms", "0"}).find("--lease-margin-ms"), std::string::npos);
+  EXPECT_NE(with({"--lease-margin-ms", "-5"}).find("--lease-margin-ms"), std::string::npos);
+  // Exactly one tick: the timer granularity is covered but nothing is left for drift.
+  EXPECT_NE(with({"--tick-ms", "10", "--lease-margin-ms", "10"}).find("exceed one tick"), std::string::npos);
+  EXPECT_EQ(with({"--tick-ms", "10", "--lease-margin-ms", "11"}), "");
+  // A margin as long as the election timeout leaves no lease.
+  EXPECT_NE(with({"--tick-ms", "10", "--election-ticks", "30", "--lease-margin-ms", "300"}).find("no lease"),
+            std::string::npos);
+  EXPECT_EQ(with({"--tick-ms", "10", "--election-ticks", "30", "--lease-margin-ms", "299"}), "");
+}
+
+TEST(ServerFlags, HelpStatesTheClockDriftBound) {
+  auto r = ParseServerFlags({"raftlab-server", "--help"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_NE(r->usage.find("drift"), std::string::npos) << r->usage;
+}
+
 TEST(ServerFlags, HelpIsReportedNotAnError) {
   auto r = ParseServerFlags({"raftlab-server", "--help"});
   ASSERT_TRUE(r.ok()) << r.status();

@@ -11,7 +11,22 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 void Router::Send(uint64_t group_id, raftpb::Message message) {
+  cluster_->RunSendHook(from_, message);
   cluster_->Route(from_, group_id, std::move(message));
+}
+
+void TestCluster::SetSendHook(SendHook hook) {
+  std::lock_guard lock(hook_mu_);
+  send_hook_ = std::move(hook);
+}
+
+void TestCluster::RunSendHook(uint64_t from, const raftpb::Message& message) {
+  SendHook hook;
+  {
+    std::lock_guard lock(hook_mu_);
+    hook = send_hook_;
+  }
+  if (hook) hook(from, message);
 }
 
 TestCluster::TestCluster(int nodes, uint64_t snapshot_every) : snapshot_every_(snapshot_every) {

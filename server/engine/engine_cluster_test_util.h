@@ -74,6 +74,14 @@ class TestCluster {
   // Adjusts a node's options at each later StartNode (e.g. to install hooks).
   std::function<void(uint64_t id, GroupEngineOptions* options)> customize;
 
+  // Called on the sender's Ready-loop thread for every message an engine hands to its
+  // Outbox, before it is routed: what the node's state is at the instant a message leaves.
+  using SendHook = std::function<void(uint64_t from, const raftpb::Message& message)>;
+  void SetSendHook(SendHook hook);
+  void RunSendHook(uint64_t from, const raftpb::Message& message);
+
+  EngineMetrics& metrics() { return *metrics_; }
+
  private:
   std::string root_;
   uint64_t snapshot_every_;
@@ -84,6 +92,8 @@ class TestCluster {
   std::map<uint64_t, std::unique_ptr<TestNode>> nodes_;  // guarded by mu_ for lookups
   std::set<uint64_t> isolated_;                          // guarded by mu_
   std::vector<uint64_t> all_ids_;
+  std::mutex hook_mu_;
+  SendHook send_hook_;  // guarded by hook_mu_
 };
 
 }  // namespace raftlab::engine::testing

@@ -13,8 +13,13 @@ EngineMetrics::EngineMetrics(metrics::Registry& r)
                           {"group"})),
       is_leader_(r.AddGauge("raftlab_raft_is_leader", "1 while this node leads the group.", {"group"})),
       lease_reads_(r.AddCounter("raftlab_lease_read_total",
-                                "Lease-mode reads: hit = served under the lease, miss = fell back to ReadIndex.",
+                                "Lease-mode reads by outcome: hit = served under the lease; any other outcome "
+                                "names why it fell back to ReadIndex.",
                                 {"group", "outcome"})),
+      read_index_(r.AddCounter("raftlab_read_index_total",
+                               "ReadIndex reads: started = opened a new round, joined = shared a round with "
+                               "reads queued before it.",
+                               {"group", "outcome"})),
       proposal_(r.AddHistogram("raftlab_raft_proposal_duration_seconds",
                                "Time from proposal to apply on the leader.", metrics::LatencyBuckets(),
                                {"group"})),
@@ -26,7 +31,10 @@ EngineMetrics::EngineMetrics(metrics::Registry& r)
                                 metrics::LatencyBuckets(), {"group"})),
       snapshots_(r.AddCounter("raftlab_raft_snapshots_total", "Local snapshots taken.", {"group"})),
       refused_(r.AddCounter("raftlab_raft_proposals_refused_total",
-                            "Proposals refused before reaching the log (not leader, limits).", {"group"})) {}
+                            "Proposals refused before reaching the log (not leader, limits).", {"group"})),
+      fsync_skipped_(r.AddCounter("raftlab_wal_fsync_skipped_total",
+                                  "Readys persisted without an fsync: only the commit index moved.",
+                                  {"group"})) {}
 
 GroupMetrics* EngineMetrics::ForGroup(uint64_t group) {
   std::lock_guard lock(mu_);
@@ -34,10 +42,24 @@ GroupMetrics* EngineMetrics::ForGroup(uint64_t group) {
   if (!slot) {
     const std::string g = std::to_string(group);
     slot = std::make_unique<GroupMetrics>(GroupMetrics{
-        term_.WithLabels({g}), leader_changes_.WithLabels({g}), commit_.WithLabels({g}),
-        applied_.WithLabels({g}), is_leader_.WithLabels({g}), lease_reads_.WithLabels({g, "hit"}),
-        lease_reads_.WithLabels({g, "miss"}), proposal_.WithLabels({g}), apply_.WithLabels({g}),
-        wal_fsync_.WithLabels({g}), snapshots_.WithLabels({g}), refused_.WithLabels({g})});
+        .term = term_.WithLabels({g}),
+        .leader_changes = leader_changes_.WithLabels({g}),
+        .commit_index = commit_.WithLabels({g}),
+        .applied_index = applied_.WithLabels({g}),
+        .is_leader = is_leader_.WithLabels({g}),
+        .lease_reads = {},
+        .read_index_started = read_index_.WithLabels({g, "started"}),
+        .read_index_joined = read_index_.WithLabels({g, "joined"}),
+        .proposal_seconds = proposal_.WithLabels({g}),
+        .apply_seconds = apply_.WithLabels({g}),
+        .wal_fsync_seconds = wal_fsync_.WithLabels({g}),
+        .snapshots = snapshots_.WithLabels({g}),
+        .proposals_refused = refused_.WithLabels({g}),
+        .wal_fsync_skipped = fsync_skipped_.WithLabels({g})});
+    // Every outcome is exported from the start, so a zero is visible, not missing.
+    for (int i = 0; i < kLeaseOutcomeCount; ++i) {
+      slot->lease_reads[i] = lease_reads_.WithLabels({g, ToString(static_cast<LeaseOutcome>(i))});
+    }
   }
   return slot.get();
 }

@@ -165,10 +165,9 @@ void GroupEngine::ProposeConfChange(raftpb::ConfChange change, Clock::time_point
   Post(ProposalIn{change.SerializeAsString(), true, deadline, std::move(done), Clock::now()});
 }
 
-bool GroupEngine::LeaseHolds() const {
+LeaseOutcome GroupEngine::LeaseCheck() const {
   // One sample of the (skewable) clock per check.
-  const int64_t now = clock_->Now().count();
-  return is_leader() && now < lease_expiry_ns_.load(std::memory_order_acquire);
+  return lease_pub_.Read().At(clock_->Now());
 }
 
 void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback done) {
@@ -179,12 +178,13 @@ void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback d
   }
   ReadPath path = ReadPath::kReadIndex;
   if (mode == ReadMode::kLease) {
-    if (LeaseHolds()) {
-      gm_->lease_hit->Inc();
-      // Serve at the commit index the leader knows, once applied: a new leader may not yet
-      // have applied entries committed by its predecessors.
-      const uint64_t index = commit_.load(std::memory_order_acquire);
-      reads_.WaitApplied(index, applied_pub_.load(), deadline, [done](const ReadOutcome& o) {
+    const LeaseSnapshot lease = lease_pub_.Read();
+    const LeaseOutcome outcome = lease.At(clock_->Now());
+    gm_->LeaseRead(outcome)->Inc();
+    if (outcome == LeaseOutcome::kHit) {
+      // Serve at the commit index published with the lease, once applied: a new leader may
+      // not yet have applied entries committed by its predecessors.
+      reads_.WaitApplied(lease.commit_index, applied_pub_.load(), deadline, [done](const ReadOutcome& o) {
         done({o.ok() ? ReadResult::Code::kOk
                      : (o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout
                                                           : ReadResult::Code::kAborted),
@@ -192,15 +192,15 @@ void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback d
       });
       return;
     }
-    gm_->lease_miss->Inc();
     path = ReadPath::kLeaseFallback;
   }
-  reads_.Add(deadline, [done, path](const ReadOutcome& o) {
+  const ReadJoin join = reads_.Add(deadline, [done, path](const ReadOutcome& o) {
     done({o.ok() ? ReadResult::Code::kOk
                  : (o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout
                                                       : ReadResult::Code::kAborted),
           path, o.read_index});
   });
+  (join == ReadJoin::kStarted ? gm_->read_index_started : gm_->read_index_joined)->Inc();
   Post(Wake{});
 }
 
@@ -324,18 +324,18 @@ void GroupEngine::HandleReady() {
   raft::Ready rd = node_->GetReady();
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
+  UpdateLease(rd, sent_at);
 
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
   const auto persist_start = Clock::now();
   if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
-  if (persisted) gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
+  if (persisted) {
+    gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
+  } else if (rd.hard_state.has_value()) {
+    gm_->wal_fsync_skipped->Inc();
+  }
 
-  if (rd.heartbeat_round > 0) lease_.OnRoundSent(rd.term, rd.heartbeat_round, sent_at);
   for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
-
-  const raft::Raft& r = node_->raft();
-  const bool leader = r.state() == raft::StateType::kLeader;
-  lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term, sent_at);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;
@@ -369,6 +369,20 @@ void GroupEngine::HandleReady() {
                    std::string(s.status().message()).c_str());
     }
   }
+}
+
+void GroupEngine::UpdateLease(const raft::Ready& rd, Nanos sent_at) {
+  if (rd.heartbeat_round > 0) lease_.OnRoundSent(rd.term, rd.heartbeat_round, sent_at);
+  const bool leader = node_->raft().state() == raft::StateType::kLeader;
+  lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term,
+                 rd.lead_transferee != 0 || rd.lease_void, sent_at);
+  // Before this Ready's messages leave: a lease that ended here (a transfer's MsgTimeoutNow
+  // may be among them) must already be gone for every reader.
+  PublishLease();
+}
+
+void GroupEngine::PublishLease() {
+  lease_pub_.Publish({lease_.Standing(), lease_.ExpiresAt(), node_->raft().log().committed()});
 }
 
 void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
@@ -445,10 +459,7 @@ void GroupEngine::AbortPending() {
 void GroupEngine::Publish() {
   const raft::Raft& r = node_->raft();
   const bool leader = r.state() == raft::StateType::kLeader;
-  const Nanos now = clock_->Now();
-  const LeaseOutcome lease = lease_.Check(now);
-  const bool lease_known = lease == LeaseOutcome::kHit || lease == LeaseOutcome::kExpired;
-  lease_expiry_ns_.store(lease_known ? lease_.ExpiresAt().count() : INT64_MIN, std::memory_order_release);
+  PublishLease();
   commit_.store(r.log().committed(), std::memory_order_release);
   applied_pub_.store(applied_, std::memory_order_release);
   term_.store(r.term(), std::memory_order_release);
@@ -475,7 +486,7 @@ GroupStatusView GroupEngine::Status() const {
   v.commit_index = commit_.load();
   v.applied_index = applied_pub_.load();
   v.snapshot_index = snapshot_index_.load();
-  v.lease_valid = LeaseHolds();
+  v.lease_valid = LeaseCheck() == LeaseOutcome::kHit;
   std::lock_guard lock(conf_mu_);
   v.voters.assign(conf_pub_.voters().begin(), conf_pub_.voters().end());
   v.learners.assign(conf_pub_.learners().begin(), conf_pub_.learners().end());

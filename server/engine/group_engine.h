@@ -38,6 +38,7 @@
 #include "server/engine/durable_log.h"
 #include "server/engine/engine_metrics.h"
 #include "server/engine/lease_tracker.h"
+#include "server/engine/published_lease.h"
 #include "server/engine/read_coalescer.h"
 #include "server/raft/raw_node.h"
 #include "server/storage/kv_command.h"
@@ -165,6 +166,8 @@ class GroupEngine {
   uint64_t term() const { return term_.load(std::memory_order_acquire); }
   uint64_t applied_index() const { return applied_pub_.load(std::memory_order_acquire); }
   bool is_leader() const { return leader_id() == options_.node_id; }
+  // What a lease read at this instant would find (raftlab_lease_read_total's outcome).
+  LeaseOutcome LeaseCheck() const;
   storage::StateMachine* state_machine() const { return fsm_; }
 
  private:
@@ -206,7 +209,8 @@ class GroupEngine {
   void ExpirePending(Clock::time_point now);
   void AbortPending();
   void Publish();
-  bool LeaseHolds() const;
+  void UpdateLease(const raft::Ready& rd, Nanos sent_at);
+  void PublishLease();
 
   const GroupEngineOptions options_;
   storage::StateMachine* const fsm_;
@@ -243,7 +247,8 @@ class GroupEngine {
   std::atomic<uint64_t> applied_pub_{0};
   std::atomic<uint64_t> snapshot_index_{0};
   std::atomic<int> role_{0};
-  std::atomic<int64_t> lease_expiry_ns_{INT64_MIN};
+  // Written by the Ready loop before it sends a Ready's messages (UpdateLease).
+  PublishedLease lease_pub_;
   mutable std::mutex conf_mu_;
   raftpb::ConfState conf_pub_;  // guarded by conf_mu_
 };

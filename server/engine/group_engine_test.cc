@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "server/engine/engine_cluster_test_util.h"
 
 namespace raftlab::engine {
@@ -128,6 +130,64 @@ TEST(GroupEngine, TransferLeaderMovesLeadership) {
                                      c.engine(leader)->Status().applied_index; }));
   c.engine(leader)->TransferLeader(target);
   EXPECT_TRUE(c.WaitFor([&] { return c.engine(target)->is_leader(); }));
+}
+
+TEST(GroupEngine, ATransferWithdrawsThePublishedLeaseBeforeTimeoutNowLeaves) {
+  TestCluster c(3);
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  ASSERT_EQ(c.Put(leader, "k", "v").code, Code::kApplied);
+  const uint64_t target = leader % 3 + 1;
+  ASSERT_TRUE(c.WaitFor([&] { return c.engine(target)->Status().applied_index ==
+                                     c.engine(leader)->Status().applied_index; }));
+  GroupEngine* old_leader = c.engine(leader);
+  ASSERT_TRUE(c.WaitFor([&] { return old_leader->Status().lease_valid; }));
+  std::atomic<int> timeout_nows{0};
+  std::atomic<bool> lease_when_sent{true};
+  c.SetSendHook([&](uint64_t from, const raftpb::Message& m) {
+    if (from != leader || m.type() != raftpb::MsgTimeoutNow) return;
+    // A reader on another thread at this instant must not get a lease read.
+    lease_when_sent.store(old_leader->Status().lease_valid);
+    timeout_nows.fetch_add(1);
+  });
+  old_leader->TransferLeader(target);
+  ASSERT_TRUE(c.WaitFor([&] { return timeout_nows.load() > 0; }));
+  c.SetSendHook(nullptr);
+  EXPECT_FALSE(lease_when_sent.load()) << "MsgTimeoutNow left while the old lease was still published";
+  EXPECT_TRUE(c.WaitFor([&] { return c.engine(target)->is_leader(); }));
+}
+
+TEST(GroupEngine, LeaseReadOutcomesAreCountedByReason) {
+  TestCluster c(3);
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  ASSERT_EQ(c.Put(leader, "k", "v").code, Code::kApplied);
+  ASSERT_TRUE(c.WaitFor([&] { return c.engine(leader)->LeaseCheck() == LeaseOutcome::kHit; }));
+  GroupMetrics* m = c.metrics().ForGroup(1);
+  const uint64_t hits = m->LeaseRead(LeaseOutcome::kHit)->Value();
+  const uint64_t not_leader = m->LeaseRead(LeaseOutcome::kNotLeader)->Value();
+  EXPECT_EQ(c.Read(leader, ReadMode::kLease).path, ReadPath::kLease);
+  EXPECT_EQ(m->LeaseRead(LeaseOutcome::kHit)->Value(), hits + 1);
+  const uint64_t follower = leader % 3 + 1;
+  const uint64_t started = m->read_index_started->Value();
+  EXPECT_EQ(c.Read(follower, ReadMode::kLease).path, ReadPath::kLeaseFallback);
+  EXPECT_EQ(m->LeaseRead(LeaseOutcome::kNotLeader)->Value(), not_leader + 1);
+  EXPECT_EQ(m->read_index_started->Value(), started + 1) << "the fallback read opened a ReadIndex round";
+  // During a transfer the reason is the transfer.
+  const uint64_t transferring = m->LeaseRead(LeaseOutcome::kTransferring)->Value();
+  std::atomic<bool> checked{false};
+  GroupEngine* old_leader = c.engine(leader);
+  c.SetSendHook([&](uint64_t from, const raftpb::Message& msg) {
+    if (from != leader || msg.type() != raftpb::MsgTimeoutNow || checked.exchange(true)) return;
+    old_leader->Read(ReadMode::kLease, GroupEngine::Clock::now() + std::chrono::seconds(5),
+                     [](const ReadResult&) {});
+  });
+  ASSERT_TRUE(c.WaitFor([&] { return c.engine(follower)->Status().applied_index ==
+                                     old_leader->Status().applied_index; }));
+  old_leader->TransferLeader(follower);
+  ASSERT_TRUE(c.WaitFor([&] { return checked.load(); }));
+  c.SetSendHook(nullptr);
+  EXPECT_EQ(m->LeaseRead(LeaseOutcome::kTransferring)->Value(), transferring + 1);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ const char* ToString(LeaseOutcome outcome) {
     case LeaseOutcome::kNotCommittedInTerm: return "not_committed_in_term";
     case LeaseOutcome::kNoQuorumRound: return "no_quorum_round";
     case LeaseOutcome::kExpired: return "expired";
+    case LeaseOutcome::kTransferring: return "transferring";
     case LeaseOutcome::kDisabled: return "disabled";
   }
   return "unknown";
@@ -25,10 +26,16 @@ LeaseTracker::LeaseTracker(Nanos election_timeout, Nanos margin)
 void LeaseTracker::Reset(uint64_t term) {
   term_ = term;
   committed_in_term_ = false;
-  acked_round_ = 0;
-  acked_sent_at_ = Nanos::min();
+  transferring_ = false;
+  ForgetAckedRound();
   highest_sent_ = 0;
   pending_rounds_.clear();
+}
+
+void LeaseTracker::ForgetAckedRound() {
+  // Rounds up to the forgotten one stay pruned: they can never time a lease again.
+  acked_round_ = 0;
+  acked_sent_at_ = Nanos::min();
 }
 
 void LeaseTracker::OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at) {
@@ -41,12 +48,16 @@ void LeaseTracker::OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at) {
 }
 
 void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round,
-                           bool committed_in_term, Nanos processed_at) {
+                           bool committed_in_term, bool transferring, Nanos processed_at) {
+  const bool survives_transfer = faults::BugOn(faults::Bug::kLeaseSurvivesTransfer);
+  if (survives_transfer) transferring = false;
   if (term != term_ || (is_leader_ && !is_leader)) Reset(term);
   is_leader_ = is_leader;
   if (!is_leader) return;
   committed_in_term_ = committed_in_term;
-  if (quorum_acked_round <= acked_round_) return;
+  transferring_ = transferring;
+  if (transferring || (quorum_acked_round < acked_round_ && !survives_transfer)) ForgetAckedRound();
+  if (transferring || quorum_acked_round <= acked_round_) return;
   auto it = pending_rounds_.find(quorum_acked_round);
   if (it == pending_rounds_.end()) {
     // An acked round this tracker never saw sent (e.g. sent before a restart): it cannot
@@ -58,19 +69,25 @@ void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_
   pending_rounds_.erase(pending_rounds_.begin(), std::next(it));
 }
 
-LeaseOutcome LeaseTracker::Check(Nanos now) const {
+LeaseOutcome LeaseTracker::Standing() const {
   if (lease_ <= Nanos::zero()) return LeaseOutcome::kDisabled;
   if (!is_leader_) return LeaseOutcome::kNotLeader;
+  if (transferring_) return LeaseOutcome::kTransferring;
   if (!committed_in_term_ && !faults::BugOn(faults::Bug::kLeaseWithoutTermGate)) {
     return LeaseOutcome::kNotCommittedInTerm;
   }
   if (acked_round_ == 0) return LeaseOutcome::kNoQuorumRound;
-  if (now >= acked_sent_at_ + lease_) return LeaseOutcome::kExpired;
   return LeaseOutcome::kHit;
 }
 
+LeaseOutcome LeaseTracker::Check(Nanos now) const {
+  const LeaseOutcome standing = Standing();
+  if (standing != LeaseOutcome::kHit) return standing;
+  return now < acked_sent_at_ + lease_ ? LeaseOutcome::kHit : LeaseOutcome::kExpired;
+}
+
 Nanos LeaseTracker::ExpiresAt() const {
-  if (acked_round_ == 0 || !is_leader_ || lease_ <= Nanos::zero()) return Nanos::min();
+  if (Standing() != LeaseOutcome::kHit) return Nanos::min();
   return acked_sent_at_ + lease_;
 }
 

@@ -7,7 +7,17 @@
 // Timing the lease from the send instant is what keeps it safe: every follower that acked
 // round r reset its election timer no earlier than r's send time, so none of them can vote
 // for a new leader before send_time(r) + election timeout. The lease is shorter than that by
-// a safety margin that absorbs clock drift between nodes.
+// a safety margin. The margin must cover one tick (a follower counts its election timeout
+// in ticks, so it may fire up to a tick early) plus the clocks' drift apart over one
+// lease: the lease is safe while (lease x relative rate error of the two clocks) stays
+// below (margin - tick). Clock steps are outside that bound. The server's flag check
+// (server/api/server_flags.cc) refuses a margin that is not above one tick.
+//
+// A leadership transfer ends the lease at once: the core reports the transfer in the
+// Ready that starts it, and OnReady forgets the acked round, so the lease can only come
+// back from a round the core reports afresh (never within a term in which MsgTimeoutNow
+// was sent; see raft.h for why). Any report of a round lower than the one held withdraws
+// the lease the same way: the core lowered it on purpose (transfer, membership change).
 //
 // Owned and called by one group's Ready-loop thread; Check may be called from that thread
 // only (the engine publishes the result to readers).
@@ -27,8 +37,11 @@ enum class LeaseOutcome {
   kNotCommittedInTerm,  // the leader has not yet committed an entry of its term
   kNoQuorumRound,       // no heartbeat round of this term was acked by a quorum yet
   kExpired,             // the latest quorum-acked round is too old
+  kTransferring,        // a leadership transfer started in this term: the lease is void
   kDisabled,            // lease duration is not positive: leases are off
 };
+
+inline constexpr int kLeaseOutcomeCount = 7;
 
 const char* ToString(LeaseOutcome outcome);
 
@@ -44,11 +57,17 @@ class LeaseTracker {
   // State reported by the core in a Ready processed at `processed_at` (only the planted
   // lease-from-ack-receipt bug uses it). A change of term or loss of leadership forgets
   // every round: rounds of an old term say nothing about the new one.
+  // `transferring`: the Ready reports a transfer in progress or MsgTimeoutNow sent in this
+  // term (Ready::lead_transferee / lease_void); the lease ends before the Ready is sent.
   void OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round, bool committed_in_term,
-               Nanos processed_at = Nanos::min());
+               bool transferring = false, Nanos processed_at = Nanos::min());
 
   // Whether a read at `now` may be served locally; `now` is one sample taken by the caller.
   LeaseOutcome Check(Nanos now) const;
+
+  // Check without the clock: kHit means "a hit until ExpiresAt()", anything else is the
+  // reason there is no lease whatever the time. What the engine publishes to readers.
+  LeaseOutcome Standing() const;
 
   // When the current lease ends (monotonic), or Nanos::min() when there is none.
   Nanos ExpiresAt() const;
@@ -57,11 +76,13 @@ class LeaseTracker {
 
  private:
   void Reset(uint64_t term);
+  void ForgetAckedRound();
 
   const Nanos lease_;
   uint64_t term_ = 0;
   bool is_leader_ = false;
   bool committed_in_term_ = false;
+  bool transferring_ = false;
   // Send time of the quorum-acked round, or min() when none.
   Nanos acked_sent_at_ = Nanos::min();
   uint64_t acked_round_ = 0;

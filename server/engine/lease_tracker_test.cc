@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "server/engine/published_lease.h"
+
 namespace raftlab::engine {
 namespace {
 
@@ -68,15 +73,18 @@ TEST(LeaseTracker, NewTermForgetsRoundsOfTheOldTerm) {
   EXPECT_EQ(t.Check(milliseconds(1600)), LeaseOutcome::kNoQuorumRound);
 }
 
-TEST(LeaseTracker, LaterRoundsExtendTheLeaseAndOlderAcksAreIgnored) {
+TEST(LeaseTracker, LaterRoundsExtendTheLeaseAndALowerReportWithdrawsIt) {
   LeaseTracker t(kElection, kMargin);
   t.OnRoundSent(5, 1, milliseconds(1000));
   t.OnRoundSent(5, 2, milliseconds(1200));
   t.OnRoundSent(5, 3, milliseconds(1400));
   t.OnReady(5, true, 2, true);
   EXPECT_EQ(t.ExpiresAt(), milliseconds(2900));
+  t.OnReady(5, true, 2, true);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(2900)) << "the same round again changes nothing";
+  // The core lowers the round only on purpose (a transfer, a membership change).
   t.OnReady(5, true, 1, true);
-  EXPECT_EQ(t.ExpiresAt(), milliseconds(2900));
+  EXPECT_EQ(t.Check(milliseconds(1500)), LeaseOutcome::kNoQuorumRound);
   t.OnReady(5, true, 3, true);
   EXPECT_EQ(t.ExpiresAt(), milliseconds(3100));
 }
@@ -112,6 +120,64 @@ TEST(LeaseTracker, UntimedRoundGivesNoLease) {
   LeaseTracker t(kElection, kMargin);
   t.OnReady(5, true, 4, true);
   EXPECT_EQ(t.Check(milliseconds(1)), LeaseOutcome::kNoQuorumRound);
+}
+
+TEST(LeaseTracker, ALowerReportedRoundWithdrawsTheLease) {
+  LeaseTracker t = LeaderWithLease(milliseconds(1000));
+  // The core reports round 0 when the leader sends MsgTimeoutNow.
+  t.OnReady(5, true, 0, true);
+  EXPECT_NE(t.Check(milliseconds(1001)), LeaseOutcome::kHit);
+  EXPECT_EQ(t.ExpiresAt(), Nanos::min());
+}
+
+TEST(LeaseTracker, ATransferEndsTheLeaseAndOnlyAFreshRoundBringsItBack) {
+  LeaseTracker t = LeaderWithLease(milliseconds(1000));
+  t.OnRoundSent(5, 2, milliseconds(1100));
+  t.OnReady(5, true, 1, true, /*transferring=*/true);
+  EXPECT_EQ(t.Check(milliseconds(1001)), LeaseOutcome::kTransferring);
+  EXPECT_EQ(t.Standing(), LeaseOutcome::kTransferring);
+  EXPECT_EQ(t.ExpiresAt(), Nanos::min());
+  // Aborted: the old round does not come back even if reported again.
+  t.OnReady(5, true, 1, true);
+  EXPECT_EQ(t.Check(milliseconds(1200)), LeaseOutcome::kNoQuorumRound);
+  t.OnRoundSent(5, 3, milliseconds(1500));
+  t.OnReady(5, true, 3, true);
+  EXPECT_EQ(t.Check(milliseconds(1600)), LeaseOutcome::kHit);
+  EXPECT_EQ(t.ExpiresAt(), milliseconds(3200));
+}
+
+TEST(LeaseTracker, StandingIsTheOutcomeWithoutTheClock) {
+  LeaseTracker t = LeaderWithLease(milliseconds(1000));
+  EXPECT_EQ(t.Standing(), LeaseOutcome::kHit);
+  EXPECT_EQ(t.Check(milliseconds(5000)), LeaseOutcome::kExpired);
+  EXPECT_STREQ(ToString(LeaseOutcome::kTransferring), "transferring");
+}
+
+TEST(PublishedLease, ReadersSeeWholePublicationsOnly) {
+  PublishedLease pub;
+  pub.Publish({LeaseOutcome::kHit, Nanos(0), 0});
+  std::atomic<bool> stop{false};
+  std::atomic<int> torn{0};
+  // Each publication keeps expires_at == commit_index, and the standing follows parity.
+  std::thread reader([&] {
+    while (!stop.load()) {
+      const LeaseSnapshot s = pub.Read();
+      const bool even = s.commit_index % 2 == 0;
+      if (s.expires_at.count() != static_cast<int64_t>(s.commit_index) ||
+          (s.standing == LeaseOutcome::kHit) != even) {
+        torn.fetch_add(1);
+      }
+    }
+  });
+  for (uint64_t i = 1; i <= 200000; ++i) {
+    pub.Publish({i % 2 == 0 ? LeaseOutcome::kHit : LeaseOutcome::kTransferring,
+                 Nanos(static_cast<int64_t>(i)), i});
+  }
+  stop.store(true);
+  reader.join();
+  EXPECT_EQ(torn.load(), 0);
+  EXPECT_EQ(pub.Read().At(Nanos(199999)), LeaseOutcome::kHit);
+  EXPECT_EQ(pub.Read().At(Nanos(200000)), LeaseOutcome::kExpired);
 }
 
 TEST(LeaseTracker, MarginAtLeastTheElectionTimeoutDisablesLeases) {

@@ -1,17 +1,38 @@
 #include "server/engine/read_coalescer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
+#include <random>
 
 namespace raftlab::engine {
+namespace {
+
+std::string ContextPrefix(uint64_t incarnation) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "read-%016llx-", static_cast<unsigned long long>(incarnation));
+  return buf;
+}
+
+}  // namespace
+
+ReadCoalescer::ReadCoalescer(int retry_ticks, uint64_t incarnation)
+    : retry_ticks_(retry_ticks), context_prefix_(ContextPrefix(incarnation)) {}
+
+uint64_t ReadCoalescer::RandomIncarnation() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
 
 void ReadCoalescer::Run(std::vector<Completion>& completions) {
   for (auto& c : completions) c.done(c.outcome);
 }
 
-void ReadCoalescer::Add(Clock::time_point deadline, Callback done) {
+ReadJoin ReadCoalescer::Add(Clock::time_point deadline, Callback done) {
   std::lock_guard lock(mu_);
+  const ReadJoin join = queued_.empty() ? ReadJoin::kStarted : ReadJoin::kJoined;
   queued_.push_back({deadline, std::move(done)});
+  return join;
 }
 
 void ReadCoalescer::WaitApplied(uint64_t index, uint64_t applied, Clock::time_point deadline,
@@ -42,7 +63,7 @@ std::optional<std::string> ReadCoalescer::TakeRoundToIssue() {
   inflight_.insert(inflight_.end(), std::make_move_iterator(queued_.begin()),
                    std::make_move_iterator(queued_.end()));
   queued_.clear();
-  inflight_ctx_ = "read-" + std::to_string(next_context_++);
+  inflight_ctx_ = context_prefix_ + std::to_string(next_context_++);
   inflight_age_ = 0;
   return inflight_ctx_;
 }

@@ -6,6 +6,17 @@
 // then run. A round the core never answers (the leader changed, a message was dropped) is
 // re-issued after `retry_ticks` ticks with a fresh context, keeping its reads.
 //
+// Contexts are "read-<incarnation>-<n>": n counts rounds of this coalescer, and the
+// incarnation is a random 64-bit value drawn when the coalescer is made, i.e. once per
+// process start of the node. An answer to a round of an earlier incarnation (a
+// MsgReadIndexResp delayed across a restart) therefore never matches a round of this one:
+// with n alone, both would be "read-1" and the old read index, possibly below a write the
+// new round's readers already saw acknowledged, would answer the new round. Random rather
+// than persisted: a persisted counter would cost a durable write before the first read of
+// every start and repeats itself if the write is lost or the data dir restored; 64 random
+// bits collide with one given earlier incarnation with probability 2^-64, and they affect
+// only message identity, never the replayable behaviour of a seeded run.
+//
 // Thread-safety: Add, WaitApplied and Expire may be called from any thread; the other methods from the
 // group's Ready-loop thread. Callbacks run on the calling thread, outside the lock.
 
@@ -26,6 +37,12 @@ enum class ReadFailure {
   kAborted,   // the group stopped or lost leadership: retry elsewhere
 };
 
+// How a read queued for a round relates to the others.
+enum class ReadJoin {
+  kStarted,  // the first read queued for the next round: it makes the round happen
+  kJoined,   // queued behind another read: shares that read's round
+};
+
 // The outcome handed to a waiting read: on success, the read index it was served at.
 struct ReadOutcome {
   ReadFailure failure = ReadFailure::kNone;
@@ -38,10 +55,14 @@ class ReadCoalescer {
   using Callback = std::function<void(const ReadOutcome&)>;
   using Clock = std::chrono::steady_clock;
 
-  explicit ReadCoalescer(int retry_ticks) : retry_ticks_(retry_ticks) {}
+  // `incarnation` tells this coalescer's contexts from those of earlier process starts.
+  explicit ReadCoalescer(int retry_ticks, uint64_t incarnation = RandomIncarnation());
+
+  // A fresh random incarnation (std::random_device).
+  static uint64_t RandomIncarnation();
 
   // Queues a read for the next round.
-  void Add(Clock::time_point deadline, Callback done);
+  ReadJoin Add(Clock::time_point deadline, Callback done);
 
   // Waits, without a round, until `index` is applied (a lease read served at the leader's
   // commit index); completes at once when `applied` already covers it.
@@ -83,6 +104,7 @@ class ReadCoalescer {
   void CollectApplied(uint64_t applied, std::vector<Completion>& out);
 
   const int retry_ticks_;
+  const std::string context_prefix_;
   mutable std::mutex mu_;
   uint64_t next_context_ = 1;                  // guarded by mu_
   std::vector<Waiter> queued_;                 // guarded by mu_: waiting for a round

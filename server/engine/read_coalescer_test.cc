@@ -143,5 +143,45 @@ TEST(ReadCoalescer, NoRoundWithoutReads) {
   EXPECT_FALSE(c.TakeRoundToIssue().has_value());
 }
 
+TEST(ReadCoalescer, AnAnswerFromBeforeARestartDoesNotAnswerTheNewRound) {
+  // Two process starts of one node: each makes its own coalescer.
+  ReadCoalescer before(10), after(10);
+  Recorder old_reads, new_reads;
+  const auto deadline = Clock::now() + seconds(5);
+  before.Add(deadline, old_reads.cb());
+  const auto old_ctx = before.TakeRoundToIssue();
+  after.Add(deadline, new_reads.cb());
+  const auto new_ctx = after.TakeRoundToIssue();
+  ASSERT_TRUE(old_ctx.has_value() && new_ctx.has_value());
+  EXPECT_NE(*old_ctx, *new_ctx);
+  // The old round's answer arrives late, after the restart, with an old read index.
+  after.OnReadState(*old_ctx, 3, /*applied=*/10);
+  EXPECT_TRUE(new_reads.outcomes.empty()) << "a delayed answer to the previous incarnation";
+  after.OnReadState(*new_ctx, 9, /*applied=*/10);
+  ASSERT_EQ(new_reads.outcomes.size(), 1u);
+  EXPECT_EQ(new_reads.outcomes[0].read_index, 9u);
+}
+
+TEST(ReadCoalescer, ContextsCarryTheIncarnation) {
+  ReadCoalescer a(10, 0xabc), b(10, 0xabc), c(10, 0xabd);
+  const auto deadline = Clock::now() + seconds(5);
+  Recorder r;
+  for (ReadCoalescer* x : {&a, &b, &c}) x->Add(deadline, r.cb());
+  EXPECT_EQ(*a.TakeRoundToIssue(), "read-0000000000000abc-1");
+  EXPECT_EQ(*b.TakeRoundToIssue(), "read-0000000000000abc-1") << "same incarnation, same contexts";
+  EXPECT_EQ(*c.TakeRoundToIssue(), "read-0000000000000abd-1");
+}
+
+TEST(ReadCoalescer, TheFirstReadQueuedForARoundStartsItAndLaterOnesJoin) {
+  ReadCoalescer c(10, 1);
+  Recorder r;
+  const auto deadline = Clock::now() + seconds(5);
+  EXPECT_EQ(c.Add(deadline, r.cb()), ReadJoin::kStarted);
+  EXPECT_EQ(c.Add(deadline, r.cb()), ReadJoin::kJoined);
+  ASSERT_TRUE(c.TakeRoundToIssue().has_value());
+  EXPECT_EQ(c.Add(deadline, r.cb()), ReadJoin::kStarted) << "the next round is started by this one";
+  EXPECT_EQ(c.Add(deadline, r.cb()), ReadJoin::kJoined);
+}
+
 }  // namespace
 }  // namespace raftlab::engine

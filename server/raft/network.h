@@ -172,10 +172,13 @@ class Network {
       }
       for (auto& r : rd.read_states) read_states_[id].push_back(std::move(r));
       lease_round_[id] = rd.lease_round;
+      reported_transfer_[id] = {rd.lead_transferee, rd.lease_void};
       n.Advance();
     }
   }
   uint64_t lease_round(uint64_t id) { return lease_round_[id]; }
+  // The transfer the last Ready of id reported: {lead_transferee, lease_void}.
+  std::pair<uint64_t, bool> reported_transfer(uint64_t id) { return reported_transfer_[id]; }
 
   // Snapshot of node id's applied state at its applied index, then log compaction.
   void SnapshotAndCompact(uint64_t id) {
@@ -220,6 +223,7 @@ class Network {
   std::map<uint64_t, std::vector<Entry>> applied_;
   std::map<uint64_t, std::vector<ReadState>> read_states_;
   std::map<uint64_t, uint64_t> lease_round_;
+  std::map<uint64_t, std::pair<uint64_t, bool>> reported_transfer_;
   std::deque<raftpb::Message> queue_;
   std::set<std::pair<uint64_t, uint64_t>> cut_;
   std::set<raftpb::MessageType> ignored_;

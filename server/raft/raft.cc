@@ -124,8 +124,14 @@ raftpb::HardState Raft::HardState() const {
 }
 
 uint64_t Raft::LeaseRound() const {
-  if (state_ != StateType::kLeader || !cfg_.check_quorum || lease_void_) return 0;
-  return trk_.QuorumAckedRound();
+  if (state_ != StateType::kLeader || !cfg_.check_quorum || lease_void_ || lead_transferee_ != 0) return 0;
+  const uint64_t acked = trk_.QuorumAckedRound();
+  return acked > lease_floor_round_ ? acked : 0;
+}
+
+void Raft::AbortLeaderTransfer() {
+  if (lead_transferee_ != 0) lease_floor_round_ = round_;
+  lead_transferee_ = 0;
 }
 
 bool Raft::CommittedInTerm() const {
@@ -299,6 +305,7 @@ void Raft::Reset(uint64_t term) {
   uncommitted_size_ = 0;
   round_ = 0;
   lease_void_ = false;
+  lease_floor_round_ = 0;
   pending_reads_.clear();
   read_only_.Reset();
 }

@@ -12,10 +12,23 @@
 // acked round r reset its election timer after r was sent and, with check_quorum, refuses
 // votes for an election timeout afterwards, so no other leader can exist before
 // send_time(r) + election timeout (measured from the last leader contact, whatever
-// happened to the term meanwhile). A leader that sent MsgTimeoutNow voids its lease for
-// the rest of the term (the transfer target's votes bypass that refusal). A restarted
-// node also refuses votes for one election timeout, since it may have acked a round
-// before it crashed.
+// happened to the term meanwhile). A restarted node also refuses votes for one election
+// timeout, since it may have acked a round before it crashed.
+//
+// Transfers end the lease. A transfer target campaigns with the kCampaignTransfer context,
+// whose votes bypass the refusal above, so the bound no longer holds once MsgTimeoutNow
+// may have left. LeaseRound() is therefore 0 from the moment a transfer starts (the
+// leader accepts MsgTransferLeader, before MsgTimeoutNow is even queued), and Ready
+// reports the transfer (lead_transferee, lease_void) so the owner withdraws the lease it
+// published before it sends that Ready's messages. After an abort:
+//  - if MsgTimeoutNow was sent, the lease stays void for the rest of the term. The message
+//    may still be in flight (delayed, reordered, held by a one-way partition); whenever it
+//    arrives within this term the target starts a forced election, and no round acked
+//    before or after the abort bounds when that happens. Only a term change ends the
+//    risk: a MsgTimeoutNow of an older term is dropped by Step.
+//  - if it was not sent, no forced election can come, but a new lease still needs a new
+//    quorum round: only rounds sent after the abort count (lease_floor_round_), so the
+//    lease is timed from a contact that certainly followed the transfer.
 //
 // Threading: one thread (the owner's) calls everything. Invariants are checked with
 // RAFT_CHECK and abort.
@@ -92,6 +105,8 @@ class Raft {
 
   // Lease state for Ready: see the header comment.
   uint64_t LeaseRound() const;
+  // This leader sent MsgTimeoutNow in its current term: no lease until the term ends.
+  bool lease_void() const { return lease_void_; }
   bool CommittedInTerm() const;
   // Highest heartbeat round broadcast so far in this term (0 if none).
   uint64_t heartbeat_round() const { return round_; }
@@ -149,7 +164,7 @@ class Raft {
     return election_elapsed_ >= randomized_election_timeout_;
   }
   void ResetRandomizedElectionTimeout();
-  void AbortLeaderTransfer() { lead_transferee_ = 0; }
+  void AbortLeaderTransfer();
   uint64_t Random(uint64_t bound);
   absl::Status CheckConfChangeProposal(const Entry& e) const;
 
@@ -172,7 +187,9 @@ class Raft {
 
   // Heartbeat rounds of the current leadership term (see the header comment).
   uint64_t round_ = 0;
-  bool lease_void_ = false;
+  bool lease_void_ = false;  // MsgTimeoutNow sent in this term
+  // Rounds up to this one were sent before a transfer was aborted: they time no lease.
+  uint64_t lease_floor_round_ = 0;
   // Reads that arrived before the leader committed an entry of its term.
   std::vector<ReadRequest> pending_reads_;
   ReadOnly read_only_;

@@ -123,7 +123,8 @@ bool RawNode::HasReady() const {
   if (r.log().UnstableSnapshot()) return true;
   if (!r.log().UnstableEntries().empty() || r.log().HasNextEntries()) return true;
   if (!r.messages().empty() || !r.read_states().empty()) return true;
-  return r.LeaseRound() != prev_lease_round_ || r.CommittedInTerm() != prev_committed_in_term_;
+  return r.LeaseRound() != prev_lease_round_ || r.CommittedInTerm() != prev_committed_in_term_ ||
+         LeadTransferee() != prev_lead_transferee_ || LeaseVoid() != prev_lease_void_;
 }
 
 Ready RawNode::GetReady() {
@@ -151,12 +152,16 @@ Ready RawNode::GetReady() {
   rd.term = r.term();
   rd.lease_round = r.LeaseRound();
   rd.committed_in_term = r.CommittedInTerm();
+  rd.lead_transferee = LeadTransferee();
+  rd.lease_void = LeaseVoid();
   if (r.term() != prev_term_) prev_heartbeat_round_ = 0;
   if (r.heartbeat_round() > prev_heartbeat_round_) rd.heartbeat_round = r.heartbeat_round();
   prev_heartbeat_round_ = r.heartbeat_round();
   prev_term_ = r.term();
   prev_lease_round_ = rd.lease_round;
   prev_committed_in_term_ = rd.committed_in_term;
+  prev_lead_transferee_ = rd.lead_transferee;
+  prev_lease_void_ = rd.lease_void;
 
   ready_outstanding_ = true;
   pending_applied_ = 0;

@@ -50,10 +50,19 @@ struct Ready {
   // Term of the node when this Ready was built.
   uint64_t term = 0;
   // Leader only, else 0: highest heartbeat round of the current term acked by a quorum of
-  // voters. Rounds count up from 1 within a term; 0 after a step-down or term change, and
-  // for the rest of a term in which this leader sent MsgTimeoutNow. May go down after a
-  // membership change (the new voter set has not acked yet).
+  // voters. Rounds count up from 1 within a term; 0 after a step-down or term change,
+  // while a transfer is in progress, for the rest of a term in which this leader sent
+  // MsgTimeoutNow, and after an aborted transfer until a round sent after the abort is
+  // acked. May go down after a membership change (the new voter set has not acked yet).
+  // A value lower than the previous Ready's withdraws the lease timed from the old round.
   uint64_t lease_round = 0;
+  // Leader only: the node a leadership transfer is moving to (0: none). The owner must
+  // withdraw any published lease before sending this Ready's messages, which may hold the
+  // MsgTimeoutNow.
+  uint64_t lead_transferee = 0;
+  // Leader only: MsgTimeoutNow was sent in this term, so the lease is void until the term
+  // ends even if the transfer was aborted (see raft.h).
+  bool lease_void = false;
   // Leader only: it has committed an entry of its current term.
   bool committed_in_term = false;
   // Highest heartbeat round whose MsgHeartbeats are in `messages` (0: none). Every round in
@@ -100,12 +109,17 @@ class RawNode {
  private:
   explicit RawNode(std::unique_ptr<Raft> r);
   SoftState CurrentSoftState() const { return SoftState{raft_->lead(), raft_->state()}; }
+  bool IsLeader() const { return raft_->state() == StateType::kLeader; }
+  uint64_t LeadTransferee() const { return IsLeader() ? raft_->lead_transferee() : 0; }
+  bool LeaseVoid() const { return IsLeader() && raft_->lease_void(); }
 
   std::unique_ptr<Raft> raft_;
   SoftState prev_soft_;
   raftpb::HardState prev_hard_;
   uint64_t prev_lease_round_ = 0;
   bool prev_committed_in_term_ = false;
+  uint64_t prev_lead_transferee_ = 0;
+  bool prev_lease_void_ = false;
   uint64_t prev_heartbeat_round_ = 0;
   uint64_t prev_term_ = 0;
   // What the outstanding Ready handed out, for Advance.

@@ -15,7 +15,8 @@ std::string Join(const Lines& lines) { return absl::StrJoin(lines, "\n"); }
 // The node id of a command taking exactly one positional id (and maybe more words).
 absl::StatusOr<uint64_t> FirstId(const Command& c, size_t args) {
   if (c.args.size() != args) {
-    return absl::InvalidArgumentError(c.Where() + c.name + " takes " + std::to_string(args) + " argument(s)");
+    return absl::InvalidArgumentError(c.Where() + c.name + " takes " + std::to_string(args) +
+                                      " argument(s)");
   }
   Command one = c;
   one.args = {c.args[0]};
@@ -28,7 +29,8 @@ absl::StatusOr<uint64_t> FirstId(const Command& c, size_t args) {
 
 void Env::RegisterCoreCommands() {
   // Wraps a handler that prints into Lines.
-  auto add = [this](const std::string& name, std::function<absl::Status(const Command&, Lines&)> f) {
+  auto add = [this](const std::string& name,
+                    std::function<absl::Status(const Command&, Lines&)> f) {
     AddCommand(name, [f = std::move(f)](const Command& c) -> absl::StatusOr<std::string> {
       Lines out;
       if (auto s = f(c, out); !s.ok()) return s;
@@ -43,6 +45,7 @@ void Env::RegisterCoreCommands() {
       if (!id.ok()) return id.status();
       auto n = Get(c, *id);
       if (!n.ok()) return n.status();
+      if (!Running(*id, out)) return absl::OkStatus();
       if (auto s = f(c, *(*n)->raw, out); !s.ok()) return s;
       NoteState(*id, out);
       return absl::OkStatus();
@@ -87,22 +90,24 @@ void Env::RegisterCoreCommands() {
     auto n = Get(c, *from);
     if (!n.ok()) return n.status();
     if (auto s = CheckNode(c, *to); !s.ok()) return s;
+    if (!Running(*from, out)) return absl::OkStatus();
     (*n)->raw->TransferLeader(*to);
     NoteState(*from, out);
     return absl::OkStatus();
   });
   add("process-ready", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c);
-    if (!ns.ok()) return ns.status();
-    const auto ids = *c.ArgIds();
-    for (uint64_t id : ids) {
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) {
       Lines inner;
-      if (nodes_.at(id).raw->HasReady()) {
-        ProcessReady(id, inner);
-      } else {
-        inner.push_back("no Ready");
+      if (Running(id, inner)) {
+        if (nodes_.at(id).raw->HasReady()) {
+          ProcessReady(id, inner);
+        } else {
+          inner.push_back("no Ready");
+        }
       }
-      if (ids.size() == 1) {
+      if (ids->size() == 1) {
         out = std::move(inner);
       } else {
         out.push_back(absl::StrCat("> ", id, " handling Ready"));
@@ -112,8 +117,8 @@ void Env::RegisterCoreCommands() {
     return absl::OkStatus();
   });
   add("deliver-msgs", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
     auto type = c.String("type", "");
     auto drop = c.Bool("drop", false);
     if (!type.ok()) return type.status();
@@ -123,7 +128,7 @@ void Env::RegisterCoreCommands() {
       return absl::InvalidArgumentError(c.Where() + "type: unknown message type '" + *type + "'");
     }
     bool any = false;
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) any |= DeliverTo(id, *type, *drop, out);
+    for (uint64_t id : *ids) any |= DeliverTo(id, *type, *drop, out);
     if (!any) out.push_back("no messages");
     return absl::OkStatus();
   });
@@ -139,21 +144,24 @@ void Env::RegisterCoreCommands() {
     if (!id.ok()) return id.status();
     auto n = Get(c, *id);
     if (!n.ok()) return n.status();
+    if (!Running(*id, out)) return absl::OkStatus();
     Node& node = **n;
     const raftpb::ConfState cs = node.raw->raft().tracker().ConfState();
-    if (auto s = node.store->SaveSnapshot(node.applied_index, cs, absl::StrJoin(node.applied, ",")); !s.ok()) {
+    if (auto s = node.store->SaveSnapshot(node.applied_index, cs, absl::StrJoin(node.applied, ","));
+        !s.ok()) {
       out.push_back(absl::StrCat("error: ", s.message()));
       return absl::OkStatus();
     }
     auto snap = node.store->storage().GetSnapshot();
     auto first = node.store->storage().FirstIndex();
-    out.push_back(absl::StrCat("snapshot ", FormatSnapshotMeta(snap->metadata()), "; log starts at ", *first));
+    out.push_back(absl::StrCat("snapshot ", FormatSnapshotMeta(snap->metadata()),
+                               "; log starts at ", *first));
     return absl::OkStatus();
   });
   add("crash", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) {
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) {
       nodes_.at(id).raw.reset();
       out.push_back(absl::StrCat(id, " crashed"));
     }
@@ -161,9 +169,9 @@ void Env::RegisterCoreCommands() {
   });
   add("restart", [this](const Command& c, Lines& out) { return Restart(c, out); });
   add("status", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) Status(id, out);
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) Status(id, out);
     return absl::OkStatus();
   });
   add("raft-log", [this](const Command& c, Lines& out) -> absl::Status {
@@ -174,9 +182,9 @@ void Env::RegisterCoreCommands() {
     return absl::OkStatus();
   });
   add("lease", [this](const Command& c, Lines& out) -> absl::Status {
-    auto ns = GetAll(c, false);
-    if (!ns.ok()) return ns.status();
-    for (uint64_t id : std::vector<uint64_t>(*c.ArgIds())) {
+    auto ids = NodeArgs(c);
+    if (!ids.ok()) return ids.status();
+    for (uint64_t id : *ids) {
       const Node& n = nodes_.at(id);
       out.push_back(absl::StrCat(id, ": ", n.raw == nullptr ? "crashed" : n.last_lease));
     }
@@ -191,18 +199,19 @@ void Env::Status(uint64_t id, Lines& out) {
     return;
   }
   const Raft& r = n.raw->raft();
-  std::string line = absl::StrCat(id, ": ", ToString(r.state()), " term=", r.term(), " vote=", r.vote(),
-                                  " lead=", r.lead(), " commit=", r.log().committed(),
-                                  " applied=", n.applied_index, " log=[", r.log().FirstIndex(), ",",
-                                  r.log().LastIndex(), "]");
+  std::string line = absl::StrCat(id, ": ", ToString(r.state()), " term=", r.term(),
+                                  " vote=", r.vote(), " lead=", r.lead(),
+                                  " commit=", r.log().committed(), " applied=", n.applied_index,
+                                  " log=[", r.log().FirstIndex(), ",", r.log().LastIndex(), "]");
   if (!n.applied.empty()) absl::StrAppend(&line, " data=", absl::StrJoin(n.applied, ","));
   if (r.lead_transferee() != 0) absl::StrAppend(&line, " transferring-to=", r.lead_transferee());
   out.push_back(line);
   if (r.state() != StateType::kLeader) return;
   for (const auto& [peer, pr] : r.tracker().progress()) {
     if (peer == id) continue;
-    out.push_back(absl::StrCat("  ", peer, ": ", ToString(pr.state), " match=", pr.match, " next=", pr.next,
-                               " acked-round=", pr.acked_round, pr.recent_active ? " active" : ""));
+    out.push_back(absl::StrCat("  ", peer, ": ", ToString(pr.state), " match=", pr.match,
+                               " next=", pr.next, " acked-round=", pr.acked_round,
+                               pr.recent_active ? " active" : ""));
   }
 }
 
@@ -210,7 +219,8 @@ void Env::RaftLog(uint64_t id, Lines& out) {
   MemoryStorage& st = nodes_.at(id).store->storage();
   out.push_back("HardState " + FormatHardState(st.hard_state()));
   auto snap = st.GetSnapshot();
-  if (snap.ok() && snap->metadata().index() > 0) out.push_back("Snapshot " + FormatSnapshotMeta(snap->metadata()));
+  if (snap.ok() && snap->metadata().index() > 0)
+    out.push_back("Snapshot " + FormatSnapshotMeta(snap->metadata()));
   auto first = st.FirstIndex();
   auto last = st.LastIndex();
   if (!first.ok() || !last.ok() || *last < *first) {

@@ -23,8 +23,10 @@ class MemoryStore final : public NodeStore {
     if (rd.hard_state) storage_.SetHardState(*rd.hard_state);
     return absl::OkStatus();
   }
-  absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs, std::string image) override {
-    if (auto snap = storage_.CreateSnapshot(index, &cs, std::move(image)); !snap.ok()) return snap.status();
+  absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs,
+                            std::string image) override {
+    if (auto snap = storage_.CreateSnapshot(index, &cs, std::move(image)); !snap.ok())
+      return snap.status();
     return storage_.Compact(index);
   }
   absl::Status Reopen() override { return absl::OkStatus(); }
@@ -44,7 +46,9 @@ void AppendIndented(Lines& out, const Lines& inner) {
 std::unique_ptr<NodeStore> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
 
 Env::Env() {
-  store_factory_ = [](uint64_t) -> absl::StatusOr<std::unique_ptr<NodeStore>> { return NewMemoryStore(); };
+  store_factory_ = [](uint64_t) -> absl::StatusOr<std::unique_ptr<NodeStore>> {
+    return NewMemoryStore();
+  };
   RegisterCoreCommands();
 }
 
@@ -60,35 +64,36 @@ const RawNode* Env::node(uint64_t id) const {
 }
 
 absl::Status Env::CheckNode(const Command& c, uint64_t id) const {
-  if (nodes_.count(id) == 0) return absl::InvalidArgumentError(c.Where() + "no node " + std::to_string(id));
+  if (nodes_.count(id) == 0)
+    return absl::InvalidArgumentError(c.Where() + "no node " + std::to_string(id));
   return absl::OkStatus();
 }
 
-absl::StatusOr<Env::Node*> Env::Get(const Command& c, uint64_t id, bool must_run) {
+absl::StatusOr<Env::Node*> Env::Get(const Command& c, uint64_t id) {
   if (auto s = CheckNode(c, id); !s.ok()) return s;
-  Node& n = nodes_.at(id);
-  if (must_run && n.raw == nullptr) {
-    return absl::FailedPreconditionError(c.Where() + "node " + std::to_string(id) + " is crashed");
-  }
-  return &n;
+  return &nodes_.at(id);
 }
 
-absl::StatusOr<std::vector<Env::Node*>> Env::GetAll(const Command& c, bool must_run) {
+absl::StatusOr<std::vector<uint64_t>> Env::NodeArgs(const Command& c) const {
   auto ids = c.ArgIds();
   if (!ids.ok()) return ids.status();
   if (ids->empty()) return absl::InvalidArgumentError(c.Where() + c.name + " needs node ids");
-  std::vector<Node*> out;
   for (uint64_t id : *ids) {
-    auto n = Get(c, id, must_run);
-    if (!n.ok()) return n.status();
-    out.push_back(*n);
+    if (auto s = CheckNode(c, id); !s.ok()) return s;
   }
-  return out;
+  return ids;
+}
+
+bool Env::Running(uint64_t id, Lines& out) const {
+  if (nodes_.at(id).raw != nullptr) return true;
+  out.push_back(absl::StrCat(id, " is crashed"));
+  return false;
 }
 
 absl::StatusOr<std::string> Env::Handle(const Command& c) {
   auto it = commands_.find(c.name);
-  if (it == commands_.end()) return absl::InvalidArgumentError(c.Where() + "unknown command '" + c.name + "'");
+  if (it == commands_.end())
+    return absl::InvalidArgumentError(c.Where() + "unknown command '" + c.name + "'");
   return it->second(c);
 }
 
@@ -103,7 +108,8 @@ void Env::NoteState(uint64_t id, Lines& out) {
 }
 
 absl::Status Env::AddNodes(const Command& c) {
-  if (c.args.size() != 1) return absl::InvalidArgumentError(c.Where() + "usage: add-nodes N [key=value...]");
+  if (c.args.size() != 1)
+    return absl::InvalidArgumentError(c.Where() + "usage: add-nodes N [key=value...]");
   auto count = c.ArgIds();
   if (!count.ok()) return count.status();
   const uint64_t first = nodes_.empty() ? 1 : nodes_.rbegin()->first + 1;
@@ -132,7 +138,8 @@ absl::Status Env::AddNodes(const Command& c) {
     n.config.heartbeat_tick = static_cast<int>(*heartbeat);
     // No jitter: the election timeout is exactly election_tick, so scripts are exact.
     n.config.random = [](uint64_t) -> uint64_t { return 0; };
-    if (auto s = CreateRawNode(id); !s.ok()) return absl::InternalError(c.Where() + std::string(s.message()));
+    if (auto s = CreateRawNode(id); !s.ok())
+      return absl::InternalError(c.Where() + std::string(s.message()));
     Lines founding;  // the membership entries of a new group: not news
     ProcessReady(id, founding);
   }
@@ -205,7 +212,8 @@ void Env::ProcessReady(uint64_t id, Lines& out) {
       snaps_dropped.push_back(m.to());
     }
   }
-  if (rd.snapshot && rd.snapshot->metadata().index() > n.applied_index) ApplySnapshotImage(n, *rd.snapshot);
+  if (rd.snapshot && rd.snapshot->metadata().index() > n.applied_index)
+    ApplySnapshotImage(n, *rd.snapshot);
   ApplyEntries(id, rd.committed_entries);
   n.raw->Advance();
   for (uint64_t to : snaps_dropped) n.raw->ReportSnapshot(to, false);
@@ -225,15 +233,16 @@ bool Env::DeliverTo(uint64_t id, const std::string& type, bool drop, Lines& out)
     const uint64_t from = m.from();
     const bool is_snap = m.type() == raftpb::MsgSnap;
     std::string line = FormatMessage(m);
-    const char* why = drop                            ? "dropped"
-                      : cut_.count({from, id})        ? "dropped (partition)"
-                      : nodes_[id].raw == nullptr     ? "dropped (node crashed)"
-                                                      : nullptr;
+    const char* why = drop                        ? "dropped"
+                      : cut_.count({from, id})    ? "dropped (partition)"
+                      : nodes_[id].raw == nullptr ? "dropped (node crashed)"
+                                                  : nullptr;
     if (why != nullptr) {
       out.push_back(line + " " + why);
     } else {
       out.push_back(line);
-      if (auto s = nodes_[id].raw->Step(std::move(m)); !s.ok()) out.push_back(Indent(absl::StrCat("error: ", s.message())));
+      if (auto s = nodes_[id].raw->Step(std::move(m)); !s.ok())
+        out.push_back(Indent(absl::StrCat("error: ", s.message())));
       NoteState(id, out);
     }
     auto sender = nodes_.find(from);
@@ -275,7 +284,8 @@ absl::Status Env::Stabilize(const Command& c, Lines& out) {
     }
     if (!progress) return absl::OkStatus();
   }
-  return absl::InternalError(c.Where() + "stabilize did not settle in " + std::to_string(kMaxRounds) + " rounds");
+  return absl::InternalError(c.Where() + "stabilize did not settle in " +
+                             std::to_string(kMaxRounds) + " rounds");
 }
 
 absl::Status Env::Partition(const Command& c, Lines& out) {
@@ -283,7 +293,8 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
   std::vector<uint64_t>* cur = &a;
   for (const std::string& arg : c.args) {
     if (arg == "/") {
-      if (cur == &b) return absl::InvalidArgumentError(c.Where() + "partition takes at most two groups");
+      if (cur == &b)
+        return absl::InvalidArgumentError(c.Where() + "partition takes at most two groups");
       cur = &b;
       continue;
     }
@@ -294,7 +305,8 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
     if (auto s = CheckNode(c, (*id)[0]); !s.ok()) return s;
     cur->push_back((*id)[0]);
   }
-  if (a.empty()) return absl::InvalidArgumentError(c.Where() + "usage: partition ids... [/ ids...]");
+  if (a.empty())
+    return absl::InvalidArgumentError(c.Where() + "usage: partition ids... [/ ids...]");
   if (b.empty()) {
     for (uint64_t id : Ids()) {
       if (std::find(a.begin(), a.end(), id) == a.end()) b.push_back(id);
@@ -306,15 +318,15 @@ absl::Status Env::Partition(const Command& c, Lines& out) {
       cut_.insert({y, x});
     }
   }
-  out.push_back(absl::StrCat("cut (", absl::StrJoin(a, ","), ") from (", absl::StrJoin(b, ","), ")"));
+  out.push_back(
+      absl::StrCat("cut (", absl::StrJoin(a, ","), ") from (", absl::StrJoin(b, ","), ")"));
   return absl::OkStatus();
 }
 
 absl::Status Env::Restart(const Command& c, Lines& out) {
-  auto ns = GetAll(c, false);
-  if (!ns.ok()) return ns.status();
-  const std::vector<uint64_t> ids = *c.ArgIds();
-  for (uint64_t id : ids) {
+  auto ids = NodeArgs(c);
+  if (!ids.ok()) return ids.status();
+  for (uint64_t id : *ids) {
     Node& n = nodes_.at(id);
     n.raw.reset();
     for (const RestartObserver& o : restart_observers_) o(id);
@@ -331,11 +343,11 @@ absl::Status Env::Restart(const Command& c, Lines& out) {
   return absl::OkStatus();
 }
 
-std::vector<std::string> ScenarioFiles(const std::string& dir) {
+std::vector<std::string> ScenarioNames(const std::string& dir) {
   std::vector<std::string> files;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-    if (e.path().extension() == ".txt") files.push_back(e.path().string());
+    if (e.path().extension() == ".txt") files.push_back(e.path().filename().string());
   }
   std::sort(files.begin(), files.end());
   return files;

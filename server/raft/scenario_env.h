@@ -32,13 +32,17 @@
 //   partition ids... [/ ids...] cuts every link between the two groups; one group is cut
 //                               from every other node. heal removes every cut.
 //   snapshot ID                 local snapshot at the applied index, then the log before it
-//                               is compacted (in the node's store).
-//   crash ID                    drops the node's volatile state (the RawNode).
-//   restart ID                  crash, then recover from what the node's store persisted
-//                               (applied index = the snapshot's); errors are printed.
+//                               is compacted (in the node's store). The state machine is
+//                               the list of applied entry data; its image joins them.
+//   crash ids...                drops the nodes' volatile state (the RawNode); commands
+//                               to a crashed node print "N is crashed".
+//   restart ids...              crash, then recover from what the node's store persisted
+//                               (applied index = the snapshot's); a failure is printed
+//                               and leaves the node crashed.
 //   status ids...               role, term, vote, leader, commit, applied, log bounds and,
 //                               on a leader, each follower's progress.
-//   raft-log ID                 what the store persisted: hard state, snapshot, entries.
+//   raft-log ID                 the storage the core reads: hard state, snapshot, entries
+//                               (for the engine's DurableLog, its in-memory mirror).
 //   lease ids...                the lease state of the node's last handled Ready.
 // Commands an extension adds (server/engine/scenario_engine.h) are listed there.
 //
@@ -77,7 +81,8 @@ class NodeStore {
   virtual MemoryStorage& storage() = 0;
   virtual absl::Status Persist(const Ready& rd) = 0;
   // Records a local snapshot at `index` and compacts the log behind it.
-  virtual absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs, std::string image) = 0;
+  virtual absl::Status SaveSnapshot(uint64_t index, const raftpb::ConfState& cs,
+                                    std::string image) = 0;
   // Forgets everything not persisted, as a process restart does, and recovers.
   virtual absl::Status Reopen() = 0;
 };
@@ -90,7 +95,8 @@ using Lines = std::vector<std::string>;
 class Env {
  public:
   using StoreFactory = std::function<absl::StatusOr<std::unique_ptr<NodeStore>>(uint64_t id)>;
-  using ReadyObserver = std::function<void(uint64_t id, const Ready& rd, const Raft& r, Lines& out)>;
+  using ReadyObserver =
+      std::function<void(uint64_t id, const Ready& rd, const Raft& r, Lines& out)>;
   using RestartObserver = std::function<void(uint64_t id)>;
 
   Env();
@@ -131,8 +137,11 @@ class Env {
   };
 
   void RegisterCoreCommands();
-  absl::StatusOr<Node*> Get(const Command& c, uint64_t id, bool must_run = true);
-  absl::StatusOr<std::vector<Node*>> GetAll(const Command& c, bool must_run = true);
+  absl::StatusOr<Node*> Get(const Command& c, uint64_t id);
+  // The positional node ids of c; an error unless there is at least one and all exist.
+  absl::StatusOr<std::vector<uint64_t>> NodeArgs(const Command& c) const;
+  // Whether the node runs; prints "N is crashed" when not (state, not a script error).
+  bool Running(uint64_t id, Lines& out) const;
   // Prints a change of role or term since the last call.
   void NoteState(uint64_t id, Lines& out);
 
@@ -158,8 +167,8 @@ class Env {
   std::vector<RestartObserver> restart_observers_;
 };
 
-// The *.txt files in dir, sorted.
-std::vector<std::string> ScenarioFiles(const std::string& dir);
+// The names of the *.txt files in dir, sorted (test parameters: short and machine-neutral).
+std::vector<std::string> ScenarioNames(const std::string& dir);
 // RunScript of path over env; rewrites the file when the environment variable
 // RAFTLAB_REWRITE is 1. Returns one failure description per mismatching case, or the
 // script error.

@@ -10,7 +10,8 @@ std::string Quoted(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
 std::string FormatConfState(const raftpb::ConfState& cs) {
   std::string out = absl::StrCat("Voters:[", absl::StrJoin(cs.voters(), " "), "]");
-  if (cs.learners_size() > 0) absl::StrAppend(&out, " Learners:[", absl::StrJoin(cs.learners(), " "), "]");
+  if (cs.learners_size() > 0)
+    absl::StrAppend(&out, " Learners:[", absl::StrJoin(cs.learners(), " "), "]");
   return out;
 }
 
@@ -47,7 +48,8 @@ std::string FormatHardState(const raftpb::HardState& hs) {
 std::string FormatMessage(const raftpb::Message& m) {
   std::string out = absl::StrCat(m.from(), "->", m.to(), " ", raftpb::MessageType_Name(m.type()),
                                  " Term:", m.term());
-  if (m.log_term() != 0 || m.index() != 0) absl::StrAppend(&out, " Log:", m.log_term(), "/", m.index());
+  if (m.log_term() != 0 || m.index() != 0)
+    absl::StrAppend(&out, " Log:", m.log_term(), "/", m.index());
   if (m.commit() != 0) absl::StrAppend(&out, " Commit:", m.commit());
   if (m.round() != 0) absl::StrAppend(&out, " Round:", m.round());
   if (m.reject()) absl::StrAppend(&out, " Rejected (Hint: ", m.reject_hint(), ")");
@@ -64,16 +66,22 @@ std::string FormatMessage(const raftpb::Message& m) {
 }
 
 std::string FormatLease(const Ready& rd) {
-  return absl::StrCat("Lease Round:", rd.lease_round, " CommittedInTerm:",
-                      rd.committed_in_term ? "true" : "false");
+  std::string out = absl::StrCat("Lease Round:", rd.lease_round, " CommittedInTerm:",
+                                 rd.committed_in_term ? "true" : "false");
+  // Shown only while set, so scenarios without transfers read as before.
+  if (rd.lead_transferee != 0) absl::StrAppend(&out, " Transferee:", rd.lead_transferee);
+  if (rd.lease_void) absl::StrAppend(&out, " LeaseVoid:true");
+  return out;
 }
 
-std::vector<std::string> FormatReady(const Ready& rd, const std::string& prev_lease,
-                                     const std::function<std::string(const raftpb::Message&)>& note) {
+std::vector<std::string> FormatReady(
+    const Ready& rd, const std::string& prev_lease,
+    const std::function<std::string(const raftpb::Message&)>& note) {
   std::vector<std::string> out;
   out.push_back(absl::StrCat("Ready MustSync=", rd.must_sync ? "true" : "false", ":"));
   if (rd.soft_state) {
-    out.push_back(absl::StrCat("Lead:", rd.soft_state->lead, " State:", ToString(rd.soft_state->state)));
+    out.push_back(
+        absl::StrCat("Lead:", rd.soft_state->lead, " State:", ToString(rd.soft_state->state)));
   }
   if (rd.hard_state) out.push_back("HardState " + FormatHardState(*rd.hard_state));
   if (rd.snapshot) out.push_back("Snapshot " + FormatSnapshotMeta(rd.snapshot->metadata()));
@@ -86,7 +94,8 @@ std::vector<std::string> FormatReady(const Ready& rd, const std::string& prev_le
   for (const auto& e : rd.committed_entries) items.push_back(FormatEntry(e));
   AppendSection(out, "CommittedEntries", items);
   items.clear();
-  for (const auto& r : rd.read_states) items.push_back(absl::StrCat("Index:", r.index, " Context:", Quoted(r.context)));
+  for (const auto& r : rd.read_states)
+    items.push_back(absl::StrCat("Index:", r.index, " Context:", Quoted(r.context)));
   AppendSection(out, "ReadStates", items);
   items.clear();
   for (const auto& m : rd.messages) items.push_back(FormatMessage(m) + note(m));

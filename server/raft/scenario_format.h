@@ -18,13 +18,15 @@ std::string FormatMessage(const raftpb::Message& m);
 // "Index:12 Term:1 Voters:[1 2 3]".
 std::string FormatSnapshotMeta(const raftpb::SnapshotMetadata& meta);
 std::string FormatHardState(const raftpb::HardState& hs);
-// "Lease Round:2 CommittedInTerm:true": the Ready's lease state (the heartbeat round sent
-// shows in the messages' Round field, the term in the hard state).
+// "Lease Round:2 CommittedInTerm:true [Transferee:3] [LeaseVoid:true]": the Ready's lease
+// state (the heartbeat round sent shows in the messages' Round field, the term in the hard
+// state).
 std::string FormatLease(const Ready& rd);
 // The Ready as lines; the lease line appears when it differs from `prev_lease` (the last
 // one printed for this node), so a lease starting or ending is visible.
 // `note` may append a remark to a message's line (e.g. that the network dropped it).
-std::vector<std::string> FormatReady(const Ready& rd, const std::string& prev_lease,
-                                     const std::function<std::string(const raftpb::Message&)>& note);
+std::vector<std::string> FormatReady(
+    const Ready& rd, const std::string& prev_lease,
+    const std::function<std::string(const raftpb::Message&)>& note);
 
 }  // namespace raftlab::raft::scenario

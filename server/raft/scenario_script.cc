@@ -18,7 +18,9 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-bool IsBlank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+bool IsBlank(const std::string& line) {
+  return line.find_first_not_of(" \t\r") == std::string::npos;
+}
 
 // Splits at whitespace outside parentheses, so key=(1, 2) stays one token.
 absl::StatusOr<std::vector<std::string>> Tokenize(const std::string& text) {
@@ -64,10 +66,10 @@ std::string Diff(const std::vector<std::string>& a, const std::vector<std::strin
     if (i < n && j < m && a[i] == b[j]) {
       out += "  " + a[i++] + "\n";
       ++j;
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      out += "+ " + b[j++] + "\n";
-    } else {
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       out += "- " + a[i++] + "\n";
+    } else {
+      out += "+ " + b[j++] + "\n";
     }
   }
   return out;
@@ -135,7 +137,8 @@ absl::StatusOr<uint64_t> Command::Uint(const std::string& key, uint64_t fallback
   if (it == kv.end()) return fallback;
   if (it->second.size() != 1) return absl::InvalidArgumentError(Where() + key + " takes one value");
   auto v = ParseUint(it->second[0]);
-  if (!v.ok()) return absl::InvalidArgumentError(Where() + key + ": " + std::string(v.status().message()));
+  if (!v.ok())
+    return absl::InvalidArgumentError(Where() + key + ": " + std::string(v.status().message()));
   return v;
 }
 
@@ -147,7 +150,8 @@ absl::StatusOr<bool> Command::Bool(const std::string& key, bool fallback) const 
   return absl::InvalidArgumentError(Where() + key + " must be true or false, not '" + *s + "'");
 }
 
-absl::StatusOr<std::string> Command::String(const std::string& key, const std::string& fallback) const {
+absl::StatusOr<std::string> Command::String(const std::string& key,
+                                            const std::string& fallback) const {
   auto it = kv.find(key);
   if (it == kv.end()) return fallback;
   if (it->second.size() != 1) return absl::InvalidArgumentError(Where() + key + " takes one value");
@@ -160,7 +164,8 @@ absl::StatusOr<std::vector<uint64_t>> Command::Uints(const std::string& key) con
   if (it == kv.end()) return out;
   for (const std::string& s : it->second) {
     auto v = ParseUint(s);
-    if (!v.ok()) return absl::InvalidArgumentError(Where() + key + ": " + std::string(v.status().message()));
+    if (!v.ok())
+      return absl::InvalidArgumentError(Where() + key + ": " + std::string(v.status().message()));
     out.push_back(*v);
   }
   return out;
@@ -170,7 +175,8 @@ absl::StatusOr<std::vector<uint64_t>> Command::ArgIds() const {
   std::vector<uint64_t> out;
   for (const std::string& s : args) {
     auto v = ParseUint(s);
-    if (!v.ok() || *v == 0) return absl::InvalidArgumentError(Where() + "'" + s + "' is not a node id");
+    if (!v.ok() || *v == 0)
+      return absl::InvalidArgumentError(Where() + "'" + s + "' is not a node id");
     out.push_back(*v);
   }
   return out;
@@ -196,8 +202,10 @@ absl::StatusOr<Command> ParseCommand(const std::string& file, int line, const st
     }
     const std::string key = t.substr(0, eq);
     std::string value = t.substr(eq + 1);
-    if (key.empty()) return absl::InvalidArgumentError(c.Where() + "argument '" + t + "' has no key");
-    if (c.kv.count(key)) return absl::InvalidArgumentError(c.Where() + "argument " + key + " given twice");
+    if (key.empty())
+      return absl::InvalidArgumentError(c.Where() + "argument '" + t + "' has no key");
+    if (c.kv.count(key))
+      return absl::InvalidArgumentError(c.Where() + "argument " + key + " given twice");
     std::vector<std::string>& values = c.kv[key];
     if (value.size() >= 2 && value.front() == '(' && value.back() == ')') {
       const std::string inner = value.substr(1, value.size() - 2);
@@ -235,8 +243,8 @@ absl::StatusOr<ScriptResult> RunScript(const std::string& path, const CommandHan
     }
     ++result.cases;
     if (c.actual != c.expected) {
-      result.mismatches.push_back(c.command.Where() + c.command.text + "\n" +
-                                  Diff(c.expected, c.actual));
+      result.mismatches.push_back(c.command.Where() + c.command.text +
+                                  "  (- expected, + actual)\n" + Diff(c.expected, c.actual));
     }
   }
   if (rewrite) {

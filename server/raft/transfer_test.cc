@@ -88,11 +88,50 @@ TEST(Transfer, SendingTimeoutNowVoidsTheLeaseForTheTerm) {
   net.Ignore(raftpb::MsgTimeoutNow);
   net.Do(1, [](RawNode& n) { n.TransferLeader(2); });
   EXPECT_EQ(net.lease_round(1), 0u);
+  EXPECT_EQ(net.reported_transfer(1), std::make_pair(uint64_t{2}, true));
   net.Recover();
   net.Tick(1, 12);  // transfer aborted, still leader, lease stays void in this term
   ASSERT_EQ(net.raft(1).state(), StateType::kLeader);
   EXPECT_EQ(net.raft(1).lead_transferee(), 0u);
   EXPECT_EQ(net.lease_round(1), 0u);
+  EXPECT_EQ(net.reported_transfer(1), std::make_pair(uint64_t{0}, true));
+}
+
+TEST(Transfer, TheLeaseEndsWhenTheTransferStartsBeforeAnyTimeoutNow) {
+  Network net(3, QuorumAndPreVote);
+  net.Campaign(1);
+  net.Isolate(3);
+  ASSERT_TRUE(net.Propose(1, "a").ok());  // 3 lags: the transfer must catch it up first
+  net.Tick(1);
+  ASSERT_GT(net.lease_round(1), 0u);
+  net.Do(1, [](RawNode& n) { n.TransferLeader(3); });
+  for (const auto& m : net.TakeDropped()) EXPECT_NE(m.type(), raftpb::MsgTimeoutNow);
+  EXPECT_EQ(net.lease_round(1), 0u) << "the Ready that starts the transfer withdraws the lease";
+  EXPECT_EQ(net.reported_transfer(1), std::make_pair(uint64_t{3}, false));
+  net.Tick(1, 5);  // rounds acked by node 2 during the transfer do not count
+  EXPECT_EQ(net.lease_round(1), 0u);
+}
+
+TEST(Transfer, AfterAnAbortBeforeTimeoutNowOnlyARoundSentAfterTheAbortGivesALease) {
+  Network net(3, QuorumAndPreVote);
+  net.Campaign(1);
+  net.Isolate(3);
+  ASSERT_TRUE(net.Propose(1, "a").ok());
+  net.Do(1, [](RawNode& n) { n.TransferLeader(3); });
+  net.Tick(1, 9);  // rounds sent and acked by 2 while the transfer is in progress
+  ASSERT_EQ(net.raft(1).lead_transferee(), 3u);
+  const uint64_t last_round_before_abort = net.raft(1).heartbeat_round();
+  ASSERT_GT(last_round_before_abort, 0u);
+  net.Ignore(raftpb::MsgHeartbeatResp);
+  net.Tick(1);  // aborts; the round sent in this tick is not acked
+  ASSERT_EQ(net.raft(1).lead_transferee(), 0u);
+  ASSERT_EQ(net.raft(1).state(), StateType::kLeader);
+  EXPECT_EQ(net.lease_round(1), 0u) << "a round acked during the transfer must not time a lease";
+  EXPECT_EQ(net.reported_transfer(1), std::make_pair(uint64_t{0}, false));
+  net.Recover();
+  net.Isolate(3);
+  net.Tick(1);
+  EXPECT_GT(net.lease_round(1), last_round_before_abort);
 }
 
 TEST(ForgetLeader, FollowerForgetsAndMayVoteAtOnce) {

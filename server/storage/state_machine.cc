@@ -73,7 +73,9 @@ StateMachine::~StateMachine() {
 
 absl::StatusOr<std::unique_ptr<StateMachine>> StateMachine::Open(
     const StateMachineOptions& options) {
-  if (auto s = PrepareDir(options.path, options.create_if_missing); !s.ok()) return s;
+  if (!options.read_only) {
+    if (auto s = PrepareDir(options.path, options.create_if_missing); !s.ok()) return s;
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -82,13 +84,17 @@ absl::StatusOr<std::unique_ptr<StateMachine>> StateMachine::Open(
 
   std::vector<std::string> names;
   rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_options, options.path, &names);
+  if (!ls.ok() && options.read_only) return FromRocks(ls, options.path + ": open state machine read-only");
   if (!ls.ok()) names = {rocksdb::kDefaultColumnFamilyName};  // a new database
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  rocksdb::Status s =
+      options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &handles, &raw)
+          : rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
   if (!s.ok()) return FromRocks(s, options.path + ": open state machine");
   std::unique_ptr<StateMachine> sm(new StateMachine(options.path, options.sync_mode));
   sm->db_.reset(raw);

@@ -71,6 +71,9 @@ struct StateMachineOptions {
   std::string path;
   SyncMode sync_mode = SyncMode::kSync;
   bool create_if_missing = true;
+  // Opens an existing database for inspection (raftlab-dump), also while a server runs:
+  // reads work, writes fail, nothing is created. create_if_missing is ignored.
+  bool read_only = false;
 };
 
 class StateMachine {

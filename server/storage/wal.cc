@@ -5,7 +5,7 @@
 // next entry was expected to have when the segment was created (last index + 1). Every
 // entry in a segment therefore has an index below the next segment's first.
 //
-// A segment starts with a 16-byte header:
+// A segment starts with a 16-byte header (framing code: wal_format.cc):
 //   magic "RLABWAL\n" (8 bytes) | format version (u32 LE) | CRC-32C of the previous 12 bytes
 // followed by records, each:
 //   length (u32 LE) | CRC-32C of type+payload (u32 LE) | type (u8) | payload (length bytes)
@@ -15,7 +15,11 @@
 // segments is self-describing and older segments can be deleted. Segments are written as
 // "<name>.tmp", fsynced and renamed, so a segment with its final name has a whole header.
 //
-// One Append writes its entries then its hard state in one write(2) and one fsync(2).
+// One Append writes its entries then its hard state in one write(2) and one fsync(2). An
+// entry record whose index is at or below the log's last index replaces that suffix of the
+// log (Raft overwrites uncommitted entries); a snapshot marker drops the entries it covers
+// and keeps those after it, as etcd's WAL does.
+//
 // SaveSnapshot writes a snapshot marker followed by a hard-state record whose commit is at
 // least the marker's index, also in one write and one fsync. A snapshot covers committed
 // entries only, so that commit is true; and it has to be written, because hard states that
@@ -23,16 +27,28 @@
 // hard state before the marker may trail it, and the Raft core refuses a recovered commit
 // below the snapshot. Recovery applies the same rule: if the last hard state's commit is
 // below the last marker's index (the write was torn between the two), it raises the commit
-// to that index and reports it. An entry record whose index is at or below the log's last index replaces that suffix of the
-// log (Raft overwrites uncommitted entries); a snapshot marker drops the entries it covers
-// and keeps those after it, as etcd's WAL does.
+// to that index and reports it. The WAL therefore never yields a hard state whose commit
+// is below its snapshot.
 //
-// Recovery reads all segments in order. In the last segment, a record that is cut short
-// (torn write), fails its CRC, has an unknown type or an unparsable payload ends the log:
-// the file is truncated at the end of the last good record, fsynced, and the dropped byte
-// count is reported. The same damage in an earlier segment is an error, as are a missing
-// segment, a log gap, another format version or a bad header: those are not torn writes
-// and silently dropping them could lose acknowledged data.
+// Recovery reads all segments in order. It must tell damage that only an unfinished last
+// write can leave from damage to data that was acknowledged, because cutting the log at the
+// latter silently forgets entries the node acknowledged and votes it cast (and a node that
+// forgets its vote can vote twice in a term). The rule is where the damage ends:
+//   - A torn tail: from the first bad frame (cut short, CRC mismatch, unknown type,
+//     unparsable payload) to the end of the last segment there is no valid record, e.g. a
+//     partial last record or a zero-filled tail the filesystem extended but never wrote.
+//     Only the last write, which was never acknowledged, can have left it: the file is
+//     truncated at the end of the last good record, fsynced, and the cut is reported.
+//   - Corruption: a valid record (whole frame, matching CRC, parsable payload) starts
+//     somewhere after the bad frame, found by scanning forward byte by byte. Open refuses
+//     with DataLoss naming the file and the offset. `raftlab-dump --repair`, or Open with
+//     WalOptions::repair, truncates there on request, keeps the removed bytes beside the
+//     segment as "<segment>.broken-<offset>" and reports the valid records it removed.
+//     (The forward scan hashes a bounded number of bytes; if it gives up, the damage is
+//     treated as corruption: refusing is the safe side.)
+// Damage in an earlier segment, a missing segment, a log gap, another format version or a
+// bad header are errors too: no torn write produces them. etcd's WAL draws the same line
+// between io.ErrUnexpectedEOF (repaired) and a CRC mismatch (refused).
 //
 // A failed write or fsync is fail-stop (faults::FailStop, exit 75): the page cache may no
 // longer match the disk, so the process restarts and recovers from what the disk holds.
@@ -44,58 +60,16 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
-#include <optional>
 
-#include "faults/fail_stop.h"
 #include "faults/bugs.h"
+#include "faults/fail_stop.h"
 #include "faults/points.h"
-#include "server/storage/crc32c.h"
 #include "server/storage/file_util.h"
+#include "server/storage/wal_format.h"
 
 namespace raftlab::storage {
 namespace {
-
-constexpr char kMagic[8] = {'R', 'L', 'A', 'B', 'W', 'A', 'L', '\n'};
-constexpr size_t kHeaderSize = 16;
-constexpr size_t kRecordHeaderSize = 9;
-// Larger lengths are damage, not records: a Ready is bounded well below this.
-constexpr uint32_t kMaxRecordPayload = 256u << 20;
-
-enum RecordType : uint8_t { kEntry = 1, kHardState = 2, kSnapshot = 3 };
-
-void AppendRecord(RecordType type, const std::string& payload, std::string* out) {
-  PutFixed32(out, static_cast<uint32_t>(payload.size()));
-  const char t = static_cast<char>(type);
-  PutFixed32(out, Crc32cExtend(Crc32c(&t, 1), payload.data(), payload.size()));
-  out->push_back(t);
-  out->append(payload);
-}
-
-std::string SegmentName(uint64_t seq, uint64_t first_index) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64 "-%016" PRIx64 ".wal", seq, first_index);
-  return buf;
-}
-
-std::optional<std::pair<uint64_t, uint64_t>> ParseSegmentName(const std::string& name) {
-  if (name.size() != 37 || name[16] != '-' || name.compare(33, 4, ".wal") != 0) return {};
-  auto hex = [](std::string_view s) -> std::optional<uint64_t> {
-    uint64_t v = 0;
-    for (char c : s) {
-      int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-      if (d < 0) return {};
-      v = v << 4 | static_cast<uint64_t>(d);
-    }
-    return v;
-  };
-  auto seq = hex(std::string_view(name).substr(0, 16));
-  auto first = hex(std::string_view(name).substr(17, 16));
-  if (!seq || !first) return {};
-  return std::make_pair(*seq, *first);
-}
 
 bool IsEmpty(const raftpb::HardState& hs) {
   return hs.term() == 0 && hs.vote() == 0 && hs.commit() == 0;
@@ -140,103 +114,39 @@ struct LogState {
   }
 };
 
-// Outcome of scanning one segment's bytes.
-struct ScanResult {
-  absl::Status status;       // hard errors (log shape), never torn-tail damage
-  size_t good_end = 0;       // end of the last good record
-  std::string damage;        // why scanning stopped before the end ("" if it did not)
-};
-
-ScanResult ScanSegment(const std::string& path, const std::string& data, LogState* log) {
-  ScanResult r;
-  size_t off = kHeaderSize;
-  r.good_end = off;
-  while (off < data.size()) {
-    const size_t at = off;
-    if (data.size() - off < kRecordHeaderSize) {
-      r.damage = "record header cut short at offset " + std::to_string(at);
-      break;
-    }
-    const uint32_t len = GetFixed32(data.data() + off);
-    const uint32_t crc = GetFixed32(data.data() + off + 4);
-    const auto type = static_cast<uint8_t>(data[off + 8]);
-    if (len > kMaxRecordPayload) {
-      r.damage = "record length " + std::to_string(len) + " is implausible at offset " +
-                 std::to_string(at);
-      break;
-    }
-    if (data.size() - off - kRecordHeaderSize < len) {
-      r.damage = "record cut short at offset " + std::to_string(at);
-      break;
-    }
-    const char* payload = data.data() + off + kRecordHeaderSize;
-    if (Crc32cExtend(Crc32c(data.data() + off + 8, 1), payload, len) != crc) {
-      r.damage = "record CRC mismatch at offset " + std::to_string(at);
-      break;
-    }
-    std::string problem;
-    bool parsed = false;
-    switch (type) {
-      case kEntry: {
-        raftpb::Entry e;
-        if ((parsed = e.ParseFromArray(payload, static_cast<int>(len)))) {
-          problem = log->ApplyEntry(std::move(e));
-        }
-        break;
-      }
-      case kHardState: {
-        raftpb::HardState hs;
-        if ((parsed = hs.ParseFromArray(payload, static_cast<int>(len)))) log->hard_state = hs;
-        break;
-      }
-      case kSnapshot: {
-        raftpb::SnapshotMetadata s;
-        if ((parsed = s.ParseFromArray(payload, static_cast<int>(len)))) {
-          problem = log->ApplySnapshot(s);
-        }
-        break;
-      }
-      default:
-        break;
-    }
-    if (!parsed) {
-      r.damage = "record of type " + std::to_string(type) + " unparsable at offset " +
-                 std::to_string(at);
-      break;
-    }
-    if (!problem.empty()) {
-      r.status = absl::DataLossError(path + ": offset " + std::to_string(at) + ": " + problem);
-      return r;
-    }
-    off += kRecordHeaderSize + len;
-    r.good_end = off;
+// Applies one good record to the log; an error message, or "" when it fits.
+std::string ApplyRecord(const WalRecord& r, LogState* log) {
+  switch (r.type) {
+    case WalRecordType::kEntry:
+      return log->ApplyEntry(r.entry);
+    case WalRecordType::kHardState:
+      log->hard_state = r.hard_state;
+      return "";
+    case WalRecordType::kSnapshot:
+      return log->ApplySnapshot(r.snapshot);
   }
-  return r;
+  return "";
 }
 
-absl::Status CheckHeader(const std::string& path, const std::string& data) {
-  if (data.size() < kHeaderSize || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
-    return absl::DataLossError(path + ": not a raftlab WAL segment (bad or missing header)");
-  }
-  if (GetFixed32(data.data() + 12) != Crc32c(data.data(), 12)) {
-    return absl::DataLossError(path + ": WAL segment header fails its CRC");
-  }
-  const uint32_t version = GetFixed32(data.data() + 8);
-  if (version != Wal::kFormatVersion) {
-    return absl::FailedPreconditionError(path + ": WAL format version " +
-                                         std::to_string(version) + ", this build reads version " +
-                                         std::to_string(Wal::kFormatVersion));
-  }
-  return absl::OkStatus();
+// Keeps bytes a repair removes beside the segment, fsynced, for a person to examine.
+absl::StatusOr<std::string> KeepBrokenTail(const std::string& path, std::string_view bytes, uint64_t offset) {
+  const std::string copy = path + ".broken-" + std::to_string(offset);
+  int fd = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return FileError(copy, "create", errno);
+  int err = WriteAll(fd, bytes);
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  ::close(fd);
+  if (err != 0) return FileError(copy, "write", err);
+  return copy;
 }
 
 absl::Status TruncateFile(const std::string& path, uint64_t size) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return FileError(path, "open to truncate torn tail", errno);
+  if (fd < 0) return FileError(path, "open to truncate", errno);
   int err = 0;
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0 || ::fsync(fd) != 0) err = errno;
   ::close(fd);
-  if (err != 0) return FileError(path, "truncate torn tail", err);
+  if (err != 0) return FileError(path, "truncate", err);
   return absl::OkStatus();
 }
 
@@ -253,63 +163,88 @@ Wal::~Wal() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
-                                               WalRecovery* recovery) {
-  if (options.segment_bytes < kHeaderSize) {
-    return absl::InvalidArgumentError("WAL segment_bytes " + std::to_string(options.segment_bytes) +
-                                      " is smaller than a segment header");
-  }
-  if (auto s = PrepareDir(options.dir, options.create_if_missing); !s.ok()) return s;
+absl::Status Wal::Recover(const WalOptions& options, bool modify, WalRecovery* out,
+                          std::vector<Segment>* segments) {
   auto names = ListDir(options.dir);
   if (!names.ok()) return names.status();
-
-  std::vector<Segment> segments;
   bool removed_temp = false;
   for (const std::string& name : *names) {
     const std::string path = options.dir + "/" + name;
     if (name.ends_with(".wal.tmp")) {  // a segment whose creation did not finish
+      if (!modify) continue;
       if (::unlink(path.c_str()) != 0) return FileError(path, "remove unfinished segment", errno);
       removed_temp = true;
       continue;
     }
-    if (auto parsed = ParseSegmentName(name)) {
-      segments.push_back({parsed->first, parsed->second, path});
+    if (auto parsed = ParseWalSegmentName(name)) {
+      segments->push_back({parsed->first, parsed->second, path});
     }
   }
-  std::sort(segments.begin(), segments.end(),
+  std::sort(segments->begin(), segments->end(),
             [](const Segment& a, const Segment& b) { return a.seq < b.seq; });
-  for (size_t i = 1; i < segments.size(); ++i) {
-    if (segments[i].seq != segments[i - 1].seq + 1) {
-      return absl::DataLossError(segments[i].path + ": WAL segment " +
-                                 std::to_string(segments[i - 1].seq + 1) + " is missing before it");
+  for (size_t i = 1; i < segments->size(); ++i) {
+    if ((*segments)[i].seq != (*segments)[i - 1].seq + 1) {
+      return absl::DataLossError((*segments)[i].path + ": WAL segment " +
+                                 std::to_string((*segments)[i - 1].seq + 1) + " is missing before it");
     }
   }
 
   LogState log;
-  WalRecovery out;
-  if (!segments.empty()) log.base_last = segments.front().first_index - 1;
-  for (size_t i = 0; i < segments.size(); ++i) {
-    const Segment& seg = segments[i];
+  if (!segments->empty()) log.base_last = segments->front().first_index - 1;
+  for (size_t i = 0; i < segments->size(); ++i) {
+    const Segment& seg = (*segments)[i];
+    const bool last = i + 1 == segments->size();
     if (faults::ShouldFail(faults::kWalOpen)) {
       return absl::UnavailableError(seg.path + ": open: injected failure (raftlab/wal/open)");
     }
     auto data = ReadWholeFile(seg.path);
     if (!data.ok()) return data.status();
-    if (auto s = CheckHeader(seg.path, *data); !s.ok()) return s;
-    ScanResult scan = ScanSegment(seg.path, *data, &log);
-    if (!scan.status.ok()) return scan.status;
-    if (!scan.damage.empty()) {
-      if (i + 1 != segments.size()) {
-        return absl::DataLossError(seg.path + ": " + scan.damage + " (not the last segment)");
+    if (auto s = CheckWalSegmentHeader(seg.path, *data); !s.ok()) return s;
+    WalSegmentReader reader(*data);
+    WalRecord record;
+    WalDamage damage;
+    for (auto item = reader.Next(&record, &damage); item != WalSegmentReader::Item::kEnd;
+         item = reader.Next(&record, &damage)) {
+      if (item == WalSegmentReader::Item::kRecord) {
+        if (std::string problem = ApplyRecord(record, &log); !problem.empty()) {
+          return absl::DataLossError(seg.path + ": offset " + std::to_string(record.offset) + ": " + problem);
+        }
+        continue;
       }
-      if (auto s = TruncateFile(seg.path, scan.good_end); !s.ok()) return s;
-      out.dropped_bytes = data->size() - scan.good_end;
-      out.dropped_file = seg.path;
-      out.dropped_reason = scan.damage;
+      const std::string where = seg.path + ": offset " + std::to_string(damage.offset) + ": " + damage.reason;
+      if (!last) return absl::DataLossError(where + " (not the last segment)");
+      if (!damage.torn_tail() && !options.repair) {
+        return absl::DataLossError(
+            where +
+            (damage.valid_after ? ", and a valid record follows at offset " + std::to_string(damage.end)
+                                : ", and valid records after it could not be ruled out") +
+            ": not a torn write; cutting the log here would drop records or votes this node may "
+            "have acknowledged, so recovery refuses (raftlab-dump --repair truncates it on request)");
+      }
+      out->dropped_file = seg.path;
+      out->dropped_offset = damage.offset;
+      out->dropped_bytes = data->size() - damage.offset;
+      out->dropped_reason = damage.reason + " at offset " + std::to_string(damage.offset);
+      if (!damage.torn_tail()) {
+        for (auto rest = reader.Next(&record, &damage); rest != WalSegmentReader::Item::kEnd;
+             rest = reader.Next(&record, &damage)) {
+          if (rest == WalSegmentReader::Item::kRecord) out->removed_records.push_back(record);
+        }
+        if (modify) {
+          auto copy = KeepBrokenTail(seg.path, std::string_view(*data).substr(out->dropped_offset),
+                                     out->dropped_offset);
+          if (!copy.ok()) return copy.status();
+          out->broken_copy = *copy;
+        }
+      }
+      if (modify) {
+        if (auto s = TruncateFile(seg.path, out->dropped_offset); !s.ok()) return s;
+      }
+      break;
     }
   }
-  if (!segments.empty()) {
-    const Segment& oldest = segments.front();
+  if (!segments->empty()) {
+    const Segment& oldest = segments->front();
     if (oldest.first_index - 1 > log.snapshot.index()) {
       return absl::DataLossError(oldest.path + ": oldest segment starts at index " +
                                  std::to_string(oldest.first_index) +
@@ -318,17 +253,40 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
                                  "; earlier segments are missing");
     }
   }
-  if (removed_temp) {
+  if (removed_temp || !out->broken_copy.empty()) {
     if (auto s = SyncDir(options.dir); !s.ok()) return s;
   }
-
   if (log.hard_state.commit() < log.snapshot.index() && !faults::BugOn(faults::Bug::kRestartAfterSnapshot)) {
-    out.commit_raised_from = log.hard_state.commit();
+    out->commit_raised_from = log.hard_state.commit();
     log.hard_state.set_commit(log.snapshot.index());
   }
-  out.hard_state = log.hard_state;
-  out.snapshot = log.snapshot;
-  out.entries = std::move(log.entries);
+  out->hard_state = log.hard_state;
+  out->snapshot = log.snapshot;
+  out->entries = std::move(log.entries);
+  return absl::OkStatus();
+}
+
+absl::Status Wal::Read(const std::string& dir, WalRecovery* recovery) {
+  WalOptions options;
+  options.dir = dir;
+  std::vector<Segment> segments;
+  WalRecovery out;
+  if (auto s = Recover(options, /*modify=*/false, &out, &segments); !s.ok()) return s;
+  *recovery = std::move(out);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
+                                               WalRecovery* recovery) {
+  if (options.segment_bytes < kWalHeaderSize) {
+    return absl::InvalidArgumentError("WAL segment_bytes " + std::to_string(options.segment_bytes) +
+                                      " is smaller than a segment header");
+  }
+  if (auto s = PrepareDir(options.dir, options.create_if_missing); !s.ok()) return s;
+  std::vector<Segment> segments;
+  WalRecovery out;
+  if (auto s = Recover(options, /*modify=*/true, &out, &segments); !s.ok()) return s;
+
   std::unique_ptr<Wal> wal(new Wal(options, out));
   wal->segments_ = std::move(segments);
   if (wal->segments_.empty()) {
@@ -345,13 +303,11 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(const WalOptions& options,
 }
 
 absl::Status Wal::CreateSegment(uint64_t seq, uint64_t first_index) {
-  const std::string path = dir_ + "/" + SegmentName(seq, first_index);
+  const std::string path = dir_ + "/" + WalSegmentName(seq, first_index);
   const std::string tmp = path + ".tmp";
-  std::string buf(kMagic, sizeof kMagic);
-  PutFixed32(&buf, kFormatVersion);
-  PutFixed32(&buf, Crc32c(buf.data(), buf.size()));
-  AppendRecord(kSnapshot, snapshot_.SerializeAsString(), &buf);
-  AppendRecord(kHardState, hard_state_.SerializeAsString(), &buf);
+  std::string buf = WalSegmentHeader();
+  AppendWalRecord(WalRecordType::kSnapshot, snapshot_.SerializeAsString(), &buf);
+  AppendWalRecord(WalRecordType::kHardState, hard_state_.SerializeAsString(), &buf);
 
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return FileError(tmp, "create segment", errno);
@@ -420,8 +376,10 @@ absl::Status Wal::Append(const raftpb::HardState& hard_state,
   const bool has_state = !IsEmpty(hard_state);
   if (entries.empty() && !has_state) return absl::OkStatus();
   std::string records;
-  for (const raftpb::Entry& e : entries) AppendRecord(kEntry, e.SerializeAsString(), &records);
-  if (has_state) AppendRecord(kHardState, hard_state.SerializeAsString(), &records);
+  for (const raftpb::Entry& e : entries) {
+    AppendWalRecord(WalRecordType::kEntry, e.SerializeAsString(), &records);
+  }
+  if (has_state) AppendWalRecord(WalRecordType::kHardState, hard_state.SerializeAsString(), &records);
   if (!entries.empty()) last_index_ = entries.back().index();
   if (has_state) hard_state_ = hard_state;
   WriteAndSync(records);
@@ -445,8 +403,8 @@ absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata,
                     ? hard_state_.commit()
                     : std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
   std::string records;
-  AppendRecord(kSnapshot, metadata.SerializeAsString(), &records);
-  AppendRecord(kHardState, hs.SerializeAsString(), &records);
+  AppendWalRecord(WalRecordType::kSnapshot, metadata.SerializeAsString(), &records);
+  AppendWalRecord(WalRecordType::kHardState, hs.SerializeAsString(), &records);
   snapshot_ = metadata;
   hard_state_ = hs;
   last_index_ = std::max(last_index_, metadata.index());

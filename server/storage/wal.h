@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "raft.pb.h"
+#include "server/storage/wal_format.h"
 
 namespace raftlab::storage {
 
@@ -31,6 +32,9 @@ struct WalOptions {
   bool create_if_missing = true;
   // A new segment starts once the current one reaches this size.
   uint64_t segment_bytes = 64ull << 20;
+  // Also truncate damage that is followed by valid records (which Open otherwise refuses
+  // with DataLoss), keeping the removed bytes beside the segment. For raftlab-dump --repair.
+  bool repair = false;
 };
 
 // What Open found on disk.
@@ -44,23 +48,34 @@ struct WalRecovery {
   // Set when the last hard state's commit was below the snapshot index and recovery raised
   // it (a write torn between a snapshot marker and its hard state): the commit as written.
   std::optional<uint64_t> commit_raised_from;
-  // Bytes of torn or corrupt tail removed from the last segment, and why.
+  // Bytes of torn tail removed from the last segment (or of damage, on repair), from where,
+  // and why. Wal::Read reports what Open would remove without removing it.
   uint64_t dropped_bytes = 0;
+  uint64_t dropped_offset = 0;
   std::string dropped_file;
   std::string dropped_reason;
+  // On repair only: the valid records that followed the damage and were removed with it,
+  // and the file that keeps the removed bytes.
+  std::vector<WalRecord> removed_records;
+  std::string broken_copy;
 };
 
 class Wal {
  public:
   // Format version written in every segment header; other versions are refused.
-  static constexpr uint32_t kFormatVersion = 1;
+  static constexpr uint32_t kFormatVersion = kWalFormatVersion;
 
   // Opens (creating if needed) the WAL in options.dir and recovers it into *recovery. A torn
-  // or corrupt tail of the last segment is truncated at the last good record and reported
-  // in *recovery; damage anywhere else, a missing segment or another format version is an
-  // error naming the file.
+  // tail of the last segment (damage with no valid record after it) is truncated at the
+  // last good record and reported in *recovery. Damage followed by valid records is a
+  // DataLoss error naming the file and offset (unless options.repair); so are damage in an
+  // earlier segment and a missing segment; another format version is FailedPrecondition.
   static absl::StatusOr<std::unique_ptr<Wal>> Open(const WalOptions& options,
                                                    WalRecovery* recovery);
+
+  // Recovers the WAL in dir as Open would, changing nothing on disk (a torn tail is
+  // reported, not truncated). For inspection tools.
+  static absl::Status Read(const std::string& dir, WalRecovery* recovery);
 
   ~Wal();
   Wal(const Wal&) = delete;
@@ -99,6 +114,10 @@ class Wal {
   };
 
   Wal(const WalOptions& options, const WalRecovery& state);
+  // Reads the segments into *recovery and *segments; with modify, also removes unfinished
+  // segment files and truncates the tail as described in wal.cc.
+  static absl::Status Recover(const WalOptions& options, bool modify, WalRecovery* recovery,
+                              std::vector<Segment>* segments);
 
   // Writes records to the current segment and fsyncs, or fail-stops.
   void WriteAndSync(const std::string& records);

@@ -420,22 +420,46 @@ TEST_F(WalDamage, CutAtRandomOffsetsOfTheLastSegment) {
   }
 }
 
-TEST_F(WalDamage, BitFlipsKeepExactlyTheRecordsBeforeTheDamage) {
+// A flip in the last record is indistinguishable from a torn write and is cut; a flip in
+// any earlier record is followed by valid records, so recovery refuses to start.
+TEST_F(WalDamage, BitFlipsInTheLastRecordAreCutAndElsewhereRefused) {
   const std::string bytes = ReadFileOrDie(layout_->segments.back());
+  const uint64_t last_start = layout_->boundaries[layout_->boundaries.size() - 2].first;
+  const std::string last_name = layout_->segments.back().substr(layout_->segments.back().rfind('/'));
   std::mt19937_64 rng(77);
+  int refused = 0;
+  int cut = 0;
   for (int trial = 0; trial < 60; ++trial) {
-    const uint64_t at = 16 + rng() % (bytes.size() - 16);
+    // Half the trials aim at the last record, so both outcomes are exercised.
+    const uint64_t at = trial % 2 == 0 ? last_start + rng() % (bytes.size() - last_start)
+                                       : 16 + rng() % (last_start - 16);
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ (1 << (rng() % 8)));
     TempDir dir;
-    WalRecovery rec = RecoverWithLast(dir, damaged);
     const auto [good_end, want] = BoundaryAtOrBefore(at);
-    ASSERT_EQ(Indexes(rec), Range(1, want)) << "flip at " << at;
-    for (const auto& e : rec.entries) {
-      ASSERT_EQ(e.data(), MakeEntry(e.index(), 1, 30 + e.index() % 17).data()) << "garbage";
+    if (at >= last_start) {
+      ++cut;
+      WalRecovery rec = RecoverWithLast(dir, damaged);
+      ASSERT_EQ(Indexes(rec), Range(1, want)) << "flip at " << at;
+      EXPECT_EQ(rec.dropped_bytes, bytes.size() - good_end) << "flip at " << at;
+      EXPECT_EQ(rec.dropped_offset, good_end);
+      continue;
     }
-    EXPECT_EQ(rec.dropped_bytes, bytes.size() - good_end) << "flip at " << at;
+    ++refused;
+    for (size_t i = 0; i < layout_->segments.size(); ++i) {
+      const std::string& s = layout_->segments[i];
+      WriteFileOrDie(dir.path() + s.substr(s.rfind('/')),
+                     i + 1 == layout_->segments.size() ? damaged : ReadFileOrDie(s));
+    }
+    absl::Status s = OpenStatus(dir.path());
+    ASSERT_EQ(s.code(), absl::StatusCode::kDataLoss) << "flip at " << at << ": " << s;
+    EXPECT_NE(s.message().find(dir.path() + last_name + ": offset " + std::to_string(good_end) + ":"),
+              std::string::npos)
+        << s;
+    EXPECT_EQ(ReadFileOrDie(dir.path() + last_name), damaged) << "a refused WAL is left as it was";
   }
+  EXPECT_EQ(cut, 30);
+  EXPECT_EQ(refused, 30);
 }
 
 TEST_F(WalDamage, DamageBeforeTheLastSegmentIsAnErrorNamingTheFile) {
@@ -462,6 +486,104 @@ TEST_F(WalDamage, AMissingSegmentIsAnError) {
   absl::Status s = OpenStatus(dir.path());
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
   EXPECT_NE(s.message().find("missing"), std::string::npos) << s;
+}
+
+// Damage followed by valid records is not a torn write: cutting there would lose what the
+// node acknowledged, here the vote it cast in term 2.
+TEST(WalCorruption, DamageBeforeAVoteIsDataLossNamingFileAndOffset) {
+  TempDir dir;
+  std::string segment;
+  uint64_t damaged_at = 0;
+  {
+    WalRecovery rec;
+    auto wal = OpenOrDie(dir.path(), &rec);
+    segment = FilesWithSuffix(dir.path(), ".wal").at(0);
+    std::vector<raftpb::Entry> a = {MakeEntry(1, 1), MakeEntry(2, 1)};
+    ASSERT_TRUE(wal->Append(MakeState(1, 1, 1), a).ok());
+    damaged_at = FileSize(segment);
+    std::vector<raftpb::Entry> b = {MakeEntry(3, 1)};
+    ASSERT_TRUE(wal->Append({}, b).ok());
+    ASSERT_TRUE(wal->Append(MakeState(2, 3, 2), {}).ok());
+  }
+  std::string bytes = ReadFileOrDie(segment);
+  bytes[damaged_at + 12] ^= 0x40;  // in the payload of entry 3
+  WriteFileOrDie(segment, bytes);
+
+  absl::Status s = OpenStatus(dir.path());
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find(segment + ": offset " + std::to_string(damaged_at) + ":"), std::string::npos) << s;
+  EXPECT_NE(s.message().find("valid record follows"), std::string::npos) << s;
+  EXPECT_EQ(ReadFileOrDie(segment), bytes) << "nothing is truncated";
+  WalRecovery read;
+  EXPECT_EQ(Wal::Read(dir.path(), &read).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(WalCorruption, AZeroedRecordFollowedByValidOnesIsDataLoss) {
+  TempDir src;
+  std::string segment;
+  const std::vector<uint64_t> ends = BuildSingleSegment(src.path(), 5, &segment);
+  std::string bytes = ReadFileOrDie(segment);
+  std::fill(bytes.begin() + static_cast<long>(ends[1]), bytes.begin() + static_cast<long>(ends[2]), '\0');
+  WriteFileOrDie(segment, bytes);
+  absl::Status s = OpenStatus(src.path());
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("offset " + std::to_string(ends[1]) + ":"), std::string::npos) << s;
+}
+
+TEST(WalCorruption, AZeroFilledTailIsATornWriteAndIsCut) {
+  TempDir src;
+  std::string segment;
+  const std::vector<uint64_t> ends = BuildSingleSegment(src.path(), 5, &segment);
+  WriteFileOrDie(segment, ReadFileOrDie(segment) + std::string(4096, '\0'));
+  WalRecovery rec;
+  auto wal = OpenOrDie(src.path(), &rec);
+  EXPECT_EQ(Indexes(rec), Range(1, 5));
+  EXPECT_EQ(rec.dropped_bytes, 4096u);
+  EXPECT_EQ(rec.dropped_offset, ends[4]);
+  EXPECT_TRUE(rec.removed_records.empty());
+  EXPECT_EQ(FileSize(segment), ends[4]);
+}
+
+TEST(WalCorruption, ReadReportsATornTailWithoutCuttingIt) {
+  TempDir src;
+  std::string segment;
+  const std::vector<uint64_t> ends = BuildSingleSegment(src.path(), 5, &segment);
+  WriteFileOrDie(segment, ReadFileOrDie(segment).substr(0, ends[4] - 3));
+  WalRecovery rec;
+  ASSERT_TRUE(Wal::Read(src.path(), &rec).ok());
+  EXPECT_EQ(Indexes(rec), Range(1, 4));
+  EXPECT_EQ(rec.dropped_bytes, ends[4] - 3 - ends[3]);
+  EXPECT_EQ(FileSize(segment), ends[4] - 3) << "Read changes nothing";
+}
+
+TEST(WalCorruption, RepairCutsAtTheDamageKeepsTheBytesAndListsTheRecordsRemoved) {
+  TempDir src;
+  std::string segment;
+  const std::vector<uint64_t> ends = BuildSingleSegment(src.path(), 5, &segment);
+  std::string bytes = ReadFileOrDie(segment);
+  bytes[ends[1] + 12] ^= 0x01;  // entry 3
+  WriteFileOrDie(segment, bytes);
+
+  WalOptions o;
+  o.dir = src.path();
+  o.repair = true;
+  WalRecovery rec;
+  auto wal = Wal::Open(o, &rec);
+  ASSERT_TRUE(wal.ok()) << wal.status();
+  EXPECT_EQ(Indexes(rec), Range(1, 2));
+  EXPECT_EQ(rec.dropped_offset, ends[1]);
+  EXPECT_EQ(rec.dropped_bytes, bytes.size() - ends[1]);
+  ASSERT_EQ(rec.removed_records.size(), 2u) << "entries 4 and 5 were valid and are removed";
+  EXPECT_EQ(rec.removed_records[0].entry.index(), 4u);
+  EXPECT_EQ(rec.removed_records[1].entry.index(), 5u);
+  EXPECT_EQ(rec.broken_copy, segment + ".broken-" + std::to_string(ends[1]));
+  EXPECT_EQ(ReadFileOrDie(rec.broken_copy), bytes.substr(ends[1]));
+  EXPECT_EQ(FileSize(segment), ends[1]);
+  wal->reset();
+  WalRecovery again;
+  auto reopened = OpenOrDie(src.path(), &again);
+  EXPECT_EQ(Indexes(again), Range(1, 2));
+  EXPECT_EQ(again.dropped_bytes, 0u) << "the kept copy is not read as a segment";
 }
 
 TEST(WalBadInput, AnotherFormatVersionIsRefusedNamingTheFile) {
