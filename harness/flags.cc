@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "faults/bugs.h"
 #include "harness/nemesis.h"
 #include "workloads/workload.h"
 
@@ -139,15 +140,31 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   test->add_option("--endpoints", endpoints,
                    "comma-separated host:port of running nodes to test instead of starting a cluster (no nemesis)");
   test->add_option("--server-binary", t.server_binary, "raftlab-server to run (default: beside this binary)");
+  test->add_option("--unsafe-bug", t.unsafe_bugs,
+                   "planted bugs NAME[,NAME] the servers run with (faults/bugs.h; for validating the harness)");
   AnalyzeCommand a;
   CLI::App* analyze = app.add_subcommand("analyze", "re-check a stored run folder and rewrite its report");
   analyze->add_option("dir", a.dir, "the run folder")->required();
   analyze->add_option("--check-timeout", a.check_timeout_s, "seconds the checker may search")->capture_default_str();
-  if (argc < 2) return Bad("command line: expected a command: test or analyze (see --help)");
+  ValidateOptions v;
+  CLI::App* validate = app.add_subcommand(
+      "validate", "run each planted bug's configuration over seeds, with controls; exit 0 when every bar is met");
+  validate->add_option("--bugs", v.bugs, "all, or planted bugs a,b (faults/bugs.h)")->capture_default_str();
+  auto* seeds_opt = validate->add_option("--seeds", v.seeds, "seeds per bug (1..N)")->capture_default_str();
+  validate->add_option("--control-seeds", v.control_seeds, "seeds per configuration on the correct server")
+      ->capture_default_str();
+  validate->add_option("--time-limit", v.time_limit_s, "seconds of each run's main phase")->capture_default_str();
+  validate->add_flag("--quick", v.quick, "one bug per class and 3 seeds (unless --seeds is given)");
+  validate->add_option("--out", v.out, "folder for the runs and the table (default: runs/validate-<UTC time>)");
+  validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")
+      ->capture_default_str();
+  validate->add_option("--server-binary", v.server_binary, "raftlab-server to run (default: beside this binary)");
+  if (argc < 2) return Bad("command line: expected a command: test, analyze or validate (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
-    if (first != "test" && first != "analyze" && first != "--help" && first != "-h" && first != "--help-all") {
-      return Bad("command line: unknown command \"" + first + "\" (expected test or analyze; see --help)");
+    if (first != "test" && first != "analyze" && first != "validate" && first != "--help" && first != "-h" &&
+        first != "--help-all") {
+      return Bad("command line: unknown command \"" + first + "\" (expected test, analyze or validate; see --help)");
     }
   }
   try {
@@ -159,6 +176,18 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return Bad(std::string("command line: ") + e.what());
   }
+  if (validate->parsed()) {
+    if (v.quick && seeds_opt->count() == 0) v.seeds = 3;
+    if (v.seeds < 1 || v.seeds > 1000) return Bad("--seeds: must be between 1 and 1000");
+    if (v.control_seeds < 0 || v.control_seeds > 1000) return Bad("--control-seeds: must be between 0 and 1000");
+    if (!(v.time_limit_s > 0)) return Bad("--time-limit: must be a positive number of seconds");
+    if (!(v.check_every_s > 0)) return Bad("--check-every: must be positive");
+    if (!v.server_binary.empty() && access(v.server_binary.c_str(), X_OK) != 0) {
+      return Bad("--server-binary: " + v.server_binary + " is not an executable file");
+    }
+    if (auto b = SelectBugs(v.bugs, v.quick); !b.ok()) return b.status();
+    return Command(v);
+  }
   if (analyze->parsed()) {
     if (!(a.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
     return Command(a);
@@ -167,6 +196,7 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   // Against --endpoints no faults run unless asked for (and then refused below).
   const bool nemesis_given = test->get_option("--nemesis")->count() > 0;
   if (!nemesis_given) nemesis = endpoints.empty() ? DefaultNemesis(t.workload) : "none";
+  if (auto b = faults::ParsePlantedBugs(t.unsafe_bugs); !b.ok()) return b.status();
   auto faults = ParseNemesisList(nemesis);
   if (!faults.ok()) return faults.status();
   t.nemesis = *faults;

@@ -318,6 +318,7 @@ int Run::Go() {
                            {"dispatcher_lanes", o_.dispatcher_lanes},
                            {"fsm_sync_mode", o_.fsm_sync_mode},
                            {"seed", o_.seed},
+                           {"unsafe_bug", o_.unsafe_bugs},
                            {"op_timeout_ms", o_.op_timeout_ms},
                            {"command", o_.command},
                            {"started_at", NowUtc()}};
@@ -345,6 +346,7 @@ int Run::Go() {
       if (!disks.ok()) return HarnessError(std::string(disks.status().message()));
       disks_ = std::move(*disks);
     }
+    if (!o_.unsafe_bugs.empty()) co.settings.extra_args = {"--unsafe-bug", o_.unsafe_bugs};
     auto cluster = LocalCluster::Start(co);
     if (!cluster.ok()) return HarnessError(std::string(cluster.status().message()));
     cluster_ = std::move(*cluster);

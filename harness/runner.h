@@ -51,6 +51,8 @@ struct TestOptions {
   int heartbeat_ticks = 10;
   double check_timeout_s = 120;
   std::string server_binary;  // default: raftlab-server beside the harness binary
+  // Planted bugs (faults/bugs.h) every server runs with, "a,b"; empty = the correct server.
+  std::string unsafe_bugs;
   // Non-empty: run against these already-running nodes (host:port) instead of starting a
   // cluster; no nemesis, no scrapes. Used to measure the harness's own ceiling.
   std::vector<std::string> endpoints;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "faults/bugs.h"
 #include "faults/control.h"
 #include "server/api/keyviz_page.h"
 #include "server/kv/cluster_file.h"
@@ -64,6 +65,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const ServerConfig& config) {
 
 absl::Status Node::Open() {
   const ServerConfig& c = config_;
+  // Before any component reads them (the lease tracker sizes its lease at construction).
+  faults::SetPlantedBugs(c.unsafe_bugs);
+  if (c.unsafe_bugs != 0) warnings_.push_back("planted bugs switched on: " + faults::PlantedBugNames());
   if (!c.fault_control.empty()) {
     if (absl::Status s = faults::OpenRemoteControl(c.fault_control); !s.ok()) return s;
   }

@@ -46,6 +46,8 @@ struct ServerConfig {
   uint64_t seed = 0;
   std::string fault_control;  // libfiu remote-control fifo prefix; empty = off
   bool allow_faults = false;  // fault, partition and clock RPCs are refused without it
+  // Planted bugs switched on (faults/bugs.h bit mask); only with allow_faults.
+  uint32_t unsafe_bugs = 0;
   // Key, value and request limits; larger requests get INVALID_ARGUMENT.
   uint32_t max_key_bytes = 4096;
   uint32_t max_value_bytes = 1 << 20;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "faults/bugs.h"
+
 
 namespace raftlab::api {
 namespace {
@@ -44,6 +46,26 @@ TEST(ServerFlags, GivenValuesAreKeptRawForTheirOwners) {
   EXPECT_EQ(r->config.fsm_sync_mode, std::optional<std::string>("NoSync"));
   EXPECT_TRUE(r->config.allow_faults);
   EXPECT_EQ(r->config.groups, 4u);
+}
+
+TEST(ServerFlags, UnsafeBugNeedsAllowFaultsAndAKnownName) {
+  auto with = [](std::vector<std::string> extra) {
+    auto a = Base();
+    a.insert(a.end(), extra.begin(), extra.end());
+    return ParseServerFlags(a);
+  };
+  EXPECT_EQ(with({})->config.unsafe_bugs, 0u) << "no planted bug by default";
+  auto refused = with({"--unsafe-bug", "follower-local-read"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--allow-faults"), std::string::npos) << refused.status();
+  auto unknown = with({"--allow-faults", "--unsafe-bug", "follower-local-reads"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("\"follower-local-reads\""), std::string::npos) << unknown.status();
+  auto ok = with({"--allow-faults", "--unsafe-bug", "follower-local-read,vote-not-persisted"});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  const uint32_t want = (1u << static_cast<unsigned>(faults::Bug::kFollowerLocalRead)) |
+                        (1u << static_cast<unsigned>(faults::Bug::kVoteNotPersisted));
+  EXPECT_EQ(ok->config.unsafe_bugs, want);
 }
 
 TEST(ServerFlags, BadFlagsNameTheFlag) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "faults/bugs.h"
 #include "faults/crash_point.h"
 #include "server/log/fail_stop.h"
 #include "server/log/log.h"
@@ -70,6 +71,8 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   config.check_quorum = true;
   config.pre_vote = true;
   config.rng_seed = o.rng_seed != 0 ? o.rng_seed : (o.node_id * 7919 + o.group_id);
+  config.unsafe_read_index_without_quorum = faults::BugOn(faults::Bug::kReadIndexWithoutQuorum);
+  config.unsafe_heartbeat_commit_beyond_match = faults::BugOn(faults::Bug::kHeartbeatCommitBeyondMatch);
   auto node = raft::RawNode::Create(std::move(config));
   if (!node.ok()) return node.status();
   e->node_ = std::move(*node);
@@ -175,8 +178,9 @@ LeaseOutcome GroupEngine::LeaseCheck() const {
 }
 
 void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback done) {
-  if (mode == ReadMode::kStale) {
-    done({ReadResult::Code::kOk, ReadPath::kStale, applied_pub_.load()});
+  if (mode == ReadMode::kStale || (faults::BugOn(faults::Bug::kFollowerLocalRead) && !is_leader())) {
+    done({ReadResult::Code::kOk, mode == ReadMode::kStale ? ReadPath::kStale : ReadPath::kReadIndex,
+          applied_pub_.load()});
     return;
   }
   ReadPath path = ReadPath::kReadIndex;
@@ -386,7 +390,7 @@ void GroupEngine::UpdateLease(const raft::Ready& rd, Nanos sent_at) {
   if (rd.heartbeat_round > 0) lease_.OnRoundSent(rd.term, rd.heartbeat_round, sent_at);
   const bool leader = node_->raft().state() == raft::StateType::kLeader;
   lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term,
-                 rd.lead_transferee != 0 || rd.lease_void);
+                 rd.lead_transferee != 0 || rd.lease_void, sent_at);
   // Before this Ready's messages leave: a lease that ended here (a transfer's MsgTimeoutNow
   // may be among them) must already be gone for every reader.
   PublishLease();

@@ -62,6 +62,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "faults/bugs.h"
 #include "server/log/fail_stop.h"
 #include "faults/points.h"
 #include "server/storage/file_util.h"
@@ -255,7 +256,7 @@ absl::Status Wal::Recover(const WalOptions& options, bool modify, WalRecovery* o
   if (removed_temp || !out->broken_copy.empty()) {
     if (auto s = SyncDir(options.dir); !s.ok()) return s;
   }
-  if (log.hard_state.commit() < log.snapshot.index()) {
+  if (log.hard_state.commit() < log.snapshot.index() && !faults::BugOn(faults::Bug::kRestartAfterSnapshot)) {
     out->commit_raised_from = log.hard_state.commit();
     log.hard_state.set_commit(log.snapshot.index());
   }
@@ -336,7 +337,7 @@ void Wal::WriteAndSync(const std::string& records) {
   if (faults::ShouldFail(faults::kWalFsync)) {
     log::FailStop(log::StopCause::kIoError, "wal", "fsync", path + ": injected EIO (raftlab/wal/fsync)");
   }
-  if (::fsync(fd_) != 0) {
+  if (!faults::BugOn(faults::Bug::kWalWithoutFsync) && ::fsync(fd_) != 0) {
     log::FailStop(log::StopCause::kIoError, "wal", "fsync", path + ": " + std::strerror(errno));
   }
   if (segment_size_ >= segment_bytes_) Roll();
@@ -398,7 +399,9 @@ absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata,
                                       std::to_string(hard_state_.term()));
   }
   raftpb::HardState hs = hard_state;
-  hs.set_commit(std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
+  hs.set_commit(faults::BugOn(faults::Bug::kRestartAfterSnapshot)
+                    ? hard_state_.commit()
+                    : std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
   std::string records;
   AppendWalRecord(WalRecordType::kSnapshot, metadata.SerializeAsString(), &records);
   AppendWalRecord(WalRecordType::kHardState, hs.SerializeAsString(), &records);
