@@ -168,7 +168,7 @@ inline constexpr PlantedBug kDroppedLaneNotReportedBug{
     "a message dropped by a full lane is not reported to Raft",
     "--workload register --nemesis fiu,kill --fiu-point raftlab/transport/delay --fiu-probability 1 "
     "--nemesis-interval-ms 1500 --nemesis-duration-ms 3000 --rate 400 --concurrency 20 --dispatcher-lanes 4",
-    9, "availability findings", true};
+    9, {}, true};
 
 // A snapshot marker is written with the WAL's last hard state, whose commit can lie below
 // the snapshot index (commit-only Readys are not written): the node refuses to restart
@@ -178,7 +178,7 @@ inline constexpr PlantedBug kRestartAfterSnapshotBug{
     "a snapshot marker carries a hard state whose commit is below the snapshot",
     "--workload register --nemesis kill,kill-leader --snapshot-every 50 --nemesis-interval-ms 2000 "
     "--nemesis-duration-ms 1000 --rate 300 --concurrency 20 --keys 2",
-    9, "availability findings", true};
+    9, {}, true};
 
 inline constexpr std::array kAllPlantedBugs{
     kLeaseOutlivesElectionBug,        kLeaseWithoutTermGateBug,       kLeaseFromAckReceiptBug,
