@@ -72,9 +72,30 @@ inline constexpr FaultPoint kSnapshotSend{
 inline constexpr FaultPoint kSnapshotApply{
     "raftlab/snapshot/apply", "received snapshot is refused before install; the leader retries"};
 
+// Crash points (etcd-robustness style): when one fires, the process exits at once with
+// kCrashPointExitCode (faults::CrashAt), at a moment a random kill rarely hits. The harness's
+// crash-point nemesis enables one with a probability and restarts the node.
+
+// The Ready's entries and hard state are in the WAL (fsynced); its messages are not sent.
+inline constexpr FaultPoint kCrashAfterWalSave{
+    "raftlab/crash/after_wal_save", "exit right after the WAL fsync, before the Ready's messages are sent"};
+
+// The Ready's messages went to the dispatcher; its committed entries are not applied.
+inline constexpr FaultPoint kCrashAfterSend{
+    "raftlab/crash/after_send", "exit right after sending a Ready's messages, before applying"};
+
+// Committed entries are about to reach the state machine.
+inline constexpr FaultPoint kCrashBeforeApply{
+    "raftlab/crash/before_apply", "exit right before committed entries are applied"};
+
+// A local snapshot was saved and the WAL purged behind it.
+inline constexpr FaultPoint kCrashAfterSnapshotSave{
+    "raftlab/crash/after_snapshot_save", "exit right after a local snapshot is saved and the WAL purged"};
+
 inline constexpr std::array kAllFaultPoints{
     kWalWrite,      kWalFsync,       kWalOpen,      kSnapshotWrite, kSnapshotLoad,
     kFsmCommit,     kTransportSend,  kTransportDelay, kSnapshotSend, kSnapshotApply,
+    kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave,
 };
 
 // Every catalogued point, for enumeration by the Admin API and fault tooling.

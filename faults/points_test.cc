@@ -13,7 +13,6 @@
 #include <gtest/gtest.h>
 
 #include "faults/control.h"
-#include "faults/fail_stop.h"
 
 namespace raftlab::faults {
 namespace {
@@ -141,12 +140,6 @@ TEST(FaultControl, CompiledOutPointsNeverFail) {
   if (FaultsCompiledIn()) GTEST_SKIP() << "RAFTLAB_FAULTS=ON";
   EXPECT_EQ(Enable(kWalFsync.name).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_FALSE(ShouldFail(kWalFsync));
-}
-
-TEST(FaultControlDeathTest, FailStopLogsOneLineAndExitsWithTheStorageCode) {
-  EXPECT_EXIT(FailStop("wal", "fsync", "/tmp/x/0001.wal: Input/output error"),
-              testing::ExitedWithCode(kStorageFailStopExitCode),
-              "raftlab: fail-stop: wal: fsync: /tmp/x/0001.wal: Input/output error");
 }
 
 TEST(FaultControl, RemoteControlFifoIsCreated) {

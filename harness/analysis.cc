@@ -1,11 +1,14 @@
 #include "harness/analysis.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include "checkers/jsonl.h"
 #include "checkers/validate.h"
+#include "harness/coverage.h"
+#include "harness/nemesis.h"
 #include "harness/report_html.h"
 
 namespace raftlab::harness {
@@ -47,6 +50,32 @@ void MapJsonIndices(json& j, const std::vector<int64_t>& file_index) {
   } else if (j.is_array()) {
     for (auto& x : j) MapJsonIndices(x, file_index);
   }
+}
+
+// The longest stretch of the main phase without an acknowledged write, when it exceeds the
+// run's leaderless bound (leaderless_timeouts election timeouts): the cluster could not
+// take writes although a majority was meant to be able to.
+std::string LongestWriteGap(const Analysis& a, const json& params) {
+  const int64_t bound_ms = params.value("election_timeout_ms", int64_t{0}) * params.value("leaderless_timeouts", int64_t{0});
+  if (bound_ms <= 0 || a.history.events.empty()) return "";
+  const int64_t end = static_cast<int64_t>(params.value("time_limit_s", 0.0) * 1e9);
+  int64_t last = 0, worst = 0, worst_at = 0;
+  for (const ck::Event& e : a.history.events) {
+    if (e.time > end) break;
+    if (e.type != ck::EventType::kOk || a.history.Str(e.f) == "read") continue;
+    if (e.time - last > worst) {
+      worst = e.time - last;
+      worst_at = last;
+    }
+    last = e.time;
+  }
+  if (end - last > worst) {
+    worst = end - last;
+    worst_at = last;
+  }
+  if (worst / 1000000 <= bound_ms) return "";
+  return "availability: no write was acknowledged for " + std::to_string(worst / 1000000) + " ms from " +
+         std::to_string(worst_at / 1000000) + " ms (more than " + std::to_string(bound_ms) + " ms)";
 }
 
 }  // namespace
@@ -196,10 +225,29 @@ absl::StatusOr<int> AnalyzeRunDir(const std::string& dir, double timeout_seconds
     nem.push_back({{"fault", n.fault}, {"detail", n.detail}, {"start_ns", n.start_ns}, {"end_ns", n.end_ns},
                    {"start_index", n.start_index}, {"end_index", n.end_index}});
   }
+  // Coverage and availability as the runner measured them (absent for --endpoints runs).
+  json coverage = json::object();
+  if (auto text = ReadFile(dir + "/coverage.json"); text.ok()) {
+    coverage = json::parse(*text, nullptr, false);
+    if (coverage.is_discarded()) return absl::InvalidArgumentError(dir + "/coverage.json: malformed JSON");
+  }
+  std::vector<std::string> warnings;
+  if (!coverage.empty()) warnings = CoverageWarnings(coverage, params.value("read_mode", ""));
+  if (auto gap = LongestWriteGap(*a, params); !gap.empty()) warnings.push_back(gap);
+  for (const auto& n : a->nemesis) {
+    if (n.detail.find(kOutsideAssumption) != std::string::npos) {
+      warnings.push_back("fault " + n.fault + " at " + std::to_string(n.start_ns / 1000000) + " ms went beyond " +
+                         "the lease margin: a violation overlapping it is " + kOutsideAssumption);
+    }
+  }
   json results = {{"verdict", ck::VerdictName(a->report.verdict)},
                   {"summary", a->summary},
+                  {"meaningful", std::none_of(warnings.begin(), warnings.end(),
+                                              [](const std::string& w) { return w.rfind("not meaningful", 0) == 0; })},
+                  {"warnings", warnings},
                   {"params", params},
                   {"nemesis", nem},
+                  {"coverage", coverage},
                   {"checker", checker}};
   {
     std::ofstream out(dir + "/results.json");
@@ -208,7 +256,7 @@ absl::StatusOr<int> AnalyzeRunDir(const std::string& dir, double timeout_seconds
   }
   {
     std::ofstream out(dir + "/report.html");
-    out << RenderReportHtml(*a, params, dir);
+    out << RenderReportHtml(*a, params, dir, results);
     if (!out) return absl::UnavailableError(dir + "/report.html: cannot write");
   }
   if (summary) *summary = a->summary;

@@ -86,6 +86,10 @@ std::vector<std::string> LocalCluster::ArgsFor(const NodeInfo& n) const {
       "--groups", std::to_string(o.groups),
       "--snapshot-every", std::to_string(o.snapshot_every),
   };
+  if (o.seed != 0) {
+    args.push_back("--seed");
+    args.push_back(std::to_string(o.seed + starts(n.id) * 0x9e3779b97f4a7c15ULL));
+  }
   if (o.allow_faults) args.push_back("--allow-faults");
   if (o.fault_control) {
     args.push_back("--fault-control");
@@ -108,6 +112,7 @@ absl::Status LocalCluster::Restart(uint64_t id) {
   if (!child.ok()) return child.status();
   procs_[id] = std::make_unique<ChildProcess>(std::move(*child));
   exits_.erase(id);
+  ++starts_[id];
   return absl::OkStatus();
 }
 
@@ -170,6 +175,11 @@ std::optional<ExitInfo> LocalCluster::ExitOf(uint64_t id) const {
   auto it = exits_.find(id);
   if (it == exits_.end()) return std::nullopt;
   return it->second;
+}
+
+uint64_t LocalCluster::starts(uint64_t id) const {
+  auto it = starts_.find(id);
+  return it == starts_.end() ? 0 : it->second;
 }
 
 std::vector<uint64_t> LocalCluster::ids() const {

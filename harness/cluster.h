@@ -46,6 +46,9 @@ struct ClusterOptions {
   int election_ticks = 100;
   int heartbeat_ticks = 10;
   uint64_t snapshot_every = 10000;
+  // The run's seed, handed to every server (--seed) so election timeouts follow it; each
+  // restart of a node gets a different derived seed. 0 = the servers' own default.
+  uint64_t seed = 0;
   bool allow_faults = true;
   // Opens libfiu remote control at <run_dir>/node<i>.fiu (for fiu-ctrl).
   bool fault_control = true;
@@ -86,6 +89,8 @@ class LocalCluster {
   // How a stopped node ended (e.g. exit code 75 after a fail-stop).
   std::optional<ExitInfo> ExitOf(uint64_t id) const;
 
+  // How many times node `id` was started (its counters restart at each start).
+  uint64_t starts(uint64_t id) const;
   std::vector<uint64_t> ids() const;
   const NodeInfo& node(uint64_t id) const;
   std::string endpoint(uint64_t id) const;    // host:port of gRPC
@@ -107,6 +112,7 @@ class LocalCluster {
   std::map<uint64_t, NodeInfo> nodes_;
   std::map<uint64_t, std::unique_ptr<ChildProcess>> procs_;
   std::map<uint64_t, ExitInfo> exits_;
+  std::map<uint64_t, uint64_t> starts_;  // how many times each node was started
   std::unique_ptr<client::AdminClient> admin_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "faults/bugs.h"
 #include "harness/nemesis.h"
 #include "workloads/workload.h"
 
@@ -42,6 +43,15 @@ absl::Status Validate(const TestOptions& o) {
     return Bad("--election-ticks: must exceed --heartbeat-ticks (both at least 1)");
   }
   if (o.lease_margin_ms < 0) return Bad("--lease-margin-ms: must not be negative");
+  if (o.read_target != "leader" && o.read_target != "any" && o.read_target != "mixed") {
+    return Bad("--read-target: must be leader, any or mixed, not \"" + o.read_target + "\"");
+  }
+  if (o.snapshot_every < 1) return Bad("--snapshot-every: must be at least 1");
+  if (!(o.crash_probability > 0 && o.crash_probability <= 1)) return Bad("--crash-probability: must be in (0, 1]");
+  if (!o.crash_point.empty() && o.crash_point.rfind("raftlab/crash/", 0) != 0) {
+    return Bad("--crash-point: must name a raftlab/crash/... point, not \"" + o.crash_point + "\"");
+  }
+  if (o.leaderless_timeouts < 1) return Bad("--leaderless-timeouts: must be at least 1");
   if (!(o.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
   if (!o.server_binary.empty() && access(o.server_binary.c_str(), X_OK) != 0) {
     return Bad("--server-binary: " + o.server_binary + " is not an executable file");
@@ -50,6 +60,22 @@ absl::Status Validate(const TestOptions& o) {
 }
 
 }  // namespace
+
+std::string DefaultNemesis(const std::string& workload) {
+  // Each workload's default test aims at the bugs its checker can see: lease reads at the
+  // moments a deposed leader still holds (or wrongly believes it holds) its lease, ReadIndex
+  // and writes across leader changes, crashes and snapshots. Lists stay short: each fault
+  // is drawn about 10 times a minute in all, and a lease bug needs its fault drawn.
+  if (workload == "lease-register") {
+    return "partition-leader,stall-leader,pause-leader,kill-leader,transfer,clock-drift";
+  }
+  if (workload == "register") {
+    return "partition-leader,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,snapshot-install,"
+           "link-leader";
+  }
+  if (workload == "set") return "partition,kill,crash-point,stall,snapshot-install";
+  return "partition,kill";
+}
 
 std::string QuoteCommand(int argc, const char* const* argv) {
   std::string out;
@@ -73,10 +99,22 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   CLI::App app{"raftlab-harness: Jepsen-style tests of a local raftlab cluster"};
   app.require_subcommand(1);
   TestOptions t;
-  std::string nemesis = "partition,kill";
+  std::string nemesis;
   CLI::App* test = app.add_subcommand("test", "run a test and check it; exit 0 valid, 1 invalid, 2 unknown, 3 error");
   test->add_option("--workload", t.workload, "register, lease-register, stale-register, set, list-append or stale-list-append")->capture_default_str();
-  test->add_option("--nemesis", nemesis, "comma-separated faults, or none")->capture_default_str();
+  test->add_option("--nemesis", nemesis,
+                   "comma-separated faults, or none (default: the workload's own list, see README)\n" + NemesisHelp());
+  test->add_option("--schedule", t.schedule_file, "replay a schedule.json of a run instead of drawing one");
+  test->add_option("--crash-point", t.crash_point, "crash-point fault: this raftlab/crash/... point only");
+  test->add_option("--crash-probability", t.crash_probability, "chance a crash point fires each time it is passed")
+      ->capture_default_str();
+  test->add_option("--read-target", t.read_target, "reads ask: leader (a node claiming it), any, or mixed")
+      ->capture_default_str();
+  test->add_option("--snapshot-every", t.snapshot_every, "servers' --snapshot-every (entries between snapshots)")
+      ->capture_default_str();
+  test->add_option("--leaderless-timeouts", t.leaderless_timeouts,
+                   "report a group leaderless for more than this many election timeouts")
+      ->capture_default_str();
   test->add_flag("--nemesis-all-at-once", t.nemesis_all_at_once, "start every listed fault together");
   test->add_option("--nemesis-interval-ms", t.nemesis_interval_ms, "quiet time between faults")->capture_default_str();
   test->add_option("--nemesis-duration-ms", t.nemesis_duration_ms, "how long each fault lasts")->capture_default_str();
@@ -102,15 +140,31 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   test->add_option("--endpoints", endpoints,
                    "comma-separated host:port of running nodes to test instead of starting a cluster (no nemesis)");
   test->add_option("--server-binary", t.server_binary, "raftlab-server to run (default: beside this binary)");
+  test->add_option("--unsafe-bug", t.unsafe_bugs,
+                   "planted bugs NAME[,NAME] the servers run with (faults/bugs.h; for validating the harness)");
   AnalyzeCommand a;
   CLI::App* analyze = app.add_subcommand("analyze", "re-check a stored run folder and rewrite its report");
   analyze->add_option("dir", a.dir, "the run folder")->required();
   analyze->add_option("--check-timeout", a.check_timeout_s, "seconds the checker may search")->capture_default_str();
-  if (argc < 2) return Bad("command line: expected a command: test or analyze (see --help)");
+  ValidateOptions v;
+  CLI::App* validate = app.add_subcommand(
+      "validate", "run each planted bug's configuration over seeds, with controls; exit 0 when every bar is met");
+  validate->add_option("--bugs", v.bugs, "all, or planted bugs a,b (faults/bugs.h)")->capture_default_str();
+  auto* seeds_opt = validate->add_option("--seeds", v.seeds, "seeds per bug (1..N)")->capture_default_str();
+  validate->add_option("--control-seeds", v.control_seeds, "seeds per configuration on the correct server")
+      ->capture_default_str();
+  validate->add_option("--time-limit", v.time_limit_s, "seconds of each run's main phase")->capture_default_str();
+  validate->add_flag("--quick", v.quick, "one bug per class and 3 seeds (unless --seeds is given)");
+  validate->add_option("--out", v.out, "folder for the runs and the table (default: runs/validate-<UTC time>)");
+  validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")
+      ->capture_default_str();
+  validate->add_option("--server-binary", v.server_binary, "raftlab-server to run (default: beside this binary)");
+  if (argc < 2) return Bad("command line: expected a command: test, analyze or validate (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
-    if (first != "test" && first != "analyze" && first != "--help" && first != "-h" && first != "--help-all") {
-      return Bad("command line: unknown command \"" + first + "\" (expected test or analyze; see --help)");
+    if (first != "test" && first != "analyze" && first != "validate" && first != "--help" && first != "-h" &&
+        first != "--help-all") {
+      return Bad("command line: unknown command \"" + first + "\" (expected test, analyze or validate; see --help)");
     }
   }
   try {
@@ -122,11 +176,27 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return Bad(std::string("command line: ") + e.what());
   }
+  if (validate->parsed()) {
+    if (v.quick && seeds_opt->count() == 0) v.seeds = 3;
+    if (v.seeds < 1 || v.seeds > 1000) return Bad("--seeds: must be between 1 and 1000");
+    if (v.control_seeds < 0 || v.control_seeds > 1000) return Bad("--control-seeds: must be between 0 and 1000");
+    if (!(v.time_limit_s > 0)) return Bad("--time-limit: must be a positive number of seconds");
+    if (!(v.check_every_s > 0)) return Bad("--check-every: must be positive");
+    if (!v.server_binary.empty() && access(v.server_binary.c_str(), X_OK) != 0) {
+      return Bad("--server-binary: " + v.server_binary + " is not an executable file");
+    }
+    if (auto b = SelectBugs(v.bugs, v.quick); !b.ok()) return b.status();
+    return Command(v);
+  }
   if (analyze->parsed()) {
     if (!(a.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
     return Command(a);
   }
   if (auto w = workloads::MakeWorkload(t.workload, {}); !w.ok()) return w.status();
+  // Against --endpoints no faults run unless asked for (and then refused below).
+  const bool nemesis_given = test->get_option("--nemesis")->count() > 0;
+  if (!nemesis_given) nemesis = endpoints.empty() ? DefaultNemesis(t.workload) : "none";
+  if (auto b = faults::ParsePlantedBugs(t.unsafe_bugs); !b.ok()) return b.status();
   auto faults = ParseNemesisList(nemesis);
   if (!faults.ok()) return faults.status();
   t.nemesis = *faults;

@@ -4,6 +4,7 @@
 //                        --concurrency C --dispatcher-lanes 2|4 --fsm-sync-mode sync|nosync
 //                        --seed N --out DIR [more: see --help]
 //   raftlab-harness analyze DIR [--check-timeout S]
+//   raftlab-harness validate [--bugs all|a,b] [--seeds N] [--time-limit S] [--quick]
 // Every bad flag gives one message naming the flag; the caller exits 3.
 
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "harness/runner.h"
+#include "harness/validate.h"
 
 namespace raftlab::harness {
 
@@ -23,10 +25,13 @@ struct HelpShown {
   std::string text;
 };
 
-using Command = std::variant<TestOptions, AnalyzeCommand, HelpShown>;
+using Command = std::variant<TestOptions, AnalyzeCommand, ValidateOptions, HelpShown>;
 
 // Parses argv (argv[0] is the program). TestOptions::command is the exact command line.
 absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv);
+
+// The faults a workload's test runs when --nemesis is not given.
+std::string DefaultNemesis(const std::string& workload);
 
 // argv joined with shell quoting where needed.
 std::string QuoteCommand(int argc, const char* const* argv);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/test_util.h"
 
 namespace raftlab::harness {
@@ -42,6 +44,27 @@ TEST(CommandLine, AnalyzeTakesAFolder) {
   EXPECT_EQ(std::get<AnalyzeCommand>(*c).dir, "/tmp/run");
 }
 
+TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
+  auto has = [](const std::vector<std::string>& v, const char* name) {
+    return std::find(v.begin(), v.end(), name) != v.end();
+  };
+  auto lease = Parse({"test", "--workload", "lease-register", "--out", "/tmp/x"});
+  ASSERT_TRUE(lease.ok()) << lease.status();
+  const auto& l = std::get<TestOptions>(*lease).nemesis;
+  EXPECT_TRUE(has(l, "stall-leader"));
+  EXPECT_TRUE(has(l, "transfer"));
+  auto reg = Parse({"test", "--workload", "register", "--out", "/tmp/x"});
+  ASSERT_TRUE(reg.ok()) << reg.status();
+  EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "crash-point"));
+  EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "snapshot-install"));
+  auto none = Parse({"test", "--workload", "register", "--nemesis", "none", "--out", "/tmp/x"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(std::get<TestOptions>(*none).nemesis.empty());
+  auto ends = Parse({"test", "--endpoints", "127.0.0.1:1", "--out", "/tmp/x"});
+  ASSERT_TRUE(ends.ok()) << ends.status();
+  EXPECT_TRUE(std::get<TestOptions>(*ends).nemesis.empty()) << "no faults against nodes the harness did not start";
+}
+
 TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test", "--workload", "bank", "--out", "/tmp/x"}, "--workload: unknown workload \"bank\"");
   ExpectError({"test", "--nemesis", "partition,meteor", "--out", "/tmp/x"}, "--nemesis: unknown fault \"meteor\"");
@@ -54,9 +77,12 @@ TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test", "--rate", "fast", "--out", "/tmp/x"}, "--rate");
   ExpectError({"test", "--frobnicate", "--out", "/tmp/x"}, "--frobnicate");
   ExpectError({"test"}, "--out");
-  ExpectError({"test", "--out", "/tmp/x", "--endpoints", "127.0.0.1:1"}, "--endpoints");
+  ExpectError({"test", "--out", "/tmp/x", "--nemesis", "kill", "--endpoints", "127.0.0.1:1"}, "--endpoints");
+  ExpectError({"test", "--read-target", "follower", "--out", "/tmp/x"}, "--read-target: must be leader, any or mixed");
+  ExpectError({"test", "--crash-point", "raftlab/wal/fsync", "--out", "/tmp/x"}, "--crash-point");
+  ExpectError({"test", "--snapshot-every", "0", "--out", "/tmp/x"}, "--snapshot-every");
   ExpectError({"launch"}, "unknown command \"launch\"");
-  ExpectError({}, "expected a command: test or analyze");
+  ExpectError({}, "expected a command: test, analyze or validate");
 }
 
 TEST(CommandLine, BinaryExitsThreeWithTheMessage) {

@@ -1,5 +1,5 @@
-// raftlab-harness: runs a Jepsen-style test of a local raftlab cluster, or re-checks a run
-// folder. Exit status: 0 valid, 1 invalid, 2 unknown, 3 harness error or bad command line.
+// raftlab-harness: runs a Jepsen-style test of a local raftlab cluster, re-checks a run
+// folder, or validates the harness against the planted bugs. Exit status: 0 valid, 1 invalid, 2 unknown, 3 harness error or bad command line.
 // SIGINT/SIGTERM stop the run: the cluster is killed, the recorded prefix is checked, and
 // the status is 3.
 #include <signal.h>
@@ -11,6 +11,7 @@
 #include "harness/analysis.h"
 #include "harness/flags.h"
 #include "harness/runner.h"
+#include "harness/validate.h"
 
 namespace {
 
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
     }
     std::printf("report: %s/report.html\n%s\n", a->dir.c_str(), summary.c_str());
     return *code;
+  }
+  if (auto* v = std::get_if<ValidateOptions>(&*cmd)) {
+    v->progress_tty = isatty(STDERR_FILENO) != 0;
+    return RunValidate(*v, g_stop);
   }
   TestOptions t = std::get<TestOptions>(*cmd);
   t.progress_tty = isatty(STDERR_FILENO) != 0;

@@ -77,6 +77,30 @@ TEST(HarnessRun, RegisterWithPartitionsAndKillsIsValid) {
   EXPECT_EQ(again.exit_code, 0) << again.output;
 }
 
+// The faults that reach into the server (stall, one-way cut, crash point, link faults,
+// snapshot install, clock drift within the margin) keep a correct server valid, each
+// starts, and the run reports coverage and the schedule it executed.
+TEST(HarnessRun, ServerSideFaultsKeepACorrectServerValid) {
+  testing::TempDir dir;
+  const std::string out = dir.path() + "/run";
+  auto r = testing::RunCommand(Harness() +
+                               " test --workload lease-register --nodes 3 --time-limit 12 --rate 150 --concurrency 8"
+                               " --nemesis stall-leader,partition-leader-inbound,crash-point,link,snapshot-install,"
+                               "clock-drift --nemesis-interval-ms 400 --nemesis-duration-ms 1200"
+                               " --crash-probability 0.5 --snapshot-every 50 --op-timeout-ms 1000 --seed 2 --out " +
+                               out + kFast);
+  if (r.exit_code != 0) dir.Keep();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto results = nlohmann::json::parse(testing::ReadAll(out + "/results.json"));
+  EXPECT_EQ(results["verdict"], "valid");
+  const auto& coverage = results["coverage"];
+  EXPECT_GE(coverage["faults_started"].size(), 4u) << coverage.dump();
+  EXPECT_GT(coverage["counters"]["lease_reads_by_lease"].get<double>(), 0) << coverage.dump();
+  EXPECT_GT(coverage["counters"]["snapshots_taken"].get<double>(), 0) << coverage.dump();
+  EXPECT_TRUE(coverage["availability"]["findings"].empty()) << coverage.dump();
+  EXPECT_TRUE(std::filesystem::exists(out + "/schedule.json"));
+}
+
 TEST(HarnessRun, StaleRegisterUnderPartitionIsInvalid) {
   testing::TempDir dir;
   const std::string out = dir.path() + "/run";

@@ -1,29 +1,18 @@
 #include "harness/nemesis.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <cstdio>
 #include <thread>
 
+#include "faults/points.h"
 #include "harness/power_loss.h"
 #include "server/api/client/admin_client.h"
+#include "server/api/client/kv_client.h"
 
 namespace raftlab::harness {
 namespace {
 
 using std::chrono::milliseconds;
-
-std::string Join(const std::vector<uint64_t>& ids, const char* sep = ",") {
-  std::string s;
-  for (uint64_t id : ids) s += (s.empty() ? "" : sep) + std::to_string(id);
-  return s;
-}
-
-std::string Components(const std::vector<std::vector<uint64_t>>& parts) {
-  std::string s;
-  for (const auto& p : parts) s += (s.empty() ? "[" : " | [") + Join(p) + "]";
-  return s;
-}
 
 // The settings a rolling restart moves a node to: the other lane count, the other sync
 // mode, and half the base lease margin (or back to the base).
@@ -36,14 +25,67 @@ NodeSettings Toggled(NodeSettings s, int base_margin_ms) {
 
 std::string Err(const absl::Status& s) { return s.ok() ? "" : " (error: " + std::string(s.message()) + ")"; }
 
+std::string NodeText(uint64_t id) { return "node " + std::to_string(id); }
+
+std::string Fixed(double v, int digits) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
 }  // namespace
 
+const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
+  static const std::vector<FaultKind> kTable = {
+      {"partition", &Nemesis::StartPartition, "one of the partition shapes below, drawn each time"},
+      {"partition-halves", &Nemesis::StartPartition, "two halves (the larger keeps a majority)"},
+      {"partition-majority", &Nemesis::StartPartition, "a random minority cut off from the majority"},
+      {"partition-leader", &Nemesis::StartPartition, "the leader cut off from everyone"},
+      {"partition-ring", &Nemesis::StartPartition, "each node reaches only its two ring neighbours"},
+      {"partition-bridge", &Nemesis::StartPartition, "two halves joined only through one bridge node"},
+      {"partition-leader-inbound", &Nemesis::StartPartition, "one-way: the leader hears nobody, is heard"},
+      {"partition-leader-outbound", &Nemesis::StartPartition, "one-way: nobody hears the leader, it hears all"},
+      {"kill", &Nemesis::StartKill, "SIGKILL a random node; restart at stop"},
+      {"kill-leader", &Nemesis::StartKill, "SIGKILL the leader; restart at stop"},
+      {"pause", &Nemesis::StartPause, "SIGSTOP a random node; SIGCONT at stop"},
+      {"pause-leader", &Nemesis::StartPause, "SIGSTOP the leader; SIGCONT at stop"},
+      {"stall", &Nemesis::StartStall, "stall a random node's Ready loops (gRPC keeps answering)"},
+      {"stall-leader", &Nemesis::StartStall, "stall the leader's Ready loops (gRPC keeps answering)"},
+      {"crash-point", &Nemesis::StartCrashPoint, "a libfiu crash point exits a node at a critical moment"},
+      {"link", &Nemesis::StartLink, "delay, drop and duplicate a random node's outbound raft traffic"},
+      {"link-leader", &Nemesis::StartLink, "delay, drop and duplicate the leader's outbound raft traffic"},
+      {"clock-drift", &Nemesis::StartClock, "skew one node's clock within the lease margin (must stay valid)"},
+      {"clock-drift-unsafe", &Nemesis::StartClock, "slow the leader's clock beyond the lease margin"},
+      {"clock", &Nemesis::StartClock, "skew one node's clock (offset, rate); flagged when beyond the margin"},
+      {"fiu", &Nemesis::StartFiu, "enable --fiu-point with --fiu-probability on one node"},
+      {"rolling", &Nemesis::StartRolling, "rolling restart toggling lanes, sync mode and lease margin"},
+      {"transfer", &Nemesis::StartTransfer, "move the leadership to another voter"},
+      {"snapshot", &Nemesis::StartSnapshot, "every node snapshots and compacts its log now"},
+      {"snapshot-install", &Nemesis::StartSnapshotInstall,
+       "cut a follower off, snapshot the others at stop, heal: it needs an InstallSnapshot"},
+      {"power-loss", &Nemesis::StartPowerLossFault, "SIGKILL the cluster or one node and drop its unsynced data"},
+      {"torn-write", &Nemesis::StartPowerLossFault, "power loss keeping a random prefix of unsynced writes"},
+  };
+  return kTable;
+}
+
 const std::vector<std::string>& NemesisNames() {
-  static const std::vector<std::string> kNames = {
-      "partition", "partition-halves", "partition-majority", "partition-leader", "partition-ring",
-      "kill",      "kill-leader",      "pause",              "pause-leader",     "clock",
-      "fiu",       "rolling",          "transfer",           "power-loss",       "torn-write"};
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> out;
+    for (const auto& k : Nemesis::Table()) out.push_back(k.name);
+    return out;
+  }();
   return kNames;
+}
+
+std::string NemesisHelp() {
+  std::string out;
+  for (const auto& k : Nemesis::Table()) {
+    std::string name = k.name;
+    name.resize(std::max<size_t>(name.size() + 2, 27), ' ');
+    out += "  " + name + k.help + "\n";
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<std::string>> ParseNemesisList(const std::string& csv) {
@@ -78,9 +120,39 @@ uint64_t Nemesis::RandomNode() {
 }
 
 uint64_t Nemesis::LeaderOrRandom() {
-  auto l = cluster_.Leader();
-  return l ? *l : RandomNode();
+  // The node claiming leadership in the highest term: right after a restart the nodes may
+  // not agree yet, and a deposed leader may still claim an older term.
+  uint64_t best = 0, best_term = 0;
+  for (uint64_t id : cluster_.ids()) {
+    if (!Reachable(id)) continue;
+    auto st = cluster_.admin().Status(cluster_.endpoint(id));
+    if (!st.ok()) continue;
+    for (const auto& g : st->groups()) {
+      if (g.group_id() == 1 && g.role() == "leader" && g.term() > best_term) {
+        best = id;
+        best_term = g.term();
+      }
+    }
+  }
+  return best != 0 ? best : RandomNode();
 }
+
+uint64_t Nemesis::RandomFollower() {
+  const uint64_t leader = LeaderOrRandom();
+  NodeIds others;
+  for (uint64_t id : cluster_.ids()) {
+    if (id != leader) others.push_back(id);
+  }
+  return others[std::uniform_int_distribution<size_t>(0, others.size() - 1)(rng_)];
+}
+
+NodeIds Nemesis::ShuffledIds() {
+  NodeIds ids = cluster_.ids();
+  std::shuffle(ids.begin(), ids.end(), rng_);
+  return ids;
+}
+
+bool Nemesis::Reachable(uint64_t id) { return cluster_.Running(id) && !cluster_.Paused(id); }
 
 std::string Nemesis::Active() const {
   std::lock_guard<std::mutex> l(text_mu_);
@@ -94,183 +166,296 @@ void Nemesis::SetActiveText() {
   active_text_ = s;
 }
 
-void Nemesis::Start() {
-  if (options_.faults.empty()) return;
-  if (options_.all_at_once) {
-    for (const auto& f : options_.faults) StartOne(f);
-  } else {
-    StartOne(options_.faults[std::uniform_int_distribution<size_t>(0, options_.faults.size() - 1)(rng_)]);
+bool Nemesis::ExpectsDown(uint64_t id) const {
+  for (const auto& f : active_) {
+    if (f.stops_node == id || f.stops_any) return true;
   }
-  SetActiveText();
+  return false;
 }
 
-void Nemesis::StartPartition(const std::string& requested) {
-  std::string name = requested;
-  if (name == "partition") {
-    static const char* kKinds[] = {"partition-halves", "partition-majority", "partition-leader", "partition-ring"};
-    name = kKinds[std::uniform_int_distribution<int>(0, 3)(rng_)];
-  }
-  auto ids = cluster_.ids();
-  const size_t n = ids.size();
-  // isolated[id] = the peers node id must not talk to.
-  std::map<uint64_t, std::vector<uint64_t>> isolated;
-  std::string detail;
-  if (name == "partition-ring") {
-    std::shuffle(ids.begin(), ids.end(), rng_);
-    for (size_t i = 0; i < n; ++i) {
-      std::set<uint64_t> near = {ids[i], ids[(i + 1) % n], ids[(i + n - 1) % n]};
-      for (uint64_t other : ids) {
-        if (!near.count(other)) isolated[ids[i]].push_back(other);
-      }
-    }
-    detail = "ring " + Join(ids, "-");
-  } else {
-    std::vector<uint64_t> small;
-    if (name == "partition-leader") {
-      small = {LeaderOrRandom()};
-    } else {
-      std::shuffle(ids.begin(), ids.end(), rng_);
-      size_t k = name == "partition-halves" ? n / 2
-                                            : std::uniform_int_distribution<size_t>(1, std::max<size_t>(1, (n - 1) / 2))(rng_);
-      small.assign(ids.begin(), ids.begin() + static_cast<long>(k));
-    }
-    std::vector<uint64_t> big;
-    for (uint64_t id : cluster_.ids()) {
-      if (std::find(small.begin(), small.end(), id) == small.end()) big.push_back(id);
-    }
-    std::sort(small.begin(), small.end());
-    for (uint64_t a : small) isolated[a] = big;
-    for (uint64_t b : big) isolated[b] = small;
-    detail = Components({small, big});
-  }
-  std::string errors;
-  for (const auto& [id, peers] : isolated) {
-    if (!cluster_.Running(id) || cluster_.Paused(id)) continue;
-    auto r = cluster_.admin().SetPartition(cluster_.endpoint(id), peers);
-    if (!r.ok()) errors += " node " + std::to_string(id) + Err(r.status());
-  }
-  recorder_.Nemesis(true, name, detail + errors);
-  active_.push_back({name, detail, [this] {
-                       for (uint64_t id : cluster_.ids()) {
-                         if (cluster_.Running(id) && !cluster_.Paused(id)) (void)cluster_.admin().Heal(cluster_.endpoint(id));
-                       }
-                     }});
-}
-
-void Nemesis::StartOne(const std::string& name) {
+int Nemesis::Start(const std::string& name, milliseconds duration) {
   ++started_;
+  ++counts_[name];
   scrape_("fault-" + std::to_string(started_) + "-" + name);
-  if (name.rfind("partition", 0) == 0) {
-    StartPartition(name);
-    return;
-  }
-  if (name == "kill" || name == "kill-leader") {
-    const uint64_t id = name == "kill" ? RandomNode() : LeaderOrRandom();
-    absl::Status s = cluster_.Kill(id);
-    recorder_.Nemesis(true, name, "node " + std::to_string(id) + Err(s));
-    active_.push_back({name, "node " + std::to_string(id), [this, id] {
-                         if (!cluster_.Running(id)) (void)cluster_.Restart(id);
-                       }});
-    return;
-  }
-  if ((name == "power-loss" || name == "torn-write") && options_.power_disks != nullptr) {
-    PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
-    active_.push_back({name, f.detail, std::move(f.undo)});
-    return;
-  }
-  if (name == "pause" || name == "pause-leader") {
-    const uint64_t id = name == "pause" ? RandomNode() : LeaderOrRandom();
-    absl::Status s = cluster_.Pause(id);
-    recorder_.Nemesis(true, name, "node " + std::to_string(id) + Err(s));
-    active_.push_back({name, "node " + std::to_string(id), [this, id] {
-                         if (cluster_.Paused(id)) (void)cluster_.Resume(id);
-                       }});
-    return;
-  }
-  if (name == "clock") {
-    const uint64_t id = RandomNode();
-    const int64_t max = std::max<int64_t>(1, options_.clock_offset_max_ms);
-    const int64_t offset_ms = std::uniform_int_distribution<int64_t>(-max, max)(rng_);
-    static const double kRates[] = {0.5, 0.8, 1.25, 2.0};
-    const double rate = kRates[std::uniform_int_distribution<int>(0, 3)(rng_)];
-    clock_used_ = true;
-    auto r = cluster_.admin().SetClock(cluster_.endpoint(id), offset_ms * 1000000, rate);
-    std::string detail = "node " + std::to_string(id) + " offset " + std::to_string(offset_ms) + " ms rate " +
-                         std::to_string(rate).substr(0, 4);
-    recorder_.Nemesis(true, name, detail + Err(r.status()));
-    active_.push_back({name, detail, [this, id] {
-                         if (cluster_.Running(id) && !cluster_.Paused(id)) {
-                           (void)cluster_.admin().SetClock(cluster_.endpoint(id), 0, 1.0);
-                         }
-                       }});
-    return;
-  }
-  if (name == "fiu") {
-    const uint64_t id = RandomNode();
-    admin::EnableFaultRequest req;
-    req.set_name(options_.fiu_point);
-    req.set_probability(options_.fiu_probability);
-    fiu_used_ = true;
-    auto r = cluster_.admin().EnableFault(cluster_.endpoint(id), req);
-    std::string detail = "node " + std::to_string(id) + " " + options_.fiu_point + " p=" +
-                         std::to_string(options_.fiu_probability).substr(0, 4);
-    recorder_.Nemesis(true, name, detail + Err(r.status()));
-    active_.push_back({name, detail, [this, id] {
-                         // A point such as raftlab/wal/fsync fail-stops the node: bring it back.
-                         if (!cluster_.Running(id)) {
-                           (void)cluster_.Restart(id);
-                         } else if (!cluster_.Paused(id)) {
-                           (void)cluster_.admin().DisableFault(cluster_.endpoint(id), options_.fiu_point);
-                         }
-                       }});
-    return;
-  }
-  if (name == "rolling") {
-    std::string detail;
-    for (uint64_t id : cluster_.ids()) {
-      NodeSettings s = Toggled(cluster_.node(id).settings, cluster_.options().settings.lease_margin_ms);
-      detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " lanes " +
-                std::to_string(s.dispatcher_lanes) + " " + s.fsm_sync_mode + " margin " +
-                std::to_string(s.lease_margin_ms) + "ms";
+  for (const auto& kind : Table()) {
+    if (name != kind.name) continue;
+    ActiveFault f = (this->*kind.start)(name, duration);
+    f.handle = started_;
+    if (f.undo) {
+      active_.push_back(std::move(f));
+      SetActiveText();
     }
-    recorder_.Nemesis(true, name, detail);
-    for (uint64_t id : cluster_.ids()) {
-      NodeSettings s = Toggled(cluster_.node(id).settings, cluster_.options().settings.lease_margin_ms);
-      if (cluster_.Paused(id)) (void)cluster_.Resume(id);
-      if (cluster_.Running(id)) (void)cluster_.Stop(id);
-      cluster_.SetSettings(id, s);
-      (void)cluster_.Restart(id);
-      (void)cluster_.WaitHealthy(milliseconds(10000));
-    }
-    recorder_.Nemesis(false, name, detail);
-    return;
+    return started_;
   }
-  if (name == "transfer") {
-    const uint64_t from = LeaderOrRandom();
-    uint64_t to = RandomNode();
-    for (int i = 0; i < 8 && to == from; ++i) to = RandomNode();
-    auto r = cluster_.admin().TransferLeader(1, to);
-    std::string detail = "group 1 from node " + std::to_string(from) + " to node " + std::to_string(to);
-    recorder_.Nemesis(true, name, detail + Err(r.status()));
-    recorder_.Nemesis(false, name, r.ok() ? "leader now " + std::to_string(r->leader_id()) : detail);
-    return;
-  }
+  recorder_.Nemesis(true, name, "unknown fault");
+  recorder_.Nemesis(false, name, "unknown fault");
+  return started_;
 }
 
-void Nemesis::Stop() {
-  for (auto& f : active_) {
+void Nemesis::Stop(int handle) {
+  for (auto it = active_.begin(); it != active_.end(); ++it) {
+    if (it->handle != handle) continue;
+    ActiveFault f = std::move(*it);
+    active_.erase(it);
     f.undo();
     recorder_.Nemesis(false, f.name, f.detail);
+    break;
   }
-  active_.clear();
   SetActiveText();
+}
+
+void Nemesis::StopAll() {
+  while (!active_.empty()) Stop(active_.back().handle);
+}
+
+void Nemesis::Revive(uint64_t id, const std::string& cause) {
+  if (cluster_.Paused(id)) (void)cluster_.Resume(id);
+  if (cluster_.Running(id)) return;
+  NodeExit e;
+  e.node = id;
+  e.cause = cause;
+  if (auto x = cluster_.ExitOf(id)) {
+    e.exit_code = x->exited ? x->exit_code : -1;
+    e.signal = x->exited ? 0 : x->signal;
+  }
+  exits_.push_back(e);
+  (void)cluster_.Restart(id);
+}
+
+Nemesis::ActiveFault Nemesis::StartKill(const std::string& name, milliseconds) {
+  const uint64_t id = name == "kill" ? RandomNode() : LeaderOrRandom();
+  absl::Status s = cluster_.Kill(id);
+  recorder_.Nemesis(true, name, NodeText(id) + Err(s));
+  return {0, name, NodeText(id), [this, id, name] { Revive(id, name); }, id};
+}
+
+Nemesis::ActiveFault Nemesis::StartPause(const std::string& name, milliseconds) {
+  const uint64_t id = name == "pause" ? RandomNode() : LeaderOrRandom();
+  absl::Status s = cluster_.Pause(id);
+  recorder_.Nemesis(true, name, NodeText(id) + Err(s));
+  return {0, name, NodeText(id), [this, id] {
+            if (cluster_.Paused(id)) (void)cluster_.Resume(id);
+          }};
+}
+
+Nemesis::ActiveFault Nemesis::StartStall(const std::string& name, milliseconds duration) {
+  const uint64_t id = name == "stall" ? RandomNode() : LeaderOrRandom();
+  const auto ms = static_cast<uint32_t>(std::clamp<int64_t>(duration.count(), 1, 600000));
+  auto r = cluster_.admin().Stall(cluster_.endpoint(id), 0, ms);
+  const std::string detail = NodeText(id) + " every group for " + std::to_string(ms) + " ms";
+  recorder_.Nemesis(true, name, detail + Err(r.status()));
+  // A 1 ms stall replaces a longer one: the loop resumes at once.
+  return {0, name, detail, [this, id] {
+            if (Reachable(id)) (void)cluster_.admin().Stall(cluster_.endpoint(id), 0, 1);
+          }};
+}
+
+Nemesis::ActiveFault Nemesis::StartCrashPoint(const std::string& name, milliseconds) {
+  static const std::vector<const faults::FaultPoint*> kCrashPoints = {
+      &faults::kCrashAfterWalSave, &faults::kCrashAfterSend, &faults::kCrashBeforeApply,
+      &faults::kCrashAfterSnapshotSave};
+  std::string point = options_.crash_point;
+  if (point.empty()) point = kCrashPoints[std::uniform_int_distribution<size_t>(0, kCrashPoints.size() - 1)(rng_)]->name;
+  const bool on_snapshot = point == faults::kCrashAfterSnapshotSave.name;
+  const uint64_t id = RandomNode();
+  admin::EnableFaultRequest req;
+  req.set_name(point);
+  req.set_probability(on_snapshot ? 1.0 : options_.crash_probability);
+  req.set_one_shot(true);
+  auto r = cluster_.admin().EnableFault(cluster_.endpoint(id), req);
+  // Snapshots are rare: make one happen so the point is reached.
+  if (r.ok() && on_snapshot) (void)cluster_.admin().TriggerSnapshot(cluster_.endpoint(id), 1);
+  const std::string detail = NodeText(id) + " " + point + " p=" + Fixed(req.probability(), 2);
+  recorder_.Nemesis(true, name, detail + Err(r.status()));
+  return {0, name, detail, [this, id, point, name] {
+            if (cluster_.Running(id)) {
+              if (!cluster_.Paused(id)) (void)cluster_.admin().DisableFault(cluster_.endpoint(id), point);
+              return;
+            }
+            Revive(id, name + " " + point);
+          },
+          id};
+}
+
+Nemesis::ActiveFault Nemesis::StartLink(const std::string& name, milliseconds) {
+  const uint64_t id = name == "link" ? RandomNode() : LeaderOrRandom();
+  const auto delay = std::uniform_int_distribution<uint32_t>(5, 150)(rng_);
+  const double drop = std::uniform_real_distribution<double>(0, 0.3)(rng_);
+  const double dup = std::uniform_real_distribution<double>(0, 0.3)(rng_);
+  std::vector<admin::LinkFault> links;
+  for (uint64_t peer : cluster_.ids()) {
+    if (peer == id) continue;
+    admin::LinkFault l;
+    l.set_peer(peer);
+    l.set_delay_ms(delay);
+    l.set_drop_probability(drop);
+    l.set_duplicate_probability(dup);
+    links.push_back(l);
+  }
+  links_used_ = true;
+  auto r = cluster_.admin().SetLinkFaults(cluster_.endpoint(id), links);
+  const std::string detail = NodeText(id) + " outbound delay " + std::to_string(delay) + " ms drop " + Fixed(drop, 2) +
+                             " dup " + Fixed(dup, 2);
+  recorder_.Nemesis(true, name, detail + Err(r.status()));
+  return {0, name, detail, [this, id] {
+            if (Reachable(id)) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(id), {});
+          }};
+}
+
+Nemesis::ActiveFault Nemesis::StartClock(const std::string& name, milliseconds) {
+  // The lease lasts L = election timeout - margin on the leader's clock and is safe while
+  // no follower can time out and elect within L of real time: a leader clock slowed to
+  // rate r stretches the lease to L/r, a follower's clock sped up to r shortens its timeout
+  // to E/r, and a backward jump of the leader's clock lengthens the lease by the jump.
+  const double e = static_cast<double>(std::max<int64_t>(1, options_.election_timeout_ms));
+  const double margin = static_cast<double>(options_.lease_margin_ms);
+  const double lease = std::max(1.0, e - margin);
+  const double slow_ok = lease / (lease + margin / 2), fast_ok = e / (e - margin / 2);
+  uint64_t id;
+  int64_t offset_ms;
+  double rate;
+  if (name == "clock-drift") {
+    id = RandomNode();
+    rate = std::uniform_real_distribution<double>(slow_ok, fast_ok)(rng_);
+    offset_ms = std::uniform_int_distribution<int64_t>(-static_cast<int64_t>(margin / 4), static_cast<int64_t>(margin))(rng_);
+  } else if (name == "clock-drift-unsafe") {
+    id = LeaderOrRandom();
+    rate = std::uniform_real_distribution<double>(0.2, 0.5)(rng_);
+    offset_ms = -std::uniform_int_distribution<int64_t>(static_cast<int64_t>(e), static_cast<int64_t>(3 * e))(rng_);
+  } else {
+    id = RandomNode();
+    const int64_t max = std::max<int64_t>(1, options_.clock_offset_max_ms);
+    offset_ms = std::uniform_int_distribution<int64_t>(-max, max)(rng_);
+    static const double kRates[] = {0.5, 0.8, 1.25, 2.0};
+    rate = kRates[std::uniform_int_distribution<int>(0, 3)(rng_)];
+  }
+  const bool within = rate >= slow_ok && rate <= fast_ok && offset_ms >= -margin / 2;
+  clock_used_ = true;
+  auto r = cluster_.admin().SetClock(cluster_.endpoint(id), offset_ms * 1000000, rate);
+  std::string detail = NodeText(id) + " offset " + std::to_string(offset_ms) + " ms rate " + Fixed(rate, 2) +
+                       (within ? " (within the lease margin)" : std::string(" (beyond the lease margin: ") +
+                                                                    kOutsideAssumption + ")");
+  recorder_.Nemesis(true, name, detail + Err(r.status()));
+  return {0, name, detail, [this, id] {
+            if (Reachable(id)) (void)cluster_.admin().SetClock(cluster_.endpoint(id), 0, 1.0);
+          }};
+}
+
+Nemesis::ActiveFault Nemesis::StartFiu(const std::string& name, milliseconds) {
+  const uint64_t id = RandomNode();
+  admin::EnableFaultRequest req;
+  req.set_name(options_.fiu_point);
+  req.set_probability(options_.fiu_probability);
+  fiu_points_used_.push_back(options_.fiu_point);
+  auto r = cluster_.admin().EnableFault(cluster_.endpoint(id), req);
+  const std::string detail = NodeText(id) + " " + options_.fiu_point + " p=" + Fixed(options_.fiu_probability, 2);
+  recorder_.Nemesis(true, name, detail + Err(r.status()));
+  return {0, name, detail, [this, id, name] {
+            // A point such as raftlab/wal/fsync fail-stops the node: bring it back.
+            if (!cluster_.Running(id)) {
+              Revive(id, name + " " + options_.fiu_point);
+            } else if (!cluster_.Paused(id)) {
+              (void)cluster_.admin().DisableFault(cluster_.endpoint(id), options_.fiu_point);
+            }
+          },
+          id};
+}
+
+Nemesis::ActiveFault Nemesis::StartRolling(const std::string& name, milliseconds) {
+  std::string detail;
+  for (uint64_t id : cluster_.ids()) {
+    NodeSettings s = Toggled(cluster_.node(id).settings, cluster_.options().settings.lease_margin_ms);
+    detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " lanes " +
+              std::to_string(s.dispatcher_lanes) + " " + s.fsm_sync_mode + " margin " +
+              std::to_string(s.lease_margin_ms) + "ms";
+  }
+  recorder_.Nemesis(true, name, detail);
+  for (uint64_t id : cluster_.ids()) {
+    NodeSettings s = Toggled(cluster_.node(id).settings, cluster_.options().settings.lease_margin_ms);
+    if (cluster_.Paused(id)) (void)cluster_.Resume(id);
+    if (cluster_.Running(id)) (void)cluster_.Stop(id);
+    cluster_.SetSettings(id, s);
+    (void)cluster_.Restart(id);
+    (void)cluster_.WaitHealthy(milliseconds(10000));
+  }
+  recorder_.Nemesis(false, name, detail);
+  return {};
+}
+
+Nemesis::ActiveFault Nemesis::StartTransfer(const std::string& name, milliseconds) {
+  const uint64_t from = LeaderOrRandom();
+  uint64_t to = RandomNode();
+  for (int i = 0; i < 8 && to == from; ++i) to = RandomNode();
+  auto r = cluster_.admin().TransferLeader(1, to);
+  std::string detail = "group 1 from node " + std::to_string(from) + " to node " + std::to_string(to);
+  recorder_.Nemesis(true, name, detail + Err(r.status()));
+  recorder_.Nemesis(false, name, r.ok() ? "leader now " + std::to_string(r->leader_id()) : detail);
+  return {};
+}
+
+Nemesis::ActiveFault Nemesis::StartSnapshot(const std::string& name, milliseconds) {
+  std::string detail;
+  for (uint64_t id : cluster_.ids()) {
+    if (!Reachable(id)) continue;
+    auto r = cluster_.admin().TriggerSnapshot(cluster_.endpoint(id), 1);
+    detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " at " +
+              (r.ok() ? std::to_string(r->snapshot_index()) : "?" + Err(r.status()));
+  }
+  recorder_.Nemesis(true, name, detail);
+  recorder_.Nemesis(false, name, detail);
+  return {};
+}
+
+Nemesis::ActiveFault Nemesis::StartSnapshotInstall(const std::string& name, milliseconds) {
+  const uint64_t id = RandomFollower();
+  const std::string errors = ApplyGrudge(CompleteGrudge(cluster_.ids(), IsolateNode(cluster_.ids(), id)));
+  const std::string detail = NodeText(id) + " cut off until the others snapshot";
+  recorder_.Nemesis(true, name, detail + errors);
+  return {0, name, detail, [this, id] {
+            // The servers keep kLogBehindSnapshot entries behind a snapshot for slow
+            // followers: write more than that first so the cut-off one falls off the log.
+            FillLog(kLogBehindSnapshot + 100);
+            for (uint64_t other : cluster_.ids()) {
+              if (other != id && Reachable(other)) (void)cluster_.admin().TriggerSnapshot(cluster_.endpoint(other), 1);
+            }
+            HealNetwork();
+          }};
+}
+
+Nemesis::ActiveFault Nemesis::StartPowerLossFault(const std::string& name, milliseconds) {
+  if (options_.power_disks == nullptr) {
+    recorder_.Nemesis(true, name, "skipped: the data directories are not on raftlab-powerfs");
+    recorder_.Nemesis(false, name, "skipped");
+    return {};
+  }
+  PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
+  ActiveFault a{0, name, f.detail, std::move(f.undo)};
+  a.stops_any = true;
+  return a;
+}
+
+void Nemesis::FillLog(int entries) {
+  client::KvClientOptions o;
+  o.endpoints = cluster_.endpoints();
+  o.timeout = milliseconds(2000);
+  auto kv = client::KvClient::Create(o);
+  if (!kv.ok()) return;
+  // Keys outside every workload's key space, so no history sees them.
+  constexpr int kWriters = 16;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < entries; i += kWriters) (void)(*kv)->Put("nemesis/fill/" + std::to_string(i % 64), "x");
+    });
+  }
+  for (auto& t : writers) t.join();
 }
 
 void Nemesis::HealAll() {
-  Stop();
+  StopAll();
   for (uint64_t id : cluster_.ids()) {
     if (cluster_.Paused(id)) (void)cluster_.Resume(id);
-    if (!cluster_.Running(id)) (void)cluster_.Restart(id);
+    if (!cluster_.Running(id)) Revive(id, "");
   }
   // A restarted node may need a moment before its Admin service answers.
   for (uint64_t id : cluster_.ids()) {
@@ -279,8 +464,10 @@ void Nemesis::HealAll() {
       if (cluster_.admin().Heal(ep).ok()) break;
       std::this_thread::sleep_for(milliseconds(100));
     }
+    if (links_used_) (void)cluster_.admin().SetLinkFaults(ep, {});
     if (clock_used_) (void)cluster_.admin().SetClock(ep, 0, 1.0);
-    if (fiu_used_) (void)cluster_.admin().DisableFault(ep, options_.fiu_point);
+    for (const auto& p : fiu_points_used_) (void)cluster_.admin().DisableFault(ep, p);
+    (void)cluster_.admin().Stall(ep, 0, 1);
   }
 }
 

@@ -259,9 +259,58 @@ std::string Links(const std::string& dir) {
   return s + "</p>";
 }
 
+// Warnings (not meaningful, outside assumptions) and availability findings, near the top.
+std::string Findings(const json& results) {
+  std::vector<std::string> lines;
+  for (const auto& w : results.value("warnings", json::array())) lines.push_back(w.get<std::string>());
+  const json avail = results.value("coverage", json::object()).value("availability", json::object());
+  for (const auto& f : avail.value("findings", json::array())) lines.push_back("availability: " + f.get<std::string>());
+  if (lines.empty()) return "";
+  std::string s = "<div class='warn'><b>Findings</b><ul>";
+  for (const auto& l : lines) s += "<li>" + Esc(l) + "</li>";
+  return s + "</ul></div>";
+}
+
+// Each counter and count as one row; nested objects (by lane, by outcome) inline.
+std::string CoverageSection(const json& results) {
+  const json cov = results.value("coverage", json::object());
+  if (cov.empty()) return "";
+  std::string s = "<h2>Coverage</h2><p>What the run exercised, from the servers' own counters (summed over nodes "
+                  "and restarts) and the nemesis.</p><table class='params'>";
+  auto row = [&](const std::string& k, const json& v) {
+    std::string text;
+    if (v.is_object()) {
+      for (auto it = v.begin(); it != v.end(); ++it) text += (text.empty() ? "" : ", ") + it.key() + " " + it.value().dump();
+      if (text.empty()) text = "none";
+    } else {
+      text = v.dump();
+    }
+    s += "<tr><th>" + Esc(k) + "</th><td>" + Esc(text) + "</td></tr>";
+  };
+  const json counters = cov.value("counters", json::object());
+  for (auto it = counters.begin(); it != counters.end(); ++it) row(it.key(), it.value());
+  row("faults started", cov.value("faults_started", json::object()));
+  const json avail = cov.value("availability", json::object());
+  for (const char* k : {"leader_changes_seen_by_clients", "crash_points_hit", "fail_stops"}) {
+    if (avail.contains(k)) row(k, avail[k]);
+  }
+  s += "</table>";
+  const json restarts = avail.value("fault_restarts", json::array());
+  if (!restarts.empty()) {
+    s += "<p>Nodes the faults took down and the nemesis restarted:</p><table class='ops'><tr><th>node</th><th>how it "
+         "ended</th><th>fault</th></tr>";
+    for (const auto& r : restarts) {
+      s += "<tr><td>" + r.value("node", json()).dump() + "</td><td>" + Esc(r.value("how", "")) + "</td><td>" +
+           Esc(r.value("cause", "")) + "</td></tr>";
+    }
+    s += "</table>";
+  }
+  return s;
+}
+
 }  // namespace
 
-std::string RenderReportHtml(const Analysis& a, const json& params, const std::string& dir) {
+std::string RenderReportHtml(const Analysis& a, const json& params, const std::string& dir, const json& results) {
   const ck::Verdict v = a.report.verdict;
   const char* color = v == ck::Verdict::kValid ? "#2a9d8f" : v == ck::Verdict::kInvalid ? "#d62828" : "#e9c46a";
   int64_t t1 = 1;
@@ -274,9 +323,11 @@ std::string RenderReportHtml(const Analysis& a, const json& params, const std::s
       ".banner h1{margin:0 0 6px 0;font-size:26px}.banner p{margin:0}"
       "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 7px;font-size:13px;text-align:left}"
       "th{background:#f3f3f3}.bad td{background:#fde2e2}pre{background:#f6f6f6;padding:8px;white-space:pre-wrap;font-size:12px}"
-      ".key{border-left:4px solid #d62828;padding-left:10px;margin:12px 0}.legend{font-size:12px}</style></head><body>";
+      ".key{border-left:4px solid #d62828;padding-left:10px;margin:12px 0}.legend{font-size:12px}"
+      ".warn{background:#fff3cd;border-left:4px solid #e9c46a;padding:6px 12px;margin:12px 0}</style></head><body>";
   s += "<div class='banner'><h1>" + std::string(ck::VerdictName(v)) + "</h1><p>" + Esc(a.summary) + "</p></div>";
   if (params.value("interrupted", false)) s += "<p><b>The run was interrupted</b>; this checks the recorded prefix.</p>";
+  s += Findings(results);
   s += "<h2>Test</h2>" + ParamsTable(params);
   s += "<p>Command to reproduce:</p><pre>" + Esc(params.value("command", "")) + "</pre>";
   s += "<p>Re-check this folder: <code>raftlab-harness analyze " + Esc(dir) + "</code></p>";
@@ -295,6 +346,7 @@ std::string RenderReportHtml(const Analysis& a, const json& params, const std::s
     }
     s += "</table>";
   }
+  s += CoverageSection(results);
   s += "<h2>Latency</h2>" + LatencyScatter(a, t1);
   s += "<h2>Throughput (ok ops per second)</h2>" + Throughput(a, t1);
   s += "<h2>Operations</h2>" + StatsTable(a.report.stats);

@@ -10,15 +10,20 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "harness/analysis.h"
+#include "harness/availability.h"
 #include "harness/cluster.h"
+#include "harness/coverage.h"
+#include "harness/leader_view.h"
 #include "harness/nemesis.h"
 #include "harness/power_loss.h"
 #include "harness/recorder.h"
+#include "harness/schedule.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
 #include "workloads/workload.h"
@@ -32,6 +37,10 @@ namespace fs = std::filesystem;
 
 constexpr milliseconds kHealthyTimeout{30000};
 constexpr int kFinalReadAttempts = 5;
+// Counters are scraped this often besides the start, each fault and the end, so a node's
+// counts before a crash are kept.
+constexpr milliseconds kCoverageScrapeEvery{2000};
+constexpr milliseconds kLeaderPollEvery{25};
 
 int HarnessError(const std::string& message) {
   std::fprintf(stderr, "raftlab-harness: error: %s\n", message.c_str());
@@ -75,10 +84,15 @@ class Run {
 
  private:
   void Worker(int w);
+  workloads::Targets PickTargets(std::mt19937_64& rng);
+  // Scrapes every reachable node into the coverage counters; with a label, also into
+  // metrics/<label>-node<i>.prom.
   void Scrape(const std::string& label);
+  absl::StatusOr<std::vector<ScheduledFault>> LoadSchedule();
+  void RunSchedule(const std::vector<ScheduledFault>& schedule);
   void Progress(Clock::time_point start, bool final_line);
   void FinalReads();
-  void OneOp(int64_t* process, const workloads::OpRequest& op, const std::string& read_endpoint);
+  void OneOp(int64_t* process, const workloads::OpRequest& op, const workloads::Targets& targets);
 
   const TestOptions& o_;
   const std::atomic<bool>& stop_;
@@ -88,6 +102,9 @@ class Run {
   std::unique_ptr<LocalCluster> cluster_;
   std::unique_ptr<client::KvClient> kv_;
   std::unique_ptr<Nemesis> nemesis_;
+  std::unique_ptr<LeaderView> leader_view_;
+  std::unique_ptr<AvailabilityMonitor> availability_;
+  CoverageCounters coverage_;
   std::vector<std::string> endpoints_;
   Shared shared_;
   Clock::time_point t0_, end_;
@@ -96,9 +113,9 @@ class Run {
   Clock::time_point last_display_;
 };
 
-void Run::OneOp(int64_t* process, const workloads::OpRequest& op, const std::string& read_endpoint) {
+void Run::OneOp(int64_t* process, const workloads::OpRequest& op, const workloads::Targets& targets) {
   recorder_->Invoke(*process, op);
-  workloads::OpResult r = workload_->Execute(*kv_, op, read_endpoint);
+  workloads::OpResult r = workload_->ExecuteAt(*kv_, op, targets);
   recorder_->Complete(*process, op, r, workloads::ReadModeName(workload_->read_mode()));
   // An op that may still take effect ends its process; a fresh one goes on.
   if (r.outcome == workloads::Outcome::kInfo) *process = shared_.next_process.fetch_add(1);
@@ -131,20 +148,101 @@ void Run::Worker(int w) {
       std::lock_guard<std::mutex> l(shared_.gen_mu);
       op = workload_->Next(shared_.gen_rng);
     }
-    const std::string& ep = endpoints_[std::uniform_int_distribution<size_t>(0, endpoints_.size() - 1)(rng)];
-    OneOp(&process, op, ep);
+    OneOp(&process, op, PickTargets(rng));
   }
+}
+
+workloads::Targets Run::PickTargets(std::mt19937_64& rng) {
+  workloads::Targets t;
+  t.read = endpoints_[std::uniform_int_distribution<size_t>(0, endpoints_.size() - 1)(rng)];
+  if (!leader_view_) return t;
+  // Writes go to the newest leader as soon as one is seen, without a redirect round trip.
+  t.write = leader_view_->LeaderEndpoint();
+  const bool at_leader = o_.read_target == "leader" || (o_.read_target == "mixed" && (rng() & 1) != 0);
+  if (at_leader) {
+    if (std::string claimed = leader_view_->PickClaimedLeader(rng); !claimed.empty()) t.read = std::move(claimed);
+  }
+  return t;
 }
 
 void Run::Scrape(const std::string& label) {
   if (!cluster_) return;
   std::error_code ec;
-  fs::create_directories(o_.out + "/metrics", ec);
+  if (!label.empty()) fs::create_directories(o_.out + "/metrics", ec);
   for (uint64_t id : cluster_->ids()) {
     if (!cluster_->Running(id) || cluster_->Paused(id)) continue;
     auto body = cluster_->HttpGet(id, "/metrics");
+    if (body.ok()) coverage_.Observe(id, cluster_->starts(id), *body);
+    if (label.empty()) continue;
     std::ofstream out(o_.out + "/metrics/" + label + "-node" + std::to_string(id) + ".prom");
     out << (body.ok() ? *body : "# scrape failed: " + std::string(body.status().message()) + "\n");
+  }
+}
+
+absl::StatusOr<std::vector<ScheduledFault>> Run::LoadSchedule() {
+  if (!o_.schedule_file.empty()) {
+    std::ifstream in(o_.schedule_file);
+    if (!in) return absl::NotFoundError("--schedule: cannot open " + o_.schedule_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto s = ParseScheduleJson(ss.str(), o_.schedule_file);
+    if (!s.ok()) return s.status();
+    for (const auto& f : *s) {
+      const auto& known = NemesisNames();
+      if (std::find(known.begin(), known.end(), f.fault) == known.end()) {
+        return absl::InvalidArgumentError(o_.schedule_file + ": unknown fault \"" + f.fault + "\"");
+      }
+    }
+    return s;
+  }
+  ScheduleOptions so;
+  so.faults = o_.nemesis;
+  so.time_limit_ms = static_cast<int64_t>(o_.time_limit_s * 1000);
+  so.interval_ms = o_.nemesis_interval_ms;
+  so.duration_ms = o_.nemesis_duration_ms;
+  so.all_at_once = o_.nemesis_all_at_once;
+  so.seed = o_.seed;
+  return MakeSchedule(so);
+}
+
+// Runs the main phase's clock: starts and stops the scheduled faults on time, scrapes the
+// counters, watches availability and shows progress, until the time limit or a stop.
+void Run::RunSchedule(const std::vector<ScheduledFault>& schedule) {
+  struct Pending {
+    size_t index;
+    int handle;
+  };
+  std::vector<Pending> running;
+  size_t next = 0;
+  auto last_scrape = Clock::now(), last_check = Clock::now();
+  while (!stop_.load() && Clock::now() < end_) {
+    const auto now = Clock::now();
+    const int64_t at_ms = std::chrono::duration_cast<milliseconds>(now - t0_).count();
+    if (nemesis_) {
+      for (auto it = running.begin(); it != running.end();) {
+        if (schedule[it->index].stop_ms <= at_ms) {
+          nemesis_->Stop(it->handle);
+          it = running.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      while (next < schedule.size() && schedule[next].start_ms <= at_ms) {
+        const auto& f = schedule[next];
+        running.push_back({next, nemesis_->Start(f.fault, milliseconds(f.stop_ms - f.start_ms))});
+        ++next;
+      }
+    }
+    if (availability_ && nemesis_ && now - last_check >= milliseconds(250)) {
+      availability_->Check(*nemesis_);
+      last_check = now;
+    }
+    if (now - last_scrape >= kCoverageScrapeEvery) {
+      Scrape("");
+      last_scrape = Clock::now();
+    }
+    Progress(t0_, false);
+    std::this_thread::sleep_for(milliseconds(20));
   }
 }
 
@@ -178,7 +276,8 @@ void Run::FinalReads() {
   for (const auto& op : workload_->FinalOps()) {
     for (int attempt = 0; attempt < kFinalReadAttempts && !stop_.load(); ++attempt) {
       const uint64_t before = recorder_->ok();
-      OneOp(&process, op, endpoints_[rr++ % endpoints_.size()]);
+      // The final reads seek the leader on their own: the cluster is healed by now.
+      OneOp(&process, op, workloads::Targets{endpoints_[rr++ % endpoints_.size()], ""});
       if (recorder_->ok() > before) break;
       std::this_thread::sleep_for(milliseconds(200));
     }
@@ -207,6 +306,11 @@ int Run::Go() {
                            {"nemesis", nemesis_csv.empty() ? "none" : nemesis_csv},
                            {"nemesis_interval_ms", o_.nemesis_interval_ms},
                            {"nemesis_duration_ms", o_.nemesis_duration_ms},
+                           {"read_target", o_.read_target},
+                           {"snapshot_every", o_.snapshot_every},
+                           {"election_timeout_ms", o_.tick_ms * o_.election_ticks},
+                           {"leaderless_timeouts", o_.leaderless_timeouts},
+                           {"lease_margin_ms", o_.lease_margin_ms},
                            {"nodes", o_.nodes},
                            {"time_limit_s", o_.time_limit_s},
                            {"rate", o_.rate},
@@ -214,6 +318,7 @@ int Run::Go() {
                            {"dispatcher_lanes", o_.dispatcher_lanes},
                            {"fsm_sync_mode", o_.fsm_sync_mode},
                            {"seed", o_.seed},
+                           {"unsafe_bug", o_.unsafe_bugs},
                            {"op_timeout_ms", o_.op_timeout_ms},
                            {"command", o_.command},
                            {"started_at", NowUtc()}};
@@ -234,11 +339,14 @@ int Run::Go() {
     co.settings.dispatcher_lanes = o_.dispatcher_lanes;
     co.settings.fsm_sync_mode = o_.fsm_sync_mode;
     co.settings.lease_margin_ms = o_.lease_margin_ms;
+    co.snapshot_every = o_.snapshot_every;
+    co.seed = o_.seed;
     if (NeedsPowerDisks(o_.nemesis)) {
       auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
       if (!disks.ok()) return HarnessError(std::string(disks.status().message()));
       disks_ = std::move(*disks);
     }
+    if (!o_.unsafe_bugs.empty()) co.settings.extra_args = {"--unsafe-bug", o_.unsafe_bugs};
     auto cluster = LocalCluster::Start(co);
     if (!cluster.ok()) return HarnessError(std::string(cluster.status().message()));
     cluster_ = std::move(*cluster);
@@ -259,15 +367,24 @@ int Run::Go() {
   auto rec = HistoryRecorder::Open(o_.out + "/history.jsonl");
   if (!rec.ok()) return HarnessError(std::string(rec.status().message()));
   recorder_ = std::move(*rec);
+  auto schedule = LoadSchedule();
+  if (!schedule.ok()) return HarnessError(std::string(schedule.status().message()));
+  std::ofstream(o_.out + "/schedule.json") << ScheduleJson(*schedule) << "\n";
   if (cluster_) {
     NemesisOptions no;
     no.faults = o_.nemesis;
-    no.all_at_once = o_.nemesis_all_at_once;
     no.fiu_point = o_.fiu_point;
     no.fiu_probability = o_.fiu_probability;
+    no.crash_point = o_.crash_point;
+    no.crash_probability = o_.crash_probability;
+    no.election_timeout_ms = static_cast<int64_t>(o_.tick_ms) * o_.election_ticks;
+    no.lease_margin_ms = o_.lease_margin_ms;
     no.seed = o_.seed;
     no.power_disks = disks_.get();
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
+    std::map<uint64_t, std::string> nodes;
+    for (uint64_t id : cluster_->ids()) nodes[id] = cluster_->endpoint(id);
+    leader_view_ = std::make_unique<LeaderView>(nodes, 1, kLeaderPollEvery);
   }
   std::fprintf(stderr, "raftlab-harness: %zu nodes healthy; running %s for %.0f s (run folder %s)\n", endpoints_.size(),
                o_.workload.c_str(), o_.time_limit_s, o_.out.c_str());
@@ -278,40 +395,41 @@ int Run::Go() {
   std::vector<std::thread> workers;
   for (int i = 0; i < o_.concurrency; ++i) workers.emplace_back([this, i] { Worker(i); });
 
-  auto next_fault = t0_ + milliseconds(o_.nemesis_interval_ms);
-  Clock::time_point fault_until{};
-  bool fault_active = false;
-  while (!stop_.load() && Clock::now() < end_) {
-    const auto now = Clock::now();
-    if (nemesis_ && nemesis_->enabled()) {
-      if (!fault_active && now >= next_fault) {
-        nemesis_->Start();
-        fault_active = true;
-        fault_until = Clock::now() + milliseconds(o_.nemesis_duration_ms);
-      } else if (fault_active && now >= fault_until) {
-        nemesis_->Stop();
-        fault_active = false;
-        next_fault = Clock::now() + milliseconds(o_.nemesis_interval_ms);
-      }
-    }
-    Progress(t0_, false);
-    std::this_thread::sleep_for(milliseconds(20));
+  if (cluster_) {
+    AvailabilityOptions ao;
+    ao.election_timeout_ms = static_cast<int64_t>(o_.tick_ms) * o_.election_ticks;
+    ao.leaderless_timeouts = o_.leaderless_timeouts;
+    availability_ = std::make_unique<AvailabilityMonitor>(*cluster_, ao, t0_);
   }
+  RunSchedule(*schedule);
   shared_.done = true;
   for (auto& t : workers) t.join();
   Progress(t0_, true);
 
   const bool interrupted = stop_.load();
+  nlohmann::json availability = nlohmann::json::object();
   if (!interrupted) {
     if (cluster_) {
       nemesis_->HealAll();
-      if (auto s = cluster_->WaitHealthy(kHealthyTimeout); !s.ok()) {
-        std::fprintf(stderr, "raftlab-harness: after healing: %s\n", std::string(s.message()).c_str());
+      absl::Status healthy = cluster_->WaitHealthy(kHealthyTimeout);
+      if (!healthy.ok()) {
+        std::fprintf(stderr, "raftlab-harness: after healing: %s\n", std::string(healthy.message()).c_str());
       }
+      availability = availability_->Finish(nemesis_.get(), leader_view_.get(), healthy.ok(),
+                                           std::string(healthy.message()));
     }
     FinalReads();
     Scrape("end");
   }
+  if (cluster_) {
+    nlohmann::json faults = nlohmann::json::object();
+    for (const auto& [name, n] : nemesis_->counts()) faults[name] = n;
+    nlohmann::json coverage = {{"counters", CoverageSummary(coverage_)},
+                               {"faults_started", faults},
+                               {"availability", availability}};
+    std::ofstream(o_.out + "/coverage.json") << coverage.dump(2) << "\n";
+  }
+  leader_view_.reset();
   nemesis_.reset();
   cluster_.reset();  // kills every node
   disks_.reset();

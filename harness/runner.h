@@ -19,20 +19,31 @@ struct TestOptions {
   std::string workload = "register";
   std::vector<std::string> nemesis;  // fault names (nemesis.h)
   bool nemesis_all_at_once = false;
-  int nemesis_interval_ms = 5000;  // quiet time between faults
-  int nemesis_duration_ms = 5000;  // how long each fault lasts
+  int nemesis_interval_ms = 2000;  // mean quiet time between faults (jittered by the seed)
+  int nemesis_duration_ms = 4000;  // mean fault duration (jittered by the seed)
+  // Non-empty: replay this schedule.json instead of drawing one from the seed.
+  std::string schedule_file;
   std::string fiu_point = "raftlab/transport/send";
   double fiu_probability = 0.2;
+  std::string crash_point;  // crash-point fault: "" = drawn among the crash points
+  double crash_probability = 0.05;
   int nodes = 3;
   double time_limit_s = 60;
-  double rate = 100;  // ops/s over all workers; 0 = as fast as they go
-  int concurrency = 10;
+  double rate = 200;  // ops/s over all workers; 0 = as fast as they go
+  int concurrency = 16;
+  // Where reads go: "leader" (a node claiming leadership, the deposed one included),
+  // "any" (a random node) or "mixed" (each read draws one of the two).
+  std::string read_target = "mixed";
+  // Servers' --snapshot-every: low, so runs cross snapshots and restart from them.
+  uint64_t snapshot_every = 200;
+  // A group without a leader for longer than this many election timeouts is a finding.
+  int leaderless_timeouts = 10;
   int dispatcher_lanes = 2;
   std::string fsm_sync_mode = "sync";
   int lease_margin_ms = 300;
   uint64_t seed = 1;
   std::string out;  // the run folder
-  int op_timeout_ms = 2000;
+  int op_timeout_ms = 1000;
   int active_keys = 8;
   int ops_per_key = 300;
   int tick_ms = 10;
@@ -40,6 +51,8 @@ struct TestOptions {
   int heartbeat_ticks = 10;
   double check_timeout_s = 120;
   std::string server_binary;  // default: raftlab-server beside the harness binary
+  // Planted bugs (faults/bugs.h) every server runs with, "a,b"; empty = the correct server.
+  std::string unsafe_bugs;
   // Non-empty: run against these already-running nodes (host:port) instead of starting a
   // cluster; no nemesis, no scrapes. Used to measure the harness's own ceiling.
   std::vector<std::string> endpoints;

@@ -3,9 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <thread>
 
 #include "harness/cluster_test_fixture.h"
+#include "harness/test_util.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
 
@@ -21,6 +23,20 @@ class ServerCluster : public ClusterTest {
     auto l = cluster_->Leader();
     EXPECT_TRUE(l.has_value());
     return l.value_or(0);
+  }
+
+  // A node's log (its stderr, as the harness collects it) in the cluster named `name`.
+  std::string NodeLog(const std::string& name, uint64_t id) {
+    return testing::ReadAll(root_ + "/" + name + "/node" + std::to_string(id) + ".log");
+  }
+
+  // Whether the node's log soon holds a line matching `pattern` (lines are flushed as
+  // written, but a follower may log a change a moment after the leader did).
+  bool LogHas(const std::string& name, uint64_t id, const std::string& pattern) {
+    const std::regex re(pattern);
+    if (WaitFor([&] { return std::regex_search(NodeLog(name, id), re); }, milliseconds(5000))) return true;
+    ADD_FAILURE() << "node " << id << " never logged /" << pattern << "/; its log:\n" << NodeLog(name, id);
+    return false;
   }
 };
 
@@ -80,10 +96,35 @@ TEST_F(ServerCluster, RestartedNodeCatchesUpByLogAndBySnapshot) {
   EXPECT_GT(st->groups(0).snapshot_index(), 0u) << "the follower should have installed a snapshot";
 }
 
+TEST_F(ServerCluster, NodeLogsShowTheElectionAndATransferOfLeadership) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("logs")));
+  const uint64_t old_leader = LeaderOrFail();
+  const uint64_t target = old_leader % 3 + 1;
+  auto moved = cluster_->admin().TransferLeader(1, target);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_TRUE(LogHas("logs", old_leader, "level=info node=" + std::to_string(old_leader) + " event=process_started pid="));
+  EXPECT_TRUE(LogHas("logs", old_leader, "event=group_recovered group=1 term=[0-9]+ vote=[0-9]+ commit="));
+  EXPECT_TRUE(LogHas("logs", old_leader, "event=election_won group=1 term=[0-9]+ kind=vote"));
+  EXPECT_TRUE(LogHas("logs", old_leader, "event=transfer_started group=1 target=" + std::to_string(target)));
+  EXPECT_TRUE(LogHas("logs", old_leader, "event=transfer_timeout_now_sent group=1 to=" + std::to_string(target)));
+  EXPECT_TRUE(LogHas("logs", old_leader, "event=transfer_finished group=1 target=" + std::to_string(target)));
+  EXPECT_TRUE(LogHas("logs", target, "event=election_started group=1 term=[0-9]+ kind=vote transfer=true"));
+  EXPECT_TRUE(LogHas("logs", target, "event=election_won group=1 term=[0-9]+ kind=vote granted=[23]"));
+  for (uint64_t id : cluster_->ids()) {
+    EXPECT_TRUE(LogHas("logs", id, "event=leader_changed group=1 term=[0-9]+ leader=" + std::to_string(target)))
+        << "node " << id;
+  }
+}
+
 TEST_F(ServerCluster, PartitionedLeaderStepsDownAndStopsServingLeaseReads) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(Options("partition")));
   ASSERT_TRUE(kv_->Put("k", "v").ok());
   const uint64_t old_leader = LeaderOrFail();
+  // A leader that holds a lease when it is cut off, so there is a lease to lose.
+  ASSERT_TRUE(WaitFor([&] {
+    auto st = cluster_->admin().Status(cluster_->endpoint(old_leader));
+    return st.ok() && st->groups(0).lease_valid();
+  }));
   std::vector<uint64_t> others;
   for (uint64_t id : cluster_->ids()) {
     if (id != old_leader) others.push_back(id);
@@ -106,6 +147,9 @@ TEST_F(ServerCluster, PartitionedLeaderStepsDownAndStopsServingLeaseReads) {
   EXPECT_FALSE(lease.ok() && lease->header().read_path() == kv::READ_PATH_LEASE)
       << "a deposed leader served a lease read";
   ASSERT_TRUE(kv_->Put("k", "new").ok()) << "the majority side keeps accepting writes";
+  EXPECT_TRUE(LogHas("partition", old_leader, "event=partition_set isolated=[0-9],[0-9] direction=both"));
+  EXPECT_TRUE(LogHas("partition", old_leader, "event=lease_lost group=1 term=[0-9]+ reason="));
+  EXPECT_TRUE(LogHas("partition", old_leader, "event=role_changed group=1 term=[0-9]+ from=leader to=follower"));
   for (uint64_t id : cluster_->ids()) ASSERT_TRUE(cluster_->admin().Heal(cluster_->endpoint(id)).ok());
   EXPECT_TRUE(WaitFor([&] { return ReadAt(old_leader, "k", kv::READ_MODE_STALE) == "new"; }));
 }
@@ -183,6 +227,9 @@ TEST_F(ServerCluster, WalFsyncFaultFailStopsOneNodeWhileTheOthersContinue) {
   ASSERT_TRUE(exit.has_value());
   EXPECT_TRUE(exit->exited);
   EXPECT_EQ(exit->exit_code, 75) << exit->ToString();
+  EXPECT_TRUE(LogHas("failstop", victim, "level=critical node=" + std::to_string(victim) +
+                                             " event=fail_stop cause=io_error component=wal what=fsync "
+                                             "detail=\".*injected EIO.*\" exit=75"));
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(kv_->Put("after" + std::to_string(i), "v").ok());
   // Restarted without the fault, it recovers and catches up.
   ASSERT_TRUE(cluster_->Restart(victim).ok());

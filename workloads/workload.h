@@ -45,6 +45,13 @@ struct OpResult {
   std::optional<int64_t> term, applied_index;
 };
 
+// Where one op is sent. An empty field falls back to the KV client's own routing (writes
+// seek the leader through NOT_LEADER redirects).
+struct Targets {
+  std::string read;   // the node a read asks, alone (no redirects)
+  std::string write;  // non-empty: the node a write or cas asks, alone (NOT_LEADER = fail)
+};
+
 struct WorkloadOptions {
   uint64_t seed = 1;
   // Keys in use at once; each is retired after ops_per_key ops for a fresh one, so a key's
@@ -66,6 +73,11 @@ class Workload {
   virtual std::vector<OpRequest> FinalOps() = 0;
   // Runs op; reads go to `read_endpoint` alone (no redirects), writes seek the leader.
   virtual OpResult Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) = 0;
+  // Runs op at explicit targets; workloads that aim writes override it, the others run
+  // Execute with the read target.
+  virtual OpResult ExecuteAt(client::KvClient& kv, const OpRequest& op, const Targets& targets) {
+    return Execute(kv, op, targets.read);
+  }
 };
 
 // register, lease-register, stale-register, set, list-append, stale-list-append; an error names the workload and lists the

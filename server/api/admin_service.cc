@@ -7,8 +7,9 @@
 #include <thread>
 
 #include "faults/control.h"
-#include "kv.pb.h"
 #include "faults/points.h"
+#include "kv.pb.h"
+#include "server/log/log.h"
 
 namespace raftlab::api {
 namespace {
@@ -47,6 +48,13 @@ pb::PartitionDirection ToProto(faults::PartitionDirection d) {
 void FillPartition(const faults::PartitionFilter& filter, pb::PartitionResponse* out) {
   for (uint64_t p : filter.Isolated()) out->add_isolated_peers(p);
   out->set_direction(ToProto(filter.direction()));
+}
+
+// "2,3" for the log (empty: none).
+std::string JoinIds(const std::vector<uint64_t>& ids) {
+  std::string out;
+  for (uint64_t id : ids) out.append(out.empty() ? "" : ",").append(std::to_string(id));
+  return out;
 }
 
 grpc::Status FromAbsl(const absl::Status& s) {
@@ -143,6 +151,11 @@ grpc::Status AdminService::EnableFault(Ctx*, const pb::EnableFaultRequest* req, 
   o.failinfo = static_cast<long>(req->failnum());
   o.once = req->one_shot();
   if (absl::Status s = faults::EnableWith(req->name(), o); !s.ok()) return FromAbsl(s);
+  RAFTLAB_LOG(kInfo, "fault_enabled")
+      .Kv("point", req->name())
+      .Kv("probability", o.probability)
+      .Kv("failnum", o.failnum)
+      .Kv("once", o.once);
   {
     std::lock_guard lock(mu_);
     enabled_[req->name()] = o.probability;
@@ -154,6 +167,7 @@ grpc::Status AdminService::EnableFault(Ctx*, const pb::EnableFaultRequest* req, 
 grpc::Status AdminService::DisableFault(Ctx*, const pb::DisableFaultRequest* req, pb::FaultsResponse* out) {
   if (auto s = RequireFaults("DisableFault"); !s.ok()) return s;
   absl::Status s = faults::Disable(req->name());
+  RAFTLAB_LOG(kInfo, "fault_disabled").Kv("point", req->name()).Kv("was_enabled", s.ok());
   {
     std::lock_guard lock(mu_);
     enabled_.erase(req->name());
@@ -184,6 +198,10 @@ grpc::Status AdminService::SetPartition(Ctx*, const pb::SetPartitionRequest* req
             "SetPartition: direction " + std::to_string(req->direction()) + " is not inbound, outbound or both"};
   }
   c_.partitions->Set(peers, *direction);
+  const std::vector<uint64_t> isolated = c_.partitions->Isolated();
+  RAFTLAB_LOG(kInfo, isolated.empty() ? "partition_healed" : "partition_set")
+      .Kv("isolated", JoinIds(isolated))
+      .Kv("direction", faults::ToString(*direction));
   FillPartition(*c_.partitions, out);
   return grpc::Status::OK;
 }
@@ -191,6 +209,7 @@ grpc::Status AdminService::SetPartition(Ctx*, const pb::SetPartitionRequest* req
 grpc::Status AdminService::Heal(Ctx*, const pb::HealRequest*, pb::PartitionResponse* out) {
   if (auto s = RequireFaults("Heal"); !s.ok()) return s;
   c_.partitions->Heal();
+  RAFTLAB_LOG(kInfo, "partition_healed").Kv("isolated", "");
   FillPartition(*c_.partitions, out);
   return grpc::Status::OK;
 }
@@ -201,6 +220,9 @@ grpc::Status AdminService::SetClock(Ctx*, const pb::SetClockRequest* req, pb::Se
   if (!c_.clock->Set(std::chrono::nanoseconds(req->offset_ns()), rate)) {
     return {StatusCode::INVALID_ARGUMENT, "SetClock.rate: must be positive and finite"};
   }
+  RAFTLAB_LOG(kInfo, "clock_changed")
+      .Kv("offset_ns", static_cast<int64_t>(c_.clock->offset().count()))
+      .Kv("rate", c_.clock->rate());
   out->set_offset_ns(c_.clock->offset().count());
   out->set_rate(c_.clock->rate());
   out->set_now_ns(c_.clock->Now().count());
@@ -211,6 +233,7 @@ grpc::Status AdminService::TriggerSnapshot(Ctx*, const pb::TriggerSnapshotReques
                                            pb::TriggerSnapshotResponse* out) {
   engine::GroupEngine* e = c_.coordinator->Group(req->group_id() == 0 ? 1 : req->group_id());
   if (e == nullptr) return {StatusCode::NOT_FOUND, "TriggerSnapshot: group not hosted here"};
+  RAFTLAB_LOG(kInfo, "snapshot_requested").Kv("group", e->group_id());
   auto index = e->TriggerSnapshot(std::chrono::seconds(30));
   if (!index.ok()) return FromAbsl(index.status());
   out->set_snapshot_index(*index);
@@ -241,6 +264,7 @@ grpc::Status AdminService::TransferLeader(Ctx* ctx, const pb::TransferLeaderRequ
                 std::to_string(leader),
             detail.SerializeAsString()};
   }
+  RAFTLAB_LOG(kInfo, "transfer_requested").Kv("group", e->group_id()).Kv("target", req->target_node());
   e->TransferLeader(req->target_node());
   // Wait (bounded by the client deadline) until leadership has moved.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -293,6 +317,47 @@ grpc::Status AdminService::SplitRange(Ctx* ctx, const pb::SplitRangeRequest* req
     return {StatusCode::UNAVAILABLE, "SplitRange: the system group has no leader yet"};
   }
   return FromAbsl(table.status());
+}
+
+grpc::Status AdminService::Stall(Ctx*, const pb::StallRequest* req, pb::StallResponse* out) {
+  if (auto s = RequireFaults("Stall"); !s.ok()) return s;
+  if (req->duration_ms() < 1 || req->duration_ms() > 600000) {
+    return {StatusCode::INVALID_ARGUMENT, "Stall.duration_ms: must be in 1..600000"};
+  }
+  for (engine::GroupEngine* e : c_.coordinator->Engines()) {
+    if (req->group_id() != 0 && e->group_id() != req->group_id()) continue;
+    e->Stall(std::chrono::milliseconds(req->duration_ms()));
+    out->add_group_ids(e->group_id());
+  }
+  if (out->group_ids().empty()) return {StatusCode::NOT_FOUND, "Stall: group not hosted here"};
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminService::SetLinkFaults(Ctx*, const pb::SetLinkFaultsRequest* req, pb::SetLinkFaultsResponse* out) {
+  if (auto s = RequireFaults("SetLinkFaults"); !s.ok()) return s;
+  if (c_.links == nullptr) return {StatusCode::UNIMPLEMENTED, "SetLinkFaults: no link-fault table here"};
+  std::vector<faults::LinkFault> links;
+  for (const pb::LinkFault& l : req->links()) {
+    const std::string where = "SetLinkFaults.links[peer " + std::to_string(l.peer()) + "]";
+    if (l.peer() == c_.node_id || !c_.peers.count(l.peer())) {
+      return {StatusCode::INVALID_ARGUMENT, where + ".peer: not another node of the cluster"};
+    }
+    for (double p : {l.drop_probability(), l.duplicate_probability()}) {
+      if (!(p >= 0 && p <= 1)) return {StatusCode::INVALID_ARGUMENT, where + ": probabilities must be in [0, 1]"};
+    }
+    if (l.delay_ms() > 60000) return {StatusCode::INVALID_ARGUMENT, where + ".delay_ms: at most 60000"};
+    links.push_back({l.peer(), std::chrono::milliseconds(l.delay_ms()), l.drop_probability(),
+                     l.duplicate_probability()});
+  }
+  c_.links->Set(links);
+  for (const faults::LinkFault& l : c_.links->Get()) {
+    pb::LinkFault* p = out->add_links();
+    p->set_peer(l.peer);
+    p->set_delay_ms(static_cast<uint32_t>(l.delay.count()));
+    p->set_drop_probability(l.drop_probability);
+    p->set_duplicate_probability(l.duplicate_probability);
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace raftlab::api

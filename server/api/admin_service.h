@@ -1,6 +1,6 @@
 #pragma once
 // AdminService: status, fault injection, partitions, clock skew, snapshots, leader transfer
-// and the route table (proto/admin.proto). Fault, partition and clock RPCs are refused with
+// and the route table (proto/admin.proto). Fault, partition, clock, stall and link RPCs are refused with
 // PERMISSION_DENIED unless the server runs with --allow-faults: they exist to break the node.
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 
 #include "admin.grpc.pb.h"
 #include "faults/clock.h"
+#include "faults/link_faults.h"
 #include "faults/partition_filter.h"
 #include "server/kv/coordinator.h"
 #include "server/kv/route_store.h"
@@ -24,6 +25,7 @@ struct AdminContext {
   kv::RouteStore* routes = nullptr;
   faults::Clock* clock = nullptr;
   faults::PartitionFilter* partitions = nullptr;
+  faults::LinkFaults* links = nullptr;
   bool allow_faults = false;
   uint32_t dispatcher_lanes = 2;
   std::string fsm_sync_mode;
@@ -57,6 +59,9 @@ class AdminService final : public raftlab::admin::Admin::Service {
   grpc::Status GetRouteTable(Ctx*, const raftlab::admin::GetRouteTableRequest*,
                              raftlab::admin::RouteTable*) override;
   grpc::Status SplitRange(Ctx*, const raftlab::admin::SplitRangeRequest*, raftlab::admin::RouteTable*) override;
+  grpc::Status Stall(Ctx*, const raftlab::admin::StallRequest*, raftlab::admin::StallResponse*) override;
+  grpc::Status SetLinkFaults(Ctx*, const raftlab::admin::SetLinkFaultsRequest*,
+                             raftlab::admin::SetLinkFaultsResponse*) override;
 
   // Fills a StatusResponse (also used by the HTTP /status page).
   void FillStatus(raftlab::admin::StatusResponse* out) const;

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "faults/bugs.h"
 #include "faults/control.h"
 #include "server/api/keyviz_page.h"
 #include "server/kv/cluster_file.h"
@@ -14,6 +15,17 @@
 #include "server/transport/lanes.h"
 
 namespace raftlab::api {
+namespace {
+
+// splitmix64 of the three: distinct streams per node and group for one run seed.
+uint64_t MixSeed(uint64_t seed, uint64_t node, uint64_t group) {
+  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + node * 0xbf58476d1ce4e5b9ULL + group * 0x94d049bb133111ebULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return (z ^ (z >> 31)) | 1;
+}
+
+}  // namespace
 
 // Tells the owning group when a snapshot reached its peer: the dispatcher reports only
 // failures, and Raft needs the success too to leave the snapshot state promptly.
@@ -53,6 +65,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(const ServerConfig& config) {
 
 absl::Status Node::Open() {
   const ServerConfig& c = config_;
+  // Before any component reads them (the lease tracker sizes its lease at construction).
+  faults::SetPlantedBugs(c.unsafe_bugs);
+  if (c.unsafe_bugs != 0) warnings_.push_back("planted bugs switched on: " + faults::PlantedBugNames());
   if (!c.fault_control.empty()) {
     if (absl::Status s = faults::OpenRemoteControl(c.fault_control); !s.ok()) return s;
   }
@@ -108,8 +123,9 @@ absl::Status Node::Open() {
   for (const auto& [id, addr] : addresses) {
     if (id != c.id) so2.peer_addresses[id] = addr;
   }
-  so2.seed = c.id;
+  so2.seed = c.seed == 0 ? c.id : MixSeed(c.seed, c.id, 0);
   so2.partition = &partitions_;
+  so2.links = &links_;
   grpc_sender_ = std::make_unique<transport::GrpcBatchSender>(so2, *transport_metrics_);
   sender_ = std::make_unique<SnapshotReportingSender>(*grpc_sender_, *coordinator_);
   transport::DispatcherOptions dopts;
@@ -145,6 +161,7 @@ absl::Status Node::Open() {
     o.heartbeat_ticks = c.heartbeat_ticks;
     o.lease_margin = std::chrono::milliseconds(c.lease_margin_ms);
     o.snapshot_every = c.snapshot_every;
+    if (c.seed != 0) o.rng_seed = MixSeed(c.seed, c.id, g);
     if (g == kv::kSystemGroup) {
       o.on_applied = [store = route_store_.get()](uint64_t) { store->OnApplied(); };
     }
@@ -174,6 +191,7 @@ absl::Status Node::Open() {
   }
   ac.clock = &clock_;
   ac.partitions = &partitions_;
+  ac.links = &links_;
   ac.allow_faults = c.allow_faults;
   ac.dispatcher_lanes = static_cast<uint32_t>(lanes.layout);
   ac.fsm_sync_mode = std::string(storage::SyncModeName(sync.mode));

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "faults/clock.h"
+#include "faults/link_faults.h"
 #include "faults/partition_filter.h"
 #include "server/api/admin_service.h"
 #include "server/api/http_server.h"
@@ -71,6 +72,7 @@ class Node final : public transport::InboundHandler, public engine::Outbox {
   metrics::Registry registry_;
   faults::Clock clock_;
   faults::PartitionFilter partitions_;
+  faults::LinkFaults links_;
   std::unique_ptr<engine::EngineMetrics> engine_metrics_;
   std::unique_ptr<transport::TransportMetrics> transport_metrics_;
   std::unique_ptr<storage::StateMachine> fsm_;

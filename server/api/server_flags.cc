@@ -2,6 +2,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "faults/bugs.h"
+#include "server/log/level.h"
 
 namespace raftlab::api {
 namespace {
@@ -32,7 +34,7 @@ absl::Status CheckLease(const ServerConfig& c) {
 absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& args) {
   ParsedFlags out;
   ServerConfig& c = out.config;
-  std::string listen, peers, http = "127.0.0.1:0", lanes, sync_mode;
+  std::string listen, peers, http = "127.0.0.1:0", lanes, sync_mode, log_level, unsafe_bugs;
 
   CLI::App app("raftlab-server: a multi-raft key-value server", "raftlab-server");
   app.add_option("--id", c.id, "This node's id (one of the ids in --peers)")->required();
@@ -55,8 +57,13 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
                  "Outbound lanes per peer: 2 or 4 (env RAFTLAB_RAFT_DISPATCHER_LANES)");
   auto* sync_opt = app.add_option("--fsm-sync-mode", sync_mode,
                  "Fsync each state-machine batch: sync or nosync (env RAFTLAB_FSM_SYNC_MODE)");
+  auto* log_level_opt = app.add_option("--log-level", log_level,
+                 "Least severe log lines written: trace, debug, info, warn or error "
+                 "(env RAFTLAB_LOG_LEVEL; default info)");
   app.add_option("--fault-control", c.fault_control, "Open libfiu remote control at PREFIX-<pid>.in/.out");
   app.add_flag("--allow-faults", c.allow_faults, "Accept fault, partition and clock RPCs");
+  app.add_option("--unsafe-bug", unsafe_bugs,
+                 "Test only, needs --allow-faults: switch on planted bugs NAME[,NAME] (faults/bugs.h)");
   app.add_option("--max-key-bytes", c.max_key_bytes, "Largest accepted key")->capture_default_str();
   app.add_option("--max-value-bytes", c.max_value_bytes, "Largest accepted value")->capture_default_str();
   app.add_option("--groups", c.groups, "Raft groups; the key space is split evenly between them")
@@ -69,6 +76,8 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
       ->capture_default_str();
   app.add_option("--keyviz-columns", c.keyviz_columns, "Keyviz time columns kept")->capture_default_str();
   app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries")
+      ->capture_default_str();
+  app.add_option("--seed", c.seed, "Seed of election timeouts and backoff jitter (0 = from the node id)")
       ->capture_default_str();
   out.usage = app.help();
 
@@ -116,8 +125,20 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   c.groups_given = groups_opt->count() > 0;
   if (c.keyviz_column_ms <= 0) return Invalid("--keyviz-column-ms: must be positive");
   if (c.keyviz_columns <= 0 || c.keyviz_columns > 10000) return Invalid("--keyviz-columns: must be in 1..10000");
+  auto bugs = faults::ParsePlantedBugs(unsafe_bugs);
+  if (!bugs.ok()) return bugs.status();
+  if (*bugs != 0 && !c.allow_faults) {
+    return Invalid("--unsafe-bug: refused without --allow-faults (planted bugs exist only to validate the harness)");
+  }
+  c.unsafe_bugs = *bugs;
   if (lanes_opt->count() > 0) c.dispatcher_lanes = lanes;
   if (sync_opt->count() > 0) c.fsm_sync_mode = sync_mode;
+  if (log_level_opt->count() > 0) {
+    if (auto l = log::ParseLevel(log_level); !l.ok()) {
+      return Invalid("--log-level: " + std::string(l.status().message()));
+    }
+    c.log_level = log_level;
+  }
   return out;
 }
 

@@ -28,6 +28,9 @@ struct ServerConfig {
   // fail-safe defaults and a warning naming a bad value.
   std::optional<std::string> dispatcher_lanes;
   std::optional<std::string> fsm_sync_mode;
+  // Raw --log-level when given (already checked to be a level name); main resolves it
+  // against RAFTLAB_LOG_LEVEL (server/log/level.h).
+  std::optional<std::string> log_level;
   uint32_t groups = 1;        // Raft groups, splitting the key space evenly
   bool groups_given = false;  // --groups was on the command line
   // The initial route table from a cluster file (server/kv/cluster_file.h) instead of
@@ -37,8 +40,14 @@ struct ServerConfig {
   int keyviz_column_ms = 60000;  // width of one keyviz time column
   int keyviz_columns = 60;       // columns kept (a ring)
   uint64_t snapshot_every = 10000;
+  // Mixed with the node and group ids into each group's election randomness and the
+  // transport's backoff jitter, so a test run's seed reaches the servers; 0 = derive from
+  // the ids alone.
+  uint64_t seed = 0;
   std::string fault_control;  // libfiu remote-control fifo prefix; empty = off
   bool allow_faults = false;  // fault, partition and clock RPCs are refused without it
+  // Planted bugs switched on (faults/bugs.h bit mask); only with allow_faults.
+  uint32_t unsafe_bugs = 0;
   // Key, value and request limits; larger requests get INVALID_ARGUMENT.
   uint32_t max_key_bytes = 4096;
   uint32_t max_value_bytes = 1 << 20;

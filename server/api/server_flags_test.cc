@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "faults/bugs.h"
+
 
 namespace raftlab::api {
 namespace {
@@ -46,6 +48,26 @@ TEST(ServerFlags, GivenValuesAreKeptRawForTheirOwners) {
   EXPECT_EQ(r->config.groups, 4u);
 }
 
+TEST(ServerFlags, UnsafeBugNeedsAllowFaultsAndAKnownName) {
+  auto with = [](std::vector<std::string> extra) {
+    auto a = Base();
+    a.insert(a.end(), extra.begin(), extra.end());
+    return ParseServerFlags(a);
+  };
+  EXPECT_EQ(with({})->config.unsafe_bugs, 0u) << "no planted bug by default";
+  auto refused = with({"--unsafe-bug", "follower-local-read"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--allow-faults"), std::string::npos) << refused.status();
+  auto unknown = with({"--allow-faults", "--unsafe-bug", "follower-local-reads"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("\"follower-local-reads\""), std::string::npos) << unknown.status();
+  auto ok = with({"--allow-faults", "--unsafe-bug", "follower-local-read,vote-not-persisted"});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  const uint32_t want = (1u << static_cast<unsigned>(faults::Bug::kFollowerLocalRead)) |
+                        (1u << static_cast<unsigned>(faults::Bug::kVoteNotPersisted));
+  EXPECT_EQ(ok->config.unsafe_bugs, want);
+}
+
 TEST(ServerFlags, BadFlagsNameTheFlag) {
   auto with = [](std::vector<std::string> extra) {
     auto a = Base();
@@ -87,11 +109,30 @@ TEST(ServerFlags, HelpStatesTheClockDriftBound) {
   EXPECT_NE(r->usage.find("drift"), std::string::npos) << r->usage;
 }
 
+TEST(ServerFlags, LogLevelIsKeptWhenItNamesALevel) {
+  auto args = Base();
+  args.insert(args.end(), {"--log-level", "debug"});
+  auto r = ParseServerFlags(args);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.log_level, std::optional<std::string>("debug"));
+  auto unset = ParseServerFlags(Base());
+  ASSERT_TRUE(unset.ok());
+  EXPECT_FALSE(unset->config.log_level.has_value()) << "unset: RAFTLAB_LOG_LEVEL decides later";
+}
+
+TEST(ServerFlags, BadLogLevelIsAFlagErrorListingTheLevels) {
+  auto args = Base();
+  args.insert(args.end(), {"--log-level", "loud"});
+  EXPECT_EQ(ErrorOf(args),
+            "--log-level: unknown log level 'loud' (want trace, debug, info, warn or error)");
+}
+
 TEST(ServerFlags, HelpIsReportedNotAnError) {
   auto r = ParseServerFlags({"raftlab-server", "--help"});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_TRUE(r->help);
   EXPECT_NE(r->usage.find("--dispatcher-lanes"), std::string::npos);
+  EXPECT_NE(r->usage.find("--log-level"), std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "faults/bugs.h"
 #include "server/storage/file_util.h"
 #include "server/storage/snapshot_file.h"
 
@@ -65,7 +66,8 @@ absl::Status DurableLog::Persist(const raft::Ready& ready) {
   // leader after a restart), so it is not written at all: one fsync less per commit.
   const bool write = !ready.entries.empty() || (ready.must_sync && !state_written);
   if (write) {
-    const raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
+    raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
+    if (faults::BugOn(faults::Bug::kVoteNotPersisted)) hs.set_vote(0);
     if (auto s = wal_->Append(hs, ready.entries); !s.ok()) return s;
     if (!ready.entries.empty()) {
       if (auto s = storage_.Append(ready.entries); !s.ok()) return s;

@@ -1,11 +1,13 @@
 #include "server/engine/group_engine.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <future>
 
-#include "faults/fail_stop.h"
+#include "faults/bugs.h"
+#include "faults/crash_point.h"
+#include "server/log/fail_stop.h"
+#include "server/log/log.h"
+#include "server/raft/check.h"
 #include "server/raft/errors.h"
 
 namespace raftlab::engine {
@@ -19,10 +21,14 @@ double SecondsSince(GroupEngine::Clock::time_point start) {
 }
 
 // A broken invariant between the engine and its own log: continuing could corrupt data.
+// (The WAL's own write and fsync errors fail-stop inside the WAL, as I/O errors.)
 [[noreturn]] void Fatal(uint64_t group, const char* what, const absl::Status& s) {
-  std::fprintf(stderr, "raftlab: group %llu: %s: %s\n", static_cast<unsigned long long>(group), what,
-               std::string(s.message()).c_str());
-  std::abort();
+  log::FailStop(log::StopCause::kInvariant, "engine", what,
+                "group " + std::to_string(group) + ": " + std::string(s.message()));
+}
+
+void RaftInvariantViolated(const char* text) {
+  log::FailStop(log::StopCause::kInvariant, "raft", "invariant", text);
 }
 
 }  // namespace
@@ -31,6 +37,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
                                                                storage::StateMachine* fsm,
                                                                Outbox* outbox, faults::Clock* clock,
                                                                EngineMetrics* metrics) {
+  raft::SetInvariantHandler(&RaftInvariantViolated);  // process-wide, idempotent
   std::unique_ptr<GroupEngine> e(new GroupEngine(std::move(options), fsm, outbox, clock, metrics));
   const GroupEngineOptions& o = e->options_;
   DurableLogOptions log_options;
@@ -38,12 +45,6 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   auto log = DurableLog::Open(log_options);
   if (!log.ok()) return log.status();
   e->log_ = std::move(*log);
-  if (const auto& r = e->log_->recovery_report(); r.dropped_bytes > 0) {
-    std::fprintf(stderr, "raftlab: group %llu: WAL recovery dropped %llu bytes of %s: %s\n",
-                 static_cast<unsigned long long>(o.group_id),
-                 static_cast<unsigned long long>(r.dropped_bytes), r.dropped_file.c_str(),
-                 r.dropped_reason.c_str());
-  }
   if (auto s = fsm->AddGroup(o.group_id); !s.ok()) return s;
   auto fsm_applied = fsm->AppliedIndex(o.group_id);
   if (!fsm_applied.ok()) return fsm_applied.status();
@@ -70,6 +71,8 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   config.check_quorum = true;
   config.pre_vote = true;
   config.rng_seed = o.rng_seed != 0 ? o.rng_seed : (o.node_id * 7919 + o.group_id);
+  config.unsafe_read_index_without_quorum = faults::BugOn(faults::Bug::kReadIndexWithoutQuorum);
+  config.unsafe_heartbeat_commit_beyond_match = faults::BugOn(faults::Bug::kHeartbeatCommitBeyondMatch);
   auto node = raft::RawNode::Create(std::move(config));
   if (!node.ok()) return node.status();
   e->node_ = std::move(*node);
@@ -81,6 +84,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
     for (uint64_t v : o.voters) e->conf_state_.add_voters(v);
   }
   e->applied_ = *fsm_applied;
+  e->events_.LogRecovered(e->node_->raft(), e->log_->recovery_report(), e->applied_, e->log_->snapshot_index());
   e->Publish();
   return e;
 }
@@ -94,6 +98,7 @@ GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm,
       metrics_(metrics),
       gm_(metrics->ForGroup(options_.group_id)),
       lease_(options_.tick * options_.election_ticks, options_.lease_margin),
+      events_(options_.group_id, options_.node_id),
       reads_(options_.read_retry_ticks) {}
 
 GroupEngine::~GroupEngine() { Stop(); }
@@ -148,6 +153,11 @@ void GroupEngine::ReportSnapshot(uint64_t peer, bool success) { Post(SnapStatus{
 void GroupEngine::TransferLeader(uint64_t target) { Post(Transfer{target}); }
 void GroupEngine::Campaign() { Post(CampaignNow{}); }
 
+void GroupEngine::Stall(std::chrono::milliseconds duration) {
+  stall_until_.store((Clock::now() + duration).time_since_epoch().count());
+  cv_.notify_all();
+}
+
 void GroupEngine::Propose(storage::KvCommand command, Clock::time_point deadline, ProposeCallback done) {
   if (!is_leader()) {
     gm_->proposals_refused->Inc();
@@ -168,8 +178,9 @@ LeaseOutcome GroupEngine::LeaseCheck() const {
 }
 
 void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback done) {
-  if (mode == ReadMode::kStale) {
-    done({ReadResult::Code::kOk, ReadPath::kStale, applied_pub_.load()});
+  if (mode == ReadMode::kStale || (faults::BugOn(faults::Bug::kFollowerLocalRead) && !is_leader())) {
+    done({ReadResult::Code::kOk, mode == ReadMode::kStale ? ReadPath::kStale : ReadPath::kReadIndex,
+          applied_pub_.load()});
     return;
   }
   ReadPath path = ReadPath::kReadIndex;
@@ -238,6 +249,12 @@ void GroupEngine::Loop() {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !mailbox_.empty() || pending_ticks_ > 0; });
+      // A Stall() holds the loop here while Post and the ticker keep queueing.
+      while (!stopping_) {
+        const Clock::time_point until{Clock::duration(stall_until_.load())};
+        if (Clock::now() >= until) break;
+        cv_.wait_until(lock, until);
+      }
       if (stopping_) break;
       events.swap(mailbox_);
       ticks = pending_ticks_;
@@ -268,6 +285,7 @@ void GroupEngine::Handle(Event& event) {
       [&](auto& ev) {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, raftpb::Message>) {
+          events_.OnInbound(ev);
           (void)node_->Step(std::move(ev));  // stale or foreign messages are refused harmlessly
         } else if constexpr (std::is_same_v<T, ProposalIn>) {
           HandleProposal(ev);
@@ -320,6 +338,7 @@ void GroupEngine::HandleReady() {
   raft::Ready rd = node_->GetReady();
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
+  events_.OnReady(rd, node_->raft());
   UpdateLease(rd, sent_at);
 
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
@@ -331,7 +350,9 @@ void GroupEngine::HandleReady() {
     gm_->wal_fsync_skipped->Inc();
   }
 
+  faults::CrashAt(faults::kCrashAfterWalSave);
   for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
+  if (!rd.messages.empty()) faults::CrashAt(faults::kCrashAfterSend);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;
@@ -342,7 +363,7 @@ void GroupEngine::HandleReady() {
   if (rd.snapshot.has_value() && rd.snapshot->metadata().index() > applied_) {
     const uint64_t index = rd.snapshot->metadata().index();
     if (auto s = fsm_->InstallSnapshot(options_.group_id, rd.snapshot->data()); !s.ok()) {
-      faults::FailStop("fsm", "install snapshot", std::string(s.message()));
+      log::FailStop(log::StopCause::kIoError, "fsm", "install snapshot", std::string(s.message()));
     }
     applied_ = index;
     conf_state_ = rd.snapshot->metadata().conf_state();
@@ -360,9 +381,7 @@ void GroupEngine::HandleReady() {
   Publish();
   if (applied_ >= log_->snapshot_index() + options_.snapshot_every) {
     if (auto s = SnapshotLocal(); !s.ok()) {
-      std::fprintf(stderr, "raftlab: group %llu: snapshot: %s\n",
-                   static_cast<unsigned long long>(options_.group_id),
-                   std::string(s.status().message()).c_str());
+      RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", s.status());
     }
   }
 }
@@ -371,7 +390,7 @@ void GroupEngine::UpdateLease(const raft::Ready& rd, Nanos sent_at) {
   if (rd.heartbeat_round > 0) lease_.OnRoundSent(rd.term, rd.heartbeat_round, sent_at);
   const bool leader = node_->raft().state() == raft::StateType::kLeader;
   lease_.OnReady(rd.term, leader, rd.lease_round, rd.committed_in_term,
-                 rd.lead_transferee != 0 || rd.lease_void);
+                 rd.lead_transferee != 0 || rd.lease_void, sent_at);
   // Before this Ready's messages leave: a lease that ended here (a transfer's MsgTimeoutNow
   // may be among them) must already be gone for every reader.
   PublishLease();
@@ -379,13 +398,15 @@ void GroupEngine::UpdateLease(const raft::Ready& rd, Nanos sent_at) {
 
 void GroupEngine::PublishLease() {
   lease_pub_.Publish({lease_.Standing(), lease_.ExpiresAt(), node_->raft().log().committed()});
+  events_.OnLease(lease_.Check(clock_->Now()), node_->raft().term());
 }
 
 void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
   if (entries.empty()) return;
+  faults::CrashAt(faults::kCrashBeforeApply);
   const auto start = Clock::now();
   auto results = fsm_->Apply(options_.group_id, entries);
-  if (!results.ok()) faults::FailStop("fsm", "apply", std::string(results.status().message()));
+  if (!results.ok()) log::FailStop(log::StopCause::kIoError, "fsm", "apply", std::string(results.status().message()));
   gm_->apply_seconds->Observe(SecondsSince(start));
   for (size_t i = 0; i < entries.size(); ++i) {
     const raftpb::Entry& e = entries[i];
@@ -433,6 +454,8 @@ absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
   if (*index <= log_->snapshot_index()) return *index;
   if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
   gm_->snapshots->Inc();
+  events_.OnSnapshotTaken(*index);
+  faults::CrashAt(faults::kCrashAfterSnapshotSave);
   return *index;
 }
 

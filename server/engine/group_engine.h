@@ -37,6 +37,7 @@
 #include "raft.pb.h"
 #include "server/engine/durable_log.h"
 #include "server/engine/engine_metrics.h"
+#include "server/engine/group_events.h"
 #include "server/engine/lease_tracker.h"
 #include "server/engine/published_lease.h"
 #include "server/engine/read_coalescer.h"
@@ -158,6 +159,10 @@ class GroupEngine {
   absl::StatusOr<uint64_t> TriggerSnapshot(std::chrono::milliseconds timeout);
   // Starts an election now (tests and tooling).
   void Campaign();
+  // Holds the Ready loop for `duration` from now, as a stuck disk would: nothing is
+  // persisted, sent or applied meanwhile; reads and status keep being answered from the
+  // published state. A fault for tests (Admin Stall).
+  void Stall(std::chrono::milliseconds duration);
 
   GroupStatusView Status() const;
   uint64_t group_id() const { return options_.group_id; }
@@ -223,6 +228,7 @@ class GroupEngine {
   std::unique_ptr<DurableLog> log_;
   std::unique_ptr<raft::RawNode> node_;
   LeaseTracker lease_;
+  GroupEvents events_;
   raftpb::ConfState conf_state_;
   bool conf_changed_ = true;  // conf_state_ differs from conf_pub_
   uint64_t applied_ = 0;
@@ -249,6 +255,7 @@ class GroupEngine {
   std::atomic<int> role_{0};
   // Written by the Ready loop before it sends a Ready's messages (UpdateLease).
   PublishedLease lease_pub_;
+  std::atomic<Clock::rep> stall_until_{0};  // Clock ticks since epoch; 0 = not stalled
   mutable std::mutex conf_mu_;
   raftpb::ConfState conf_pub_;  // guarded by conf_mu_
 };

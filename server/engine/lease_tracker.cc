@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "faults/bugs.h"
+
 namespace raftlab::engine {
 
 const char* ToString(LeaseOutcome outcome) {
@@ -18,7 +20,8 @@ const char* ToString(LeaseOutcome outcome) {
 }
 
 LeaseTracker::LeaseTracker(Nanos election_timeout, Nanos margin)
-    : lease_(election_timeout - margin) {}
+    : lease_(faults::BugOn(faults::Bug::kLeaseOutlivesElection) ? 3 * election_timeout
+                                                                 : election_timeout - margin) {}
 
 void LeaseTracker::Reset(uint64_t term) {
   term_ = term;
@@ -45,13 +48,15 @@ void LeaseTracker::OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at) {
 }
 
 void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round,
-                           bool committed_in_term, bool transferring) {
+                           bool committed_in_term, bool transferring, Nanos processed_at) {
+  const bool survives_transfer = faults::BugOn(faults::Bug::kLeaseSurvivesTransfer);
+  if (survives_transfer) transferring = false;
   if (term != term_ || (is_leader_ && !is_leader)) Reset(term);
   is_leader_ = is_leader;
   if (!is_leader) return;
   committed_in_term_ = committed_in_term;
   transferring_ = transferring;
-  if (transferring || quorum_acked_round < acked_round_) ForgetAckedRound();
+  if (transferring || (quorum_acked_round < acked_round_ && !survives_transfer)) ForgetAckedRound();
   if (transferring || quorum_acked_round <= acked_round_) return;
   auto it = pending_rounds_.find(quorum_acked_round);
   if (it == pending_rounds_.end()) {
@@ -60,7 +65,7 @@ void LeaseTracker::OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_
     return;
   }
   acked_round_ = quorum_acked_round;
-  acked_sent_at_ = it->second;
+  acked_sent_at_ = faults::BugOn(faults::Bug::kLeaseFromAckReceipt) ? processed_at : it->second;
   pending_rounds_.erase(pending_rounds_.begin(), std::next(it));
 }
 
@@ -68,7 +73,9 @@ LeaseOutcome LeaseTracker::Standing() const {
   if (lease_ <= Nanos::zero()) return LeaseOutcome::kDisabled;
   if (!is_leader_) return LeaseOutcome::kNotLeader;
   if (transferring_) return LeaseOutcome::kTransferring;
-  if (!committed_in_term_) return LeaseOutcome::kNotCommittedInTerm;
+  if (!committed_in_term_ && !faults::BugOn(faults::Bug::kLeaseWithoutTermGate)) {
+    return LeaseOutcome::kNotCommittedInTerm;
+  }
   if (acked_round_ == 0) return LeaseOutcome::kNoQuorumRound;
   return LeaseOutcome::kHit;
 }

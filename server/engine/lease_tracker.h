@@ -54,12 +54,13 @@ class LeaseTracker {
   // transport at sent_at (monotonic). Rounds count from 1 again in each term.
   void OnRoundSent(uint64_t term, uint64_t round, Nanos sent_at);
 
-  // State reported by the core in a Ready. A change of term or loss of leadership
-  // forgets every round: rounds of an old term say nothing about the new one.
+  // State reported by the core in a Ready processed at `processed_at` (only the planted
+  // lease-from-ack-receipt bug uses it). A change of term or loss of leadership forgets
+  // every round: rounds of an old term say nothing about the new one.
   // `transferring`: the Ready reports a transfer in progress or MsgTimeoutNow sent in this
   // term (Ready::lead_transferee / lease_void); the lease ends before the Ready is sent.
   void OnReady(uint64_t term, bool is_leader, uint64_t quorum_acked_round, bool committed_in_term,
-               bool transferring = false);
+               bool transferring = false, Nanos processed_at = Nanos::min());
 
   // Whether a read at `now` may be served locally; `now` is one sample taken by the caller.
   LeaseOutcome Check(Nanos now) const;

@@ -1,7 +1,8 @@
 #include "server/kv/route_store.h"
 
-#include <cstdio>
 #include <future>
+
+#include "server/log/log.h"
 
 namespace raftlab::kv {
 
@@ -41,8 +42,7 @@ void RouteStore::OnApplied() {
   if (**image == last_image_) return;
   auto table = RouteTable::Decode(**image);
   if (!table.ok()) {
-    std::fprintf(stderr, "raftlab: system group holds an unreadable route table: %s\n",
-                 std::string(table.status().message()).c_str());
+    RAFTLAB_LOG(kError, "route_table_unreadable").Kv("group", kSystemGroup).Kv("error", table.status());
     return;
   }
   last_image_ = std::move(**image);

@@ -2,19 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <sstream>
 #include <type_traits>
 
+#include "server/log/fail_stop.h"
 #include "server/metrics/text_format.h"
 
 namespace raftlab::metrics {
 namespace {
 
+// Registering a bad name or label set is a programming error, not a run-time condition.
 [[noreturn]] void Die(const absl::Status& status) {
-  std::fprintf(stderr, "raftlab metrics: %s\n", std::string(status.message()).c_str());
-  std::abort();
+  log::FailStop(log::StopCause::kInvariant, "metrics", "registry", std::string(status.message()));
 }
 
 // Error messages only; absl::StrCat is unusable here (Debian's absl::string_view is not

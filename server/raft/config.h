@@ -53,6 +53,11 @@ struct Config {
   uint64_t rng_seed = 0;
   // Optional injected RNG returning a value uniformly in [0, bound); overrides rng_seed.
   std::function<uint64_t(uint64_t bound)> random;
+  // Planted bugs (faults/bugs.h) for validating the harness; false unless a server was
+  // started with --unsafe-bug. ReadIndex answered without a quorum round:
+  bool unsafe_read_index_without_quorum = false;
+  // Heartbeats carry the leader's commit, and followers commit up to their last index:
+  bool unsafe_heartbeat_commit_beyond_match = false;
 
   // Fills defaults and checks ranges; the error names the offending field.
   absl::Status Validate();

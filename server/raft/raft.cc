@@ -212,7 +212,8 @@ void Raft::SendHeartbeat(uint64_t to) {
   m.set_to(to);
   m.set_type(raftpb::MsgHeartbeat);
   // Never tell a follower to commit past what it is known to hold.
-  m.set_commit(std::min(pr->match, log_.committed()));
+  m.set_commit(cfg_.unsafe_heartbeat_commit_beyond_match ? log_.committed()
+                                                         : std::min(pr->match, log_.committed()));
   m.set_round(round_);
   Send(std::move(m));
 }

@@ -62,7 +62,7 @@ void Raft::HandleAppendEntries(Message& m) {
 }
 
 void Raft::HandleHeartbeat(const Message& m) {
-  log_.CommitTo(m.commit());
+  log_.CommitTo(cfg_.unsafe_heartbeat_commit_beyond_match ? std::min(m.commit(), log_.LastIndex()) : m.commit());
   Message r;
   r.set_to(m.from());
   r.set_type(raftpb::MsgHeartbeatResp);
@@ -185,7 +185,7 @@ void Raft::HandleReadIndex(Message& m) {
 }
 
 void Raft::ScheduleRead(ReadRequest req) {
-  if (trk_.voters().size() == 1 && trk_.IsVoter(id_)) {
+  if ((trk_.voters().size() == 1 && trk_.IsVoter(id_)) || cfg_.unsafe_read_index_without_quorum) {
     AnswerRead(req, req.index);
     return;
   }

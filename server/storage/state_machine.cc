@@ -9,8 +9,10 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <charconv>
 
+#include "faults/bugs.h"
 #include "faults/points.h"
 #include "server/storage/file_util.h"
 
@@ -193,17 +195,17 @@ absl::StatusOr<std::vector<ApplyResult>> StateMachine::Apply(
   for (const raftpb::Entry& e : entries) {
     ApplyResult r;
     r.index = e.index();
-    if (e.index() <= applied) {
+    if (e.index() <= applied && !faults::BugOn(faults::Bug::kFsmReplayIgnoresAppliedIndex)) {
       r.outcome = ApplyResult::Outcome::kSkipped;
       results.push_back(std::move(r));
       continue;
     }
-    if (e.index() != applied + 1) {
+    if (e.index() > applied + 1) {
       return absl::InvalidArgumentError("group " + std::to_string(group) + ": entry " +
                                         std::to_string(e.index()) + " applied after index " +
                                         std::to_string(applied) + " (entries must be contiguous)");
     }
-    applied = e.index();
+    applied = std::max(applied, e.index());
     if (e.type() != raftpb::EntryNormal || e.data().empty()) {
       r.outcome = ApplyResult::Outcome::kNoop;
       results.push_back(std::move(r));
@@ -265,7 +267,7 @@ absl::StatusOr<std::vector<ApplyResult>> StateMachine::Apply(
     }
     results.push_back(std::move(r));
   }
-  if (applied == g->applied.load()) return results;  // all skipped
+  if (applied == g->applied.load() && batch.Count() == 0) return results;  // all skipped
 
   batch.Put(g->handle, kAppliedKey, EncodeApplied(applied));
   if (faults::ShouldFail(faults::kFsmCommit)) {

@@ -50,7 +50,7 @@
 // bad header are errors too: no torn write produces them. etcd's WAL draws the same line
 // between io.ErrUnexpectedEOF (repaired) and a CRC mismatch (refused).
 //
-// A failed write or fsync is fail-stop (faults::FailStop, exit 75): the page cache may no
+// A failed write or fsync is fail-stop (log::FailStop, exit 75): the page cache may no
 // longer match the disk, so the process restarts and recovers from what the disk holds.
 #include "server/storage/wal.h"
 
@@ -62,7 +62,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "faults/fail_stop.h"
+#include "faults/bugs.h"
+#include "server/log/fail_stop.h"
 #include "faults/points.h"
 #include "server/storage/file_util.h"
 #include "server/storage/wal_format.h"
@@ -255,7 +256,7 @@ absl::Status Wal::Recover(const WalOptions& options, bool modify, WalRecovery* o
   if (removed_temp || !out->broken_copy.empty()) {
     if (auto s = SyncDir(options.dir); !s.ok()) return s;
   }
-  if (log.hard_state.commit() < log.snapshot.index()) {
+  if (log.hard_state.commit() < log.snapshot.index() && !faults::BugOn(faults::Bug::kRestartAfterSnapshot)) {
     out->commit_raised_from = log.hard_state.commit();
     log.hard_state.set_commit(log.snapshot.index());
   }
@@ -327,17 +328,17 @@ absl::Status Wal::CreateSegment(uint64_t seq, uint64_t first_index) {
 void Wal::WriteAndSync(const std::string& records) {
   const std::string& path = segments_.back().path;
   if (faults::ShouldFail(faults::kWalWrite)) {
-    faults::FailStop("wal", "write", path + ": injected EIO (raftlab/wal/write)");
+    log::FailStop(log::StopCause::kIoError, "wal", "write", path + ": injected EIO (raftlab/wal/write)");
   }
   if (int err = WriteAll(fd_, records); err != 0) {
-    faults::FailStop("wal", "write", path + ": " + std::strerror(err));
+    log::FailStop(log::StopCause::kIoError, "wal", "write", path + ": " + std::strerror(err));
   }
   segment_size_ += records.size();
   if (faults::ShouldFail(faults::kWalFsync)) {
-    faults::FailStop("wal", "fsync", path + ": injected EIO (raftlab/wal/fsync)");
+    log::FailStop(log::StopCause::kIoError, "wal", "fsync", path + ": injected EIO (raftlab/wal/fsync)");
   }
-  if (::fsync(fd_) != 0) {
-    faults::FailStop("wal", "fsync", path + ": " + std::strerror(errno));
+  if (!faults::BugOn(faults::Bug::kWalWithoutFsync) && ::fsync(fd_) != 0) {
+    log::FailStop(log::StopCause::kIoError, "wal", "fsync", path + ": " + std::strerror(errno));
   }
   if (segment_size_ >= segment_bytes_) Roll();
 }
@@ -345,11 +346,11 @@ void Wal::WriteAndSync(const std::string& records) {
 void Wal::Roll() {
   const uint64_t seq = segments_.back().seq + 1;
   if (auto s = CreateSegment(seq, last_index_ + 1); !s.ok()) {
-    faults::FailStop("wal", "roll", std::string(s.message()));
+    log::FailStop(log::StopCause::kIoError, "wal", "roll", std::string(s.message()));
   }
   const std::string& path = segments_.back().path;
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) faults::FailStop("wal", "roll", path + ": open: " + std::strerror(errno));
+  if (fd < 0) log::FailStop(log::StopCause::kIoError, "wal", "roll", path + ": open: " + std::strerror(errno));
   ::close(fd_);
   fd_ = fd;
   struct stat st;
@@ -398,7 +399,9 @@ absl::Status Wal::SaveSnapshot(const raftpb::SnapshotMetadata& metadata,
                                       std::to_string(hard_state_.term()));
   }
   raftpb::HardState hs = hard_state;
-  hs.set_commit(std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
+  hs.set_commit(faults::BugOn(faults::Bug::kRestartAfterSnapshot)
+                    ? hard_state_.commit()
+                    : std::max({hs.commit(), hard_state_.commit(), metadata.index()}));
   std::string records;
   AppendWalRecord(WalRecordType::kSnapshot, metadata.SerializeAsString(), &records);
   AppendWalRecord(WalRecordType::kHardState, hs.SerializeAsString(), &records);

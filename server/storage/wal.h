@@ -6,7 +6,7 @@
 // segment. One thread (the group's Ready loop) calls it; it is not thread-safe.
 //
 // Durability contract: when Append or SaveSnapshot returns, the records are fsynced. An
-// I/O error on that path never returns: it calls faults::FailStop (exit 75), because a log
+// I/O error on that path never returns: it calls log::FailStop (exit 75), because a log
 // whose last write or fsync failed cannot be trusted and must be recovered from disk.
 #ifndef RAFTLAB_SERVER_STORAGE_WAL_H_
 #define RAFTLAB_SERVER_STORAGE_WAL_H_

@@ -14,7 +14,7 @@ fiu-run -x -f "" -c 'enable name=posix/io/sync/fsync,failinfo=5' \
 rc=$?
 cat "$work/out" "$work/err"
 [ "$rc" -eq 75 ] || fail "append under failing fsync exited $rc, want 75 (storage fail-stop)"
-grep -q 'raftlab: fail-stop: wal: fsync: .*Input/output error' "$work/err" ||
+grep -q 'event=fail_stop cause=io_error component=wal what=fsync detail=".*Input/output error' "$work/err" ||
   fail "no fail-stop line naming the fsync error"
 grep -q 'append returned' "$work/out" && fail "append returned after a failed fsync"
 "$probe" verify "$work/wal" || fail "the log left behind does not recover"

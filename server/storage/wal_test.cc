@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "faults/control.h"
-#include "faults/fail_stop.h"
+#include "server/log/fail_stop.h"
 #include "faults/points.h"
 #include "server/storage/crc32c.h"
 #include "server/storage/file_util.h"
@@ -681,16 +681,16 @@ TEST(WalFaultsDeathTest, FsyncFailureFailStops) {
   if (!faults::FaultsCompiledIn()) GTEST_SKIP() << "RAFTLAB_FAULTS=OFF";
   TempDir dir;
   EXPECT_EXIT(AppendWithPointEnabled(dir.path(), faults::kWalFsync.name),
-              ::testing::ExitedWithCode(faults::kStorageFailStopExitCode),
-              "raftlab: fail-stop: wal: fsync: .*\\.wal: injected EIO");
+              ::testing::ExitedWithCode(log::kFailStopExitCode),
+              "event=fail_stop cause=io_error component=wal what=fsync detail=\".*\\.wal: injected EIO");
 }
 
 TEST(WalFaultsDeathTest, WriteFailureFailStops) {
   if (!faults::FaultsCompiledIn()) GTEST_SKIP() << "RAFTLAB_FAULTS=OFF";
   TempDir dir;
   EXPECT_EXIT(AppendWithPointEnabled(dir.path(), faults::kWalWrite.name),
-              ::testing::ExitedWithCode(faults::kStorageFailStopExitCode),
-              "raftlab: fail-stop: wal: write: .*\\.wal: injected EIO");
+              ::testing::ExitedWithCode(log::kFailStopExitCode),
+              "event=fail_stop cause=io_error component=wal what=write detail=\".*\\.wal: injected EIO");
   // The write never happened, so recovery finds an empty log.
   WalRecovery rec;
   auto wal = OpenOrDie(dir.path(), &rec);

@@ -4,6 +4,8 @@
 #include <string>
 #include <utility>
 
+#include "faults/bugs.h"
+
 namespace raftlab::transport {
 
 PeerDispatcher::PeerDispatcher(uint64_t peer, const DispatcherOptions& options,
@@ -90,7 +92,7 @@ EnqueueResult Dispatcher::Enqueue(uint64_t group_id, raftpb::Message message) {
     }
   }
   // Outside the lock, so the callback may enqueue again.
-  on_drop_(group_id, message, reason);
+  if (!faults::BugOn(faults::Bug::kDroppedLaneNotReported)) on_drop_(group_id, message, reason);
   return EnqueueResult::kDropped;
 }
 

@@ -118,9 +118,11 @@ absl::Status GrpcBatchSender::Send(uint64_t peer, std::string_view lane,
     metrics_.partition_drops_send->Add(batch.size());
     return absl::UnavailableError("node " + std::to_string(peer) + " is partitioned off");
   }
-  if (faults::ShouldFail(faults::kTransportSend)) {
+  const faults::LinkDecision link = options_.links != nullptr ? options_.links->Decide(peer) : faults::LinkDecision{};
+  if (link.delay.count() > 0 && !watchdog_.SleepFor(link.delay)) return absl::UnavailableError("transport is shut down");
+  if (link.drop || faults::ShouldFail(faults::kTransportSend)) {
     metrics_.fault_drops->Add(batch.size());
-    return absl::UnavailableError(std::string("fault point ") + faults::kTransportSend.name +
+    return absl::UnavailableError(std::string(link.drop ? "link fault" : faults::kTransportSend.name) +
                                   " dropped the batch to " + Where(peer, lane));
   }
   if (long ms = 0; faults::ShouldFailWithInfo(faults::kTransportDelay, &ms)) {
@@ -151,7 +153,9 @@ absl::Status GrpcBatchSender::Send(uint64_t peer, std::string_view lane,
     start = i + 1;
   }
   if (start == batch.size()) return absl::OkStatus();
-  return WriteMessages(s, peer, lane, batch.subspan(start));
+  absl::Status st = WriteMessages(s, peer, lane, batch.subspan(start));
+  if (st.ok() && link.duplicate) st = WriteMessages(s, peer, lane, batch.subspan(start));
+  return st;
 }
 
 absl::Status GrpcBatchSender::WriteMessages(LaneStream& s, uint64_t peer, std::string_view lane,

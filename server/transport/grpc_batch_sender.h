@@ -32,6 +32,7 @@
 #include <string>
 #include <utility>
 
+#include "faults/link_faults.h"
 #include "faults/partition_filter.h"
 #include "server/transport/backoff.h"
 #include "server/transport/batch_sender.h"
@@ -58,6 +59,8 @@ struct GrpcBatchSenderOptions {
   std::size_t max_batch_bytes = 4 << 20;
   // Consulted for every batch; null means no partitions. Must outlive the sender.
   const faults::PartitionFilter* partition = nullptr;
+  // Consulted for every batch after the partition filter; null means clean links.
+  faults::LinkFaults* links = nullptr;
 };
 
 class GrpcBatchSender final : public BatchSender {

@@ -32,7 +32,7 @@ TransportMetrics::TransportMetrics(metrics::Registry& registry) {
   partition_drops_receive = partition.WithLabels({"receive"});
   fault_drops = registry
                     .AddCounter("raftlab_transport_fault_drops_total",
-                                "Raft messages dropped by the raftlab/transport/send fault point.")
+                                "Raft messages dropped by the raftlab/transport/send fault point or an Admin link fault.")
                     .Get();
   auto& receive_drops = registry.AddCounter(
       "raftlab_transport_receive_drops_total",

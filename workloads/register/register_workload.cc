@@ -83,12 +83,12 @@ std::vector<OpRequest> RegisterWorkload::FinalOps() {
   return out;
 }
 
-OpResult RegisterWorkload::Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) {
+OpResult RegisterWorkload::ExecuteAt(client::KvClient& kv, const OpRequest& op, const Targets& targets) {
   client::CallOptions call;
   call.timeout = options_.op_timeout;
   OpResult out;
   if (op.f == "read") {
-    call.endpoint = read_endpoint;
+    call.endpoint = targets.read;
     auto r = kv.Get(op.key, mode_, call);
     if (!r.ok()) return FromError(r.status(), op.value);
     out.outcome = Outcome::kOk;
@@ -96,6 +96,7 @@ OpResult RegisterWorkload::Execute(client::KvClient& kv, const OpRequest& op, co
     FillHeader(*r, &out);
     return out;
   }
+  call.endpoint = targets.write;
   if (op.f == "write") {
     auto r = kv.Put(op.key, std::to_string(op.value.num), call);
     if (!r.ok()) return FromError(r.status(), op.value);

@@ -22,7 +22,10 @@ class RegisterWorkload : public Workload {
   kv::ReadMode read_mode() const override { return mode_; }
   OpRequest Next(std::mt19937_64& rng) override;
   std::vector<OpRequest> FinalOps() override;
-  OpResult Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) override;
+  OpResult Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) override {
+    return ExecuteAt(kv, op, Targets{read_endpoint, ""});
+  }
+  OpResult ExecuteAt(client::KvClient& kv, const OpRequest& op, const Targets& targets) override;
 
  private:
   struct KeyState {

@@ -32,11 +32,12 @@ OpRequest SetWorkload::Next(std::mt19937_64& rng) {
 
 std::vector<OpRequest> SetWorkload::FinalOps() { return {OpRequest{"read", "", Value::Null()}}; }
 
-OpResult SetWorkload::Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) {
+OpResult SetWorkload::ExecuteAt(client::KvClient& kv, const OpRequest& op, const Targets& targets) {
   client::CallOptions call;
   call.timeout = options_.op_timeout;
   OpResult out;
   if (op.f == "add") {
+    call.endpoint = targets.write;
     auto r = kv.Put(ElementKey(op.value.num), "1", call);
     if (!r.ok()) return FromError(r.status(), op.value);
     out.outcome = Outcome::kOk;
@@ -44,7 +45,7 @@ OpResult SetWorkload::Execute(client::KvClient& kv, const OpRequest& op, const s
     out.node = "n" + std::to_string(r->header().node_id());
     return out;
   }
-  call.endpoint = read_endpoint;
+  call.endpoint = targets.read;
   std::vector<std::optional<int64_t>> elements;
   std::string start = kPrefix;
   for (;;) {

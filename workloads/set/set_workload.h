@@ -16,7 +16,10 @@ class SetWorkload : public Workload {
   kv::ReadMode read_mode() const override { return mode_; }
   OpRequest Next(std::mt19937_64& rng) override;
   std::vector<OpRequest> FinalOps() override;
-  OpResult Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) override;
+  OpResult Execute(client::KvClient& kv, const OpRequest& op, const std::string& read_endpoint) override {
+    return ExecuteAt(kv, op, Targets{read_endpoint, ""});
+  }
+  OpResult ExecuteAt(client::KvClient& kv, const OpRequest& op, const Targets& targets) override;
 
   // The key an element is stored under; zero-padded so a scan returns elements in order.
   static std::string ElementKey(int64_t v);

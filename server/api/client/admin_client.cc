@@ -127,4 +127,24 @@ absl::StatusOr<admin::GetKeyVizMatrixResponse> AdminClient::GetKeyVizMatrix(cons
       });
 }
 
+absl::StatusOr<admin::StallResponse> AdminClient::Stall(const std::string& endpoint, uint64_t group_id,
+                                                       uint32_t duration_ms) {
+  admin::StallRequest req;
+  req.set_group_id(group_id);
+  req.set_duration_ms(duration_ms);
+  return At<admin::StallResponse>(endpoint, [&](Connection& c, ClientContext* ctx, admin::StallResponse* r) {
+    return c.admin->Stall(ctx, req, r);
+  });
+}
+
+absl::StatusOr<admin::SetLinkFaultsResponse> AdminClient::SetLinkFaults(const std::string& endpoint,
+                                                                       const std::vector<admin::LinkFault>& links) {
+  admin::SetLinkFaultsRequest req;
+  for (const auto& l : links) *req.add_links() = l;
+  return At<admin::SetLinkFaultsResponse>(
+      endpoint, [&](Connection& c, ClientContext* ctx, admin::SetLinkFaultsResponse* r) {
+        return c.admin->SetLinkFaults(ctx, req, r);
+      });
+}
+
 }  // namespace raftlab::client

@@ -45,6 +45,11 @@ class AdminClient {
   absl::StatusOr<admin::RouteTable> GetRouteTable(const std::string& endpoint);
   absl::StatusOr<admin::RouteTable> SplitRange(const std::string& endpoint, const std::string& split_key);
   absl::StatusOr<admin::GetKeyVizMatrixResponse> GetKeyVizMatrix(const std::string& endpoint);
+  // group_id 0 stalls every group of the node.
+  absl::StatusOr<admin::StallResponse> Stall(const std::string& endpoint, uint64_t group_id, uint32_t duration_ms);
+  // Replaces the node's outbound link faults; an empty list heals them.
+  absl::StatusOr<admin::SetLinkFaultsResponse> SetLinkFaults(const std::string& endpoint,
+                                                             const std::vector<admin::LinkFault>& links);
 
  private:
   AdminClient(AdminClientOptions options, std::shared_ptr<ChannelPool> pool);

@@ -1,0 +1,80 @@
+// The nemesis's network faults: partitions as grudges (grudge.h).
+#include "harness/nemesis.h"
+
+#include <algorithm>
+
+namespace raftlab::harness {
+
+std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
+  std::string errors;
+  auto note = [&](uint64_t id, const absl::Status& s) {
+    if (!s.ok()) errors += " node " + std::to_string(id) + " (error: " + std::string(s.message()) + ")";
+  };
+  if (IsSymmetric(grudge)) {
+    for (uint64_t id : cluster_.ids()) {
+      const std::set<uint64_t> peers = BidirectionalPeers(grudge, id);
+      if (peers.empty() || !Reachable(id)) continue;
+      note(id, cluster_.admin().SetPartition(cluster_.endpoint(id), {peers.begin(), peers.end()}).status());
+    }
+    return errors;
+  }
+  // One-way: each node drops, on arrival, what the nodes it holds a grudge against send.
+  for (const auto& [id, from] : grudge) {
+    if (from.empty() || !Reachable(id)) continue;
+    note(id, cluster_.admin()
+                 .SetPartition(cluster_.endpoint(id), {from.begin(), from.end()}, admin::PARTITION_DIRECTION_INBOUND)
+                 .status());
+  }
+  return errors;
+}
+
+void Nemesis::HealNetwork() {
+  for (uint64_t id : cluster_.ids()) {
+    if (!Reachable(id)) continue;
+    (void)cluster_.admin().Heal(cluster_.endpoint(id));
+    if (links_used_) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(id), {});
+  }
+}
+
+Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::chrono::milliseconds) {
+  std::string name = requested;
+  if (name == "partition") {
+    static const char* kKinds[] = {"partition-halves", "partition-majority", "partition-leader", "partition-ring",
+                                   "partition-bridge"};
+    name = kKinds[std::uniform_int_distribution<int>(0, 4)(rng_)];
+  }
+  const NodeIds ids = ShuffledIds();
+  Grudge grudge;
+  std::string detail;
+  if (name == "partition-ring") {
+    grudge = RingGrudge(ids);
+    detail = "ring";
+    for (uint64_t id : ids) detail += (detail == "ring" ? " " : "-") + std::to_string(id);
+  } else if (name == "partition-bridge") {
+    grudge = BridgeGrudge(ids);
+    detail = "bridge " + std::to_string(ids[0]) + ": " + DescribeGrudge(grudge);
+  } else if (name == "partition-leader-inbound" || name == "partition-leader-outbound") {
+    const uint64_t leader = LeaderOrRandom();
+    const bool inbound = name == "partition-leader-inbound";
+    grudge = OneWayGrudge(ids, leader, inbound ? Direction::kInbound : Direction::kOutbound);
+    detail = "node " + std::to_string(leader) + (inbound ? " hears nobody" : " is heard by nobody");
+  } else {
+    std::vector<NodeIds> parts;
+    if (name == "partition-leader") {
+      parts = IsolateNode(ids, LeaderOrRandom());
+    } else if (name == "partition-halves") {
+      parts = SplitHalves(ids);
+    } else {
+      const size_t k = std::uniform_int_distribution<size_t>(1, std::max<size_t>(1, (ids.size() - 1) / 2))(rng_);
+      parts = SplitFirst(ids, k);
+    }
+    for (auto& p : parts) std::sort(p.begin(), p.end());
+    grudge = CompleteGrudge(ids, parts);
+    detail = DescribeComponents(parts);
+  }
+  const std::string errors = ApplyGrudge(grudge);
+  recorder_.Nemesis(true, name, detail + errors);
+  return {0, name, detail, [this] { HealNetwork(); }};
+}
+
+}  // namespace raftlab::harness
