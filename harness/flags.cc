@@ -154,6 +154,10 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   validate->add_option("--control-seeds", v.control_seeds, "seeds per configuration on the correct server")
       ->capture_default_str();
   validate->add_option("--time-limit", v.time_limit_s, "seconds of each run's main phase")->capture_default_str();
+  validate->add_option("--min-detected", v.min_detected,
+                       "seeds that must detect each bug (0 = its bar scaled to --seeds; for smoke checks)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   validate->add_flag("--quick", v.quick, "one bug per class and 3 seeds (unless --seeds is given)");
   validate->add_option("--out", v.out, "folder for the runs and the table (default: runs/validate-<UTC time>)");
   validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")

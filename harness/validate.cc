@@ -248,7 +248,7 @@ int Validator::Go() {
     for (int s = 1; s <= o_.seeds && !stop_.load(); ++s) {
       row.runs.push_back(RunOne(std::string(row.bug->exposed_by), row.bug->name, static_cast<uint64_t>(s), row.bug->name));
     }
-    SummarizeBugRow(&row);
+    SummarizeBugRow(&row, o_.min_detected);
     Write(rows, controls);
   }
   for (size_t i = 0; i < controls.size(); ++i) {
@@ -352,7 +352,7 @@ bool Detects(const RunOutcome& run, const faults::PlantedBug& bug) {
 
 bool ControlPassed(const RunOutcome& run) { return run.verdict == "valid" && run.findings.empty(); }
 
-void SummarizeBugRow(BugRow* row) {
+void SummarizeBugRow(BugRow* row, int min_detected) {
   row->detected = 0;
   std::vector<double> times;
   for (const RunOutcome& r : row->runs) {
@@ -370,7 +370,8 @@ void SummarizeBugRow(BugRow* row) {
     row->median_violation_s = times.size() % 2 == 1 ? times[m] : (times[m - 1] + times[m]) / 2;
   }
   const int n = static_cast<int>(row->runs.size());
-  row->meets_bar = n > 0 && row->detected * 10 >= row->bug->bar * n;
+  row->meets_bar = n > 0 && (min_detected > 0 ? row->detected >= min_detected
+                                                : row->detected * 10 >= row->bug->bar * n);
 }
 
 namespace {

@@ -160,6 +160,10 @@ TEST(ValidateSummary, BarScalesToTheSeedsAndTheMedianIsOfDetectedRuns) {
   EXPECT_FALSE(row.meets_bar) << "2/3 < 9/10";
   ASSERT_TRUE(row.median_violation_s.has_value());
   EXPECT_DOUBLE_EQ(*row.median_violation_s, 2.5);
+  SummarizeBugRow(&row, 2);
+  EXPECT_TRUE(row.meets_bar) << "--min-detected 2 lowers the bar to 2 seeds";
+  SummarizeBugRow(&row, 3);
+  EXPECT_FALSE(row.meets_bar);
   row.runs[2] = run("invalid", 10.0);
   SummarizeBugRow(&row);
   EXPECT_TRUE(row.meets_bar);
