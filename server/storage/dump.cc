@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -408,19 +409,24 @@ void DumpAppliedIndexes(const DumpOptions& o, const std::map<uint64_t, std::stri
   }
 }
 
+// The data dir's groups as FindGroups picks them, or nullopt after naming the problem on err.
+std::optional<std::map<uint64_t, std::string>> GroupsOfDataDir(const DumpOptions& options, std::ostream& err) {
+  std::string problem = CheckDataDir(options.data_dir);
+  std::map<uint64_t, std::string> groups;
+  if (problem.empty()) groups = FindGroups(options, &problem);
+  if (!problem.empty()) {
+    err << "raftlab-dump: " << problem << "\n";
+    return std::nullopt;
+  }
+  return groups;
+}
+
 }  // namespace
 
 int DumpDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err) {
-  if (std::string problem = CheckDataDir(options.data_dir); !problem.empty()) {
-    err << "raftlab-dump: " << problem << "\n";
-    return kDumpBadInput;
-  }
-  std::string problem;
-  const auto groups = FindGroups(options, &problem);
-  if (!problem.empty()) {
-    err << "raftlab-dump: " << problem << "\n";
-    return kDumpBadInput;
-  }
+  const auto found = GroupsOfDataDir(options, err);
+  if (!found) return kDumpBadInput;
+  const auto& groups = *found;
   Printer printer(options, out);
   printer.Heading("data dir: " + options.data_dir);
   int code = kDumpOk;
@@ -430,16 +436,9 @@ int DumpDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err
 }
 
 int RepairDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err) {
-  if (std::string problem = CheckDataDir(options.data_dir); !problem.empty()) {
-    err << "raftlab-dump: " << problem << "\n";
-    return kDumpBadInput;
-  }
-  std::string problem;
-  const auto groups = FindGroups(options, &problem);
-  if (!problem.empty()) {
-    err << "raftlab-dump: " << problem << "\n";
-    return kDumpBadInput;
-  }
+  const auto found = GroupsOfDataDir(options, err);
+  if (!found) return kDumpBadInput;
+  const auto& groups = *found;
   int code = kDumpOk;
   for (const auto& [g, dir] : groups) {
     const std::string wal_dir = dir + "/wal";
