@@ -74,6 +74,10 @@ std::string DefaultNemesis(const std::string& workload) {
            "link-leader";
   }
   if (workload == "set") return "partition,kill,crash-point,stall,snapshot-install";
+  // The default durability test: every fault restarts nodes, at moments a durability bug
+  // shows (un-fsynced data dropped, right after a snapshot, mid-apply), and the list-append
+  // checker sees an acknowledged append lost or applied twice.
+  if (workload == "list-append") return "power-loss,kill,crash-point,snapshot";
   return "partition,kill";
 }
 
@@ -158,7 +162,12 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
                        "seeds that must detect each bug (0 = its bar scaled to --seeds; for smoke checks)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  validate->add_flag("--quick", v.quick, "one bug per class and 3 seeds (unless --seeds is given)");
+  validate->add_flag("--quick", v.quick,
+                     "one bug per class, 3 seeds and 30 s controls (unless --seeds / --control-time-limit are given)");
+  validate->add_flag("--default-tests", v.default_tests,
+                     "run each bug with its class's default test (no tuning flags) against the 7/10 bar");
+  auto* control_limit_opt = validate->add_option("--control-time-limit", v.control_time_limit_s,
+                                                 "seconds of each control run's main phase (default: --time-limit)");
   validate->add_option("--out", v.out, "folder for the runs and the table (default: runs/validate-<UTC time>)");
   validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")
       ->capture_default_str();
@@ -182,6 +191,10 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   }
   if (validate->parsed()) {
     if (v.quick && seeds_opt->count() == 0) v.seeds = 3;
+    if (v.quick && control_limit_opt->count() == 0) v.control_time_limit_s = kQuickControlTimeLimitS;
+    if (control_limit_opt->count() > 0 && !(v.control_time_limit_s > 0)) {
+      return Bad("--control-time-limit: must be a positive number of seconds");
+    }
     if (v.seeds < 1 || v.seeds > 1000) return Bad("--seeds: must be between 1 and 1000");
     if (v.control_seeds < 0 || v.control_seeds > 1000) return Bad("--control-seeds: must be between 0 and 1000");
     if (!(v.time_limit_s > 0)) return Bad("--time-limit: must be a positive number of seconds");

@@ -57,6 +57,10 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   ASSERT_TRUE(reg.ok()) << reg.status();
   EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "crash-point"));
   EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "snapshot-install"));
+  auto append = Parse({"test", "--workload", "list-append", "--out", "/tmp/x"});
+  ASSERT_TRUE(append.ok()) << append.status();
+  EXPECT_TRUE(has(std::get<TestOptions>(*append).nemesis, "power-loss")) << "the default durability test";
+  EXPECT_TRUE(has(std::get<TestOptions>(*append).nemesis, "kill"));
   auto none = Parse({"test", "--workload", "register", "--nemesis", "none", "--out", "/tmp/x"});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(std::get<TestOptions>(*none).nemesis.empty());

@@ -17,6 +17,7 @@
 
 #include "harness/analysis.h"
 #include "harness/availability.h"
+#include "harness/catch_up.h"
 #include "harness/cluster.h"
 #include "harness/coverage.h"
 #include "harness/leader_view.h"
@@ -399,6 +400,7 @@ int Run::Go() {
     AvailabilityOptions ao;
     ao.election_timeout_ms = static_cast<int64_t>(o_.tick_ms) * o_.election_ticks;
     ao.leaderless_timeouts = o_.leaderless_timeouts;
+    ao.live_findings_path = o_.out + "/" + kLiveFindingsFile;
     availability_ = std::make_unique<AvailabilityMonitor>(*cluster_, ao, t0_);
   }
   RunSchedule(*schedule);
@@ -417,9 +419,18 @@ int Run::Go() {
       }
       availability = availability_->Finish(nemesis_.get(), leader_view_.get(), healthy.ok(),
                                            std::string(healthy.message()));
+      if (healthy.ok()) {
+        // As long as a group may stay leaderless, a healed follower may take to catch up.
+        const double bound_s = static_cast<double>(o_.tick_ms * o_.election_ticks * o_.leaderless_timeouts) / 1000;
+        const std::vector<std::string> behind = WatchCatchUp(*cluster_, bound_s);
+        for (const std::string& f : behind) availability["findings"].push_back(f);
+        availability["not_caught_up"] = behind;
+      }
     }
     FinalReads();
     Scrape("end");
+  } else if (availability_) {
+    availability = availability_->SoFar();
   }
   if (cluster_) {
     nlohmann::json faults = nlohmann::json::object();
