@@ -41,6 +41,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"partition-halves", &Nemesis::StartPartition, "two halves (the larger keeps a majority)"},
       {"partition-majority", &Nemesis::StartPartition, "a random minority cut off from the majority"},
       {"partition-leader", &Nemesis::StartPartition, "the leader cut off from everyone"},
+      {"partition-leader-slow", &Nemesis::StartPartition,
+       "the leader cut off, its clock slowed: its timers (check-quorum) lag, ReadIndex must not"},
       {"partition-ring", &Nemesis::StartPartition, "each node reaches only its two ring neighbours"},
       {"partition-bridge", &Nemesis::StartPartition, "two halves joined only through one bridge node"},
       {"partition-leader-inbound", &Nemesis::StartPartition, "one-way: the leader hears nobody, is heard"},

@@ -149,6 +149,8 @@ class Nemesis {
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
+  // Slows node `id`'s clock for partition-leader-slow; returns the rate, appends errors.
+  double SlowIsolatedClock(uint64_t id, std::string* errors);
   // Writes `entries` puts through the leader (filler keys no workload reads).
   void FillLog(int entries);
   // Entries a server keeps behind its snapshot (DurableLogOptions::compaction_lag).
