@@ -255,7 +255,7 @@ Nemesis::ActiveFault Nemesis::StartStall(const std::string& name, milliseconds d
 Nemesis::ActiveFault Nemesis::StartCrashPoint(const std::string& name, milliseconds) {
   static const std::vector<const faults::FaultPoint*> kCrashPoints = {
       &faults::kCrashAfterWalSave, &faults::kCrashAfterSend, &faults::kCrashBeforeApply,
-      &faults::kCrashAfterSnapshotSave};
+      &faults::kCrashAfterSnapshotSave, &faults::kCrashAfterVote};
   std::string point = options_.crash_point;
   if (point.empty()) point = kCrashPoints[std::uniform_int_distribution<size_t>(0, kCrashPoints.size() - 1)(rng_)]->name;
   const bool on_snapshot = point == faults::kCrashAfterSnapshotSave.name;
