@@ -123,12 +123,15 @@ inline constexpr PlantedBug kFollowerLocalReadBug{
 
 // The vote is not written to the WAL with the term, so a node that restarts in the same
 // term can vote again for another candidate: two leaders in one term (Raft's persistent
-// votedFor).
+// votedFor). The leader is killed while a crash point waits on the others: the voter of the
+// election that follows dies right after its vote left, and when both restart the old
+// leader, still in the previous term, may win the same term with the voter's forgotten vote.
 inline constexpr PlantedBug kVoteNotPersistedBug{
     Bug::kVoteNotPersisted, "vote-not-persisted", "election",
     "the hard state reaches the WAL without its vote",
-    "--workload register --nemesis kill,kill-leader,partition --nemesis-interval-ms 800 "
-    "--nemesis-duration-ms 1200 --rate 400 --concurrency 20 --keys 2 --election-ticks 30 --heartbeat-ticks 5"};
+    "--workload register --nemesis kill-leader,crash-point --nemesis-all-at-once --crash-point raftlab/crash/after_vote "
+    "--crash-probability 1 --nemesis-interval-ms 800 --nemesis-duration-ms 1500 --rate 300 --concurrency 20 --keys 2 "
+    "--read-target any --election-ticks 30 --heartbeat-ticks 5"};
 
 // The WAL acknowledges appends without fsync; after a power loss the node has forgotten
 // entries it acknowledged to the leader (a quorum's "durable" copy is gone).

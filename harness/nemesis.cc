@@ -121,6 +121,15 @@ uint64_t Nemesis::RandomNode() {
   return ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_)];
 }
 
+uint64_t Nemesis::RandomReachableNode() {
+  std::vector<uint64_t> up;
+  for (uint64_t id : cluster_.ids()) {
+    if (Reachable(id)) up.push_back(id);
+  }
+  if (up.empty()) return RandomNode();
+  return up[std::uniform_int_distribution<size_t>(0, up.size() - 1)(rng_)];
+}
+
 uint64_t Nemesis::LeaderOrRandom() {
   // The node claiming leadership in the highest term: right after a restart the nodes may
   // not agree yet, and a deposed leader may still claim an older term.
@@ -259,7 +268,8 @@ Nemesis::ActiveFault Nemesis::StartCrashPoint(const std::string& name, milliseco
   std::string point = options_.crash_point;
   if (point.empty()) point = kCrashPoints[std::uniform_int_distribution<size_t>(0, kCrashPoints.size() - 1)(rng_)]->name;
   const bool on_snapshot = point == faults::kCrashAfterSnapshotSave.name;
-  const uint64_t id = RandomNode();
+  // A point armed on a node another fault took down would never fire.
+  const uint64_t id = RandomReachableNode();
   admin::EnableFaultRequest req;
   req.set_name(point);
   req.set_probability(on_snapshot ? 1.0 : options_.crash_probability);

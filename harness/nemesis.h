@@ -160,6 +160,7 @@ class Nemesis {
   bool Reachable(uint64_t id);
   uint64_t LeaderOrRandom();
   uint64_t RandomNode();
+  uint64_t RandomReachableNode();  // running and not paused; any node when none is
   uint64_t RandomFollower();
   NodeIds ShuffledIds();
   void SetActiveText();
