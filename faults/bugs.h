@@ -131,7 +131,7 @@ inline constexpr PlantedBug kVoteNotPersistedBug{
     "the hard state reaches the WAL without its vote",
     "--workload register --nemesis kill-leader,crash-point --nemesis-all-at-once --crash-point raftlab/crash/after_vote "
     "--crash-probability 1 --nemesis-interval-ms 800 --nemesis-duration-ms 1500 --rate 300 --concurrency 20 --keys 2 "
-    "--read-target any --election-ticks 30 --heartbeat-ticks 5"};
+    "--read-target any --election-ticks 30 --heartbeat-ticks 5 --lease-margin-ms 100 --leaderless-timeouts 30"};
 
 // The WAL acknowledges appends without fsync; after a power loss the node has forgotten
 // entries it acknowledged to the leader (a quorum's "durable" copy is gone).
