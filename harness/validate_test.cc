@@ -132,7 +132,7 @@ TEST(ValidateResults, AViolationAfterEveryFaultNamesTheLastOne) {
   EXPECT_EQ(ReadRunOutcome(tmp.path()).fault, "after pause-leader n1 (ended 0.5 s before)");
 }
 
-TEST(ValidateResults, AvailabilityFindingsDetectOnlyLivenessBugs) {
+TEST(ValidateResults, AvailabilityFindingsDetectLivenessBugsAndTwoLeadersInATermAnyBug) {
   testing::TempDir tmp;
   std::ofstream(tmp.path() + "/results.json") << R"({"verdict": "valid", "summary": "valid: 10 ops",
     "coverage": {"availability": {"findings": ["node 2 did not come back after the final restart"]}}})";
