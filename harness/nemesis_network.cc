@@ -87,7 +87,9 @@ Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::
   recorder_.Nemesis(true, name, detail + errors);
   return {0, name, detail, [this, isolated] {
             HealNetwork();
-            if (isolated != 0 && Reachable(isolated)) (void)cluster_.admin().SetClock(cluster_.endpoint(isolated), 0, 1.0);
+            if (isolated != 0 && Reachable(isolated)) {
+              (void)cluster_.admin().SetClock(cluster_.endpoint(isolated), 0, 1.0);
+            }
           }};
 }
 
