@@ -47,6 +47,7 @@ absl::Status Validate(const TestOptions& o) {
     return Bad("--read-target: must be leader, any or mixed, not \"" + o.read_target + "\"");
   }
   if (o.snapshot_every < 1) return Bad("--snapshot-every: must be at least 1");
+  if (o.groups < 1 || o.groups > 256) return Bad("--groups: must be between 1 and 256");
   if (!(o.crash_probability > 0 && o.crash_probability <= 1)) return Bad("--crash-probability: must be in (0, 1]");
   if (!o.crash_point.empty() && o.crash_point.rfind("raftlab/crash/", 0) != 0) {
     return Bad("--crash-point: must name a raftlab/crash/... point, not \"" + o.crash_point + "\"");
@@ -115,6 +116,11 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   test->add_option("--read-target", t.read_target, "reads ask: leader (a node claiming it), any, or mixed")
       ->capture_default_str();
   test->add_option("--snapshot-every", t.snapshot_every, "servers' --snapshot-every (entries between snapshots)")
+      ->capture_default_str();
+  test->add_option("--groups", t.groups, "servers' --groups: data groups over an even split of the keys")
+      ->capture_default_str();
+  test->add_option("--compaction-lag", t.compaction_lag,
+                   "servers' --compaction-lag: entries kept behind a snapshot for slow followers")
       ->capture_default_str();
   test->add_option("--leaderless-timeouts", t.leaderless_timeouts,
                    "report a group leaderless for more than this many election timeouts")
