@@ -353,6 +353,12 @@ RunOutcome ReadRunOutcome(const std::string& dir) {
   }
   r.verdict = j.value("verdict", "error");
   r.summary = j.value("summary", "");
+  if (const json* exits = FindPath(j, {"coverage", "availability", "unexplained_exits"}); exits && exits->is_array()) {
+    for (const json& e : *exits) {
+      const double at = e.value("at_s", -1.0);
+      if (at >= 0 && (!r.finding_s || at < *r.finding_s)) r.finding_s = at;
+    }
+  }
   if (const json* f = FindPath(j, {"coverage", "availability", "findings"}); f != nullptr && f->is_array()) {
     for (const json& s : *f) {
       if (s.is_string()) r.findings.push_back(s.get<std::string>());
@@ -400,7 +406,12 @@ void SummarizeBugRow(BugRow* row, int min_detected) {
       row->summary = r.verdict == "invalid" || r.findings.empty() ? r.summary : "availability: " + r.findings[0];
       row->fault = r.fault;
     }
-    if (r.violation_s) times.push_back(*r.violation_s);
+    // A liveness bug seen only by its availability finding is timed by the node exit.
+    if (r.violation_s) {
+      times.push_back(*r.violation_s);
+    } else if (r.finding_s && r.verdict != "invalid") {
+      times.push_back(*r.finding_s);
+    }
   }
   std::sort(times.begin(), times.end());
   row->median_violation_s.reset();
