@@ -76,9 +76,10 @@ std::string DefaultNemesis(const std::string& workload) {
   }
   if (workload == "set") return "partition,kill,crash-point,stall,snapshot-install";
   // The default durability test: every fault restarts nodes, at moments a durability bug
-  // shows (un-fsynced data dropped, right after a snapshot, mid-apply), and the list-append
-  // checker sees an acknowledged append lost or applied twice.
-  if (workload == "list-append") return "power-loss,kill,crash-point,snapshot";
+  // shows (un-fsynced data dropped, right after a snapshot is saved, mid-apply), and the
+  // list-append checker sees an acknowledged append lost or applied twice. A third of the
+  // faults are power losses: a lost WAL tail shows only once a lagging node serves.
+  if (workload == "list-append") return "power-loss,kill,crash-point";
   return "partition,kill";
 }
 
