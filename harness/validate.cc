@@ -20,6 +20,7 @@
 #include "checkers/validate.h"
 #include "harness/analysis.h"
 #include "harness/availability.h"
+#include "harness/election_safety.h"
 #include "harness/nemesis.h"
 #include "harness/process.h"
 #include "workloads/workload.h"
@@ -392,7 +393,11 @@ RunOutcome ReadRunOutcome(const std::string& dir) {
 }
 
 bool Detects(const RunOutcome& run, const faults::PlantedBug& bug) {
-  return run.verdict == "invalid" || (bug.liveness && !run.findings.empty());
+  // Two leaders in one term break a safety property whatever the history shows.
+  const bool unsafe_election = std::any_of(run.findings.begin(), run.findings.end(), [](const std::string& f) {
+    return f.rfind(kElectionSafetyPrefix, 0) == 0;
+  });
+  return run.verdict == "invalid" || unsafe_election || (bug.liveness && !run.findings.empty());
 }
 
 bool ControlPassed(const RunOutcome& run) { return run.verdict == "valid" && run.findings.empty(); }
