@@ -14,6 +14,8 @@ PACKAGES=(
   libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps psmisc
+  # xmllint: the matrix's junit.xml is checked against ci/junit.xsd.
+  libxml2-utils
   # A second system under test for the harness (never a dependency of the server).
   etcd-server etcd-client
   # Headless browser for the report and keyviz page tests.
