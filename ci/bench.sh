@@ -79,7 +79,7 @@ done
 # The checker end to end (parse + check) on a generated 100k-op history, as users run it.
 ops=100000
 ((QUICK)) && ops=10000
-"$BUILD_DIR/checkers/gen-history" --ops "$ops" --keys 100 --seed 1 >"$WORK/history.jsonl"
+"$BUILD_DIR/checkers/gen-history" --ops "$ops" --keys 100 --seed 1 --out "$WORK/history.jsonl"
 for _ in $(seq "$REPS"); do
   start=$(date +%s.%N)
   "$BUILD_DIR/checkers/raftlab-check" --model cas-register "$WORK/history.jsonl" >/dev/null
