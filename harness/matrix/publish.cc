@@ -16,6 +16,13 @@ std::string Fixed(double v, const char* fmt = "%.1f") {
   return buf;
 }
 
+// At most `max` bytes of s, not cutting a UTF-8 character in two.
+std::string Prefix(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
+  return s.substr(0, max);
+}
+
 std::string Join(const std::vector<std::string>& v, const char* sep) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
@@ -136,10 +143,10 @@ std::string MatrixJunitXml(const MatrixSummary& s) {
     const std::string detail = XmlEscape(r.summary + "\n" + Join(r.findings, "\n") + "\nreport: " + r.report +
                                          "\nreproduce: " + r.command);
     if (r.status == "failed") {
-      x += "      <failure message=\"" + XmlEscape(r.verdict + ": " + r.summary.substr(0, 200)) + "\" type=\"" +
+      x += "      <failure message=\"" + XmlEscape(r.verdict + ": " + Prefix(r.summary, 200)) + "\" type=\"" +
            XmlEscape(r.verdict) + "\">" + detail + "</failure>\n";
     } else if (r.status == "error") {
-      x += "      <error message=\"" + XmlEscape(r.summary.substr(0, 200)) + "\" type=\"harness-error\">" + detail +
+      x += "      <error message=\"" + XmlEscape(Prefix(r.summary, 200)) + "\" type=\"harness-error\">" + detail +
            "</error>\n";
     } else if (r.status == "skipped") {
       x += "      <skipped message=\"" + XmlEscape(r.summary) + "\"/>\n";

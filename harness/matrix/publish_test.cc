@@ -64,7 +64,10 @@ TEST(MatrixPublish, IndexListsFailedCellsFirstWithLinks) {
 TEST(MatrixPublish, JunitHasTheShapeCiSystemsRead) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/junit.xml";
-  const std::string xml = MatrixJunitXml(Summary());
+  MatrixSummary s = Summary();
+  // The failure message is cut at 200 bytes: not inside a UTF-8 character.
+  s.cells[2].summary = std::string(199, 'a') + "\xc3\xa9 after";
+  const std::string xml = MatrixJunitXml(s);
   std::ofstream(path) << xml;
   auto r = testing::RunCommand("xmllint --noout --schema " + std::string(RAFTLAB_SOURCE_DIR) + "/ci/junit.xsd " + path);
   EXPECT_EQ(r.exit_code, 0) << r.output << xml;
