@@ -32,12 +32,6 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-std::string SelfExe() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "raftlab-harness";
-}
-
 std::string UtcStamp() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -153,7 +147,7 @@ RunOutcome Validator::RunOne(const std::string& config, const std::string& bug, 
                              const std::string& label, double time_limit_s) {
   const std::string dir = out_ + "/" + label + "-seed" + std::to_string(seed);
   ProcessSpec spec;
-  spec.program = SelfExe();
+  spec.program = SelfExecutable();
   spec.args = {"test"};
   for (std::string& f : SplitFlags(config)) spec.args.push_back(std::move(f));
   char limit[32];
