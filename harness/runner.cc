@@ -318,6 +318,8 @@ int Run::Go() {
                            {"nemesis_duration_ms", o_.nemesis_duration_ms},
                            {"read_target", o_.read_target},
                            {"snapshot_every", o_.snapshot_every},
+                           {"groups", o_.groups},
+                           {"compaction_lag", o_.compaction_lag},
                            {"election_timeout_ms", o_.tick_ms * o_.election_ticks},
                            {"leaderless_timeouts", o_.leaderless_timeouts},
                            {"lease_margin_ms", o_.lease_margin_ms},
@@ -350,6 +352,8 @@ int Run::Go() {
     co.settings.fsm_sync_mode = o_.fsm_sync_mode;
     co.settings.lease_margin_ms = o_.lease_margin_ms;
     co.snapshot_every = o_.snapshot_every;
+    co.groups = o_.groups;
+    co.compaction_lag = o_.compaction_lag;
     co.seed = o_.seed;
     if (NeedsPowerDisks(o_.nemesis)) {
       auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
@@ -391,6 +395,8 @@ int Run::Go() {
     no.lease_margin_ms = o_.lease_margin_ms;
     no.seed = o_.seed;
     no.power_disks = disks_.get();
+    no.groups = o_.groups;
+    no.compaction_lag = o_.compaction_lag;
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
     std::map<uint64_t, std::string> nodes;
     for (uint64_t id : cluster_->ids()) nodes[id] = cluster_->endpoint(id);

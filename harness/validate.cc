@@ -32,12 +32,6 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-std::string SelfExe() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "raftlab-harness";
-}
-
 std::string UtcStamp() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -153,7 +147,7 @@ RunOutcome Validator::RunOne(const std::string& config, const std::string& bug, 
                              const std::string& label, double time_limit_s) {
   const std::string dir = out_ + "/" + label + "-seed" + std::to_string(seed);
   ProcessSpec spec;
-  spec.program = SelfExe();
+  spec.program = SelfExecutable();
   spec.args = {"test"};
   for (std::string& f : SplitFlags(config)) spec.args.push_back(std::move(f));
   char limit[32];
@@ -354,6 +348,12 @@ RunOutcome ReadRunOutcome(const std::string& dir) {
   }
   r.verdict = j.value("verdict", "error");
   r.summary = j.value("summary", "");
+  if (const json* exits = FindPath(j, {"coverage", "availability", "unexplained_exits"}); exits && exits->is_array()) {
+    for (const json& e : *exits) {
+      const double at = e.value("at_s", -1.0);
+      if (at >= 0 && (!r.finding_s || at < *r.finding_s)) r.finding_s = at;
+    }
+  }
   if (const json* f = FindPath(j, {"coverage", "availability", "findings"}); f != nullptr && f->is_array()) {
     for (const json& s : *f) {
       if (s.is_string()) r.findings.push_back(s.get<std::string>());
@@ -405,7 +405,12 @@ void SummarizeBugRow(BugRow* row, int min_detected) {
       row->summary = r.verdict == "invalid" || r.findings.empty() ? r.summary : "availability: " + r.findings[0];
       row->fault = r.fault;
     }
-    if (r.violation_s) times.push_back(*r.violation_s);
+    // A liveness bug seen only by its availability finding is timed by the node exit.
+    if (r.violation_s) {
+      times.push_back(*r.violation_s);
+    } else if (r.finding_s && r.verdict != "invalid") {
+      times.push_back(*r.finding_s);
+    }
   }
   std::sort(times.begin(), times.end());
   row->median_violation_s.reset();

@@ -76,6 +76,7 @@ struct RunOutcome {
   std::optional<double> violation_s;  // invoke time of the first violating op
   std::string fault;                  // the fault(s) overlapping that op
   std::vector<std::string> findings;  // availability findings of the report, if any
+  std::optional<double> finding_s;    // when the first unexplained node exit was seen
   double wall_s = 0;
 };
 

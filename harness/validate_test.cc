@@ -164,6 +164,24 @@ TEST(ValidateResults, AListAppendAnomalyIsTimedByTheLastOfItsWitnessOps) {
   EXPECT_EQ(r.fault, "after kill node 2 (ended 0.5 s before)");
 }
 
+TEST(ValidateResults, ALivenessFindingIsTimedByTheFirstUnexplainedExit) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path() + "/results.json") << R"({
+    "verdict": "valid", "summary": "valid",
+    "coverage": {"availability": {"findings": ["node 2 stopped at 9.5 s with no fault to explain it"],
+      "unexplained_exits": [{"node": 2, "at_s": 9.5}, {"node": 2, "at_s": 12.0}]}}})";
+  RunOutcome r = ReadRunOutcome(tmp.path());
+  ASSERT_TRUE(r.finding_s.has_value());
+  EXPECT_DOUBLE_EQ(*r.finding_s, 9.5);
+  BugRow row;
+  row.bug = &faults::kRestartAfterSnapshotBug;  // a liveness bug
+  row.runs = {r};
+  SummarizeBugRow(&row);
+  EXPECT_EQ(row.detected, 1);
+  ASSERT_TRUE(row.median_violation_s.has_value());
+  EXPECT_DOUBLE_EQ(*row.median_violation_s, 9.5);
+}
+
 TEST(ValidateResults, MissingResultsIsAnError) {
   testing::TempDir tmp;
   RunOutcome r = ReadRunOutcome(tmp.path() + "/none");
