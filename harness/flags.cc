@@ -13,6 +13,8 @@
 namespace raftlab::harness {
 namespace {
 
+constexpr const char* kCommands = "test, analyze, validate, matrix or matrix-merge";
+
 absl::Status Bad(const std::string& msg) { return absl::InvalidArgumentError(msg); }
 
 absl::Status Validate(const TestOptions& o) {
@@ -43,6 +45,12 @@ absl::Status Validate(const TestOptions& o) {
     return Bad("--election-ticks: must exceed --heartbeat-ticks (both at least 1)");
   }
   if (o.lease_margin_ms < 0) return Bad("--lease-margin-ms: must not be negative");
+  if (o.lease_margin_ms >= o.tick_ms * o.election_ticks) {
+    // The servers refuse it at startup; say so before starting them.
+    return Bad("--lease-margin-ms: " + std::to_string(o.lease_margin_ms) + " leaves no lease: it must be below the "
+               "election timeout (--tick-ms x --election-ticks = " + std::to_string(o.tick_ms * o.election_ticks) +
+               " ms)");
+  }
   if (o.read_target != "leader" && o.read_target != "any" && o.read_target != "mixed") {
     return Bad("--read-target: must be leader, any or mixed, not \"" + o.read_target + "\"");
   }
@@ -71,8 +79,10 @@ std::string DefaultNemesis(const std::string& workload) {
     return "partition-leader,stall-leader,pause-leader,kill-leader,transfer,clock-drift";
   }
   if (workload == "register") {
-    return "partition-leader,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,snapshot-install,"
-           "link-leader";
+    // partition-leader-slow: the cut-off leader outlives its successor's election, the
+    // window in which a ReadIndex answered without a quorum round returns stale data.
+    return "partition-leader-slow,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,"
+           "snapshot-install,link-leader";
   }
   if (workload == "set") return "partition,kill,crash-point,stall,snapshot-install";
   // The default durability test: every fault restarts nodes, at moments a durability bug
@@ -179,12 +189,26 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")
       ->capture_default_str();
   validate->add_option("--server-binary", v.server_binary, "raftlab-server to run (default: beside this binary)");
-  if (argc < 2) return Bad("command line: expected a command: test, analyze or validate (see --help)");
+  MatrixOptions m;
+  CLI::App* matrix = app.add_subcommand(
+      "matrix", "run a matrix file's cells in a budget; index.html, junit.xml, summary.json; exit 0 all passed");
+  matrix->add_option("--file", m.file, "the matrix file (JSON, see harness/matrix/spec.h)")->capture_default_str();
+  matrix->add_option("--budget", m.budget, "wall time of this shard (90s, 60m, 2h): picks how many seeds fit");
+  matrix->add_option("--seeds", m.seeds, "seeds per configuration (overrides --budget and the file)");
+  matrix->add_option("--shard", m.shard, "run the i-th of n slices of the plan, i/n")->capture_default_str();
+  matrix->add_option("--out", m.out, "the matrix folder (default: runs/matrix-<UTC time>)");
+  matrix->add_option("--server-binary", m.server_binary, "raftlab-server every cell runs (default: beside this binary)");
+  matrix->add_flag("--dry-run", m.dry_run, "print this shard's cells and exit");
+  MatrixMergeOptions mm;
+  CLI::App* merge = app.add_subcommand("matrix-merge", "join the folders of `matrix --shard i/n` runs into one");
+  merge->add_option("--out", mm.out, "the merged matrix folder to create")->required();
+  merge->add_option("shards", mm.shards, "the shard folders")->required();
+  if (argc < 2) return Bad("command line: expected a command: " + std::string(kCommands) + " (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
-    if (first != "test" && first != "analyze" && first != "validate" && first != "--help" && first != "-h" &&
-        first != "--help-all") {
-      return Bad("command line: unknown command \"" + first + "\" (expected test, analyze or validate; see --help)");
+    if (first != "test" && first != "analyze" && first != "validate" && first != "matrix" && first != "matrix-merge" &&
+        first != "--help" && first != "-h" && first != "--help-all") {
+      return Bad("command line: unknown command \"" + first + "\" (expected " + std::string(kCommands) + "; see --help)");
     }
   }
   try {
@@ -196,6 +220,13 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return Bad(std::string("command line: ") + e.what());
   }
+  if (matrix->parsed()) {
+    if (!m.server_binary.empty() && access(m.server_binary.c_str(), X_OK) != 0) {
+      return Bad("--server-binary: " + m.server_binary + " is not an executable file");
+    }
+    return Command(m);
+  }
+  if (merge->parsed()) return Command(mm);
   if (validate->parsed()) {
     if (v.quick && seeds_opt->count() == 0) v.seeds = 3;
     if (v.quick && control_limit_opt->count() == 0) v.control_time_limit_s = kQuickControlTimeLimitS;

@@ -42,6 +42,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"partition-halves", &Nemesis::StartPartition, "two halves (the larger keeps a majority)"},
       {"partition-majority", &Nemesis::StartPartition, "a random minority cut off from the majority"},
       {"partition-leader", &Nemesis::StartPartition, "the leader cut off from everyone"},
+      {"partition-leader-slow", &Nemesis::StartPartition,
+       "the leader cut off, its clock slowed: its timers (check-quorum) lag, ReadIndex must not"},
       {"partition-ring", &Nemesis::StartPartition, "each node reaches only its two ring neighbours"},
       {"partition-bridge", &Nemesis::StartPartition, "two halves joined only through one bridge node"},
       {"partition-leader-inbound", &Nemesis::StartPartition, "one-way: the leader hears nobody, is heard"},
@@ -118,6 +120,15 @@ Nemesis::Nemesis(LocalCluster& cluster, HistoryRecorder& recorder, NemesisOption
 uint64_t Nemesis::RandomNode() {
   auto ids = cluster_.ids();
   return ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_)];
+}
+
+uint64_t Nemesis::RandomReachableNode() {
+  std::vector<uint64_t> up;
+  for (uint64_t id : cluster_.ids()) {
+    if (Reachable(id)) up.push_back(id);
+  }
+  if (up.empty()) return RandomNode();
+  return up[std::uniform_int_distribution<size_t>(0, up.size() - 1)(rng_)];
 }
 
 uint64_t Nemesis::LeaderOrRandom() {
@@ -254,11 +265,12 @@ Nemesis::ActiveFault Nemesis::StartStall(const std::string& name, milliseconds d
 Nemesis::ActiveFault Nemesis::StartCrashPoint(const std::string& name, milliseconds) {
   static const std::vector<const faults::FaultPoint*> kCrashPoints = {
       &faults::kCrashAfterWalSave, &faults::kCrashAfterSend, &faults::kCrashBeforeApply,
-      &faults::kCrashAfterSnapshotSave};
+      &faults::kCrashAfterSnapshotSave, &faults::kCrashAfterVote};
   std::string point = options_.crash_point;
   if (point.empty()) point = kCrashPoints[std::uniform_int_distribution<size_t>(0, kCrashPoints.size() - 1)(rng_)]->name;
   const bool on_snapshot = point == faults::kCrashAfterSnapshotSave.name;
-  const uint64_t id = RandomNode();
+  // A point armed on a node another fault took down would never fire.
+  const uint64_t id = RandomReachableNode();
   admin::EnableFaultRequest req;
   req.set_name(point);
   req.set_probability(on_snapshot ? 1.0 : options_.crash_probability);

@@ -153,6 +153,8 @@ class Nemesis {
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
+  // Slows node `id`'s clock for partition-leader-slow; returns the rate, appends errors.
+  double SlowIsolatedClock(uint64_t id, std::string* errors);
   // Writes `entries` puts through the leader (filler keys no workload reads).
   // Writes `entries` entries to each data group, on keys no workload uses.
   void FillLog(uint64_t entries);
@@ -168,6 +170,7 @@ class Nemesis {
   bool Reachable(uint64_t id);
   uint64_t LeaderOrRandom();
   uint64_t RandomNode();
+  uint64_t RandomReachableNode();  // running and not paused; any node when none is
   uint64_t RandomFollower();
   NodeIds ShuffledIds();
   void SetActiveText();

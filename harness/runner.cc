@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -20,6 +21,7 @@
 #include "harness/catch_up.h"
 #include "harness/cluster.h"
 #include "harness/coverage.h"
+#include "harness/election_safety.h"
 #include "harness/leader_view.h"
 #include "harness/nemesis.h"
 #include "harness/power_loss.h"
@@ -42,6 +44,13 @@ constexpr int kFinalReadAttempts = 5;
 // counts before a crash are kept.
 constexpr milliseconds kCoverageScrapeEvery{2000};
 constexpr milliseconds kLeaderPollEvery{25};
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 int HarnessError(const std::string& message) {
   std::fprintf(stderr, "raftlab-harness: error: %s\n", message.c_str());
@@ -439,6 +448,13 @@ int Run::Go() {
     availability = availability_->SoFar();
   }
   if (cluster_) {
+    if (cluster_) {
+      std::map<uint64_t, std::string> logs;
+      for (uint64_t id : cluster_->ids()) logs[id] = ReadFileOrEmpty(o_.out + "/node" + std::to_string(id) + ".log");
+      const std::vector<std::string> elections = ElectionSafetyViolations(logs);
+      for (const std::string& f : elections) availability["findings"].push_back(f);
+      availability["election_safety"] = elections;
+    }
     nlohmann::json faults = nlohmann::json::object();
     for (const auto& [name, n] : nemesis_->counts()) faults[name] = n;
     nlohmann::json coverage = {{"counters", CoverageSummary(coverage_)},

@@ -20,6 +20,7 @@
 #include "checkers/validate.h"
 #include "harness/analysis.h"
 #include "harness/availability.h"
+#include "harness/election_safety.h"
 #include "harness/nemesis.h"
 #include "harness/process.h"
 #include "workloads/workload.h"
@@ -30,12 +31,6 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-std::string SelfExe() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "raftlab-harness";
-}
 
 std::string UtcStamp() {
   std::time_t t = std::time(nullptr);
@@ -152,7 +147,7 @@ RunOutcome Validator::RunOne(const std::string& config, const std::string& bug, 
                              const std::string& label, double time_limit_s) {
   const std::string dir = out_ + "/" + label + "-seed" + std::to_string(seed);
   ProcessSpec spec;
-  spec.program = SelfExe();
+  spec.program = SelfExecutable();
   spec.args = {"test"};
   for (std::string& f : SplitFlags(config)) spec.args.push_back(std::move(f));
   char limit[32];
@@ -392,7 +387,11 @@ RunOutcome ReadRunOutcome(const std::string& dir) {
 }
 
 bool Detects(const RunOutcome& run, const faults::PlantedBug& bug) {
-  return run.verdict == "invalid" || (bug.liveness && !run.findings.empty());
+  // Two leaders in one term break a safety property whatever the history shows.
+  const bool unsafe_election = std::any_of(run.findings.begin(), run.findings.end(), [](const std::string& f) {
+    return f.rfind(kElectionSafetyPrefix, 0) == 0;
+  });
+  return run.verdict == "invalid" || unsafe_election || (bug.liveness && !run.findings.empty());
 }
 
 bool ControlPassed(const RunOutcome& run) { return run.verdict == "valid" && run.findings.empty(); }

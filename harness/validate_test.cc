@@ -132,7 +132,7 @@ TEST(ValidateResults, AViolationAfterEveryFaultNamesTheLastOne) {
   EXPECT_EQ(ReadRunOutcome(tmp.path()).fault, "after pause-leader n1 (ended 0.5 s before)");
 }
 
-TEST(ValidateResults, AvailabilityFindingsDetectOnlyLivenessBugs) {
+TEST(ValidateResults, AvailabilityFindingsDetectLivenessBugsAndTwoLeadersInATermAnyBug) {
   testing::TempDir tmp;
   std::ofstream(tmp.path() + "/results.json") << R"({"verdict": "valid", "summary": "valid: 10 ops",
     "coverage": {"availability": {"findings": ["node 2 did not come back after the final restart"]}}})";
@@ -140,6 +140,10 @@ TEST(ValidateResults, AvailabilityFindingsDetectOnlyLivenessBugs) {
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_TRUE(Detects(r, faults::kRestartAfterSnapshotBug)) << "a liveness bug";
   EXPECT_FALSE(Detects(r, faults::kFollowerLocalReadBug)) << "a safety bug needs an invalid history";
+  r.findings.push_back("election safety violated: nodes 1, 3 each became leader of group 1 in term 7");
+  EXPECT_TRUE(Detects(r, faults::kVoteNotPersistedBug)) << "two leaders in one term are unsafe in any history";
+  EXPECT_FALSE(ControlPassed(r));
+  r.findings.pop_back();
   EXPECT_FALSE(ControlPassed(r)) << "a finding on the correct server fails its control";
   r.findings.clear();
   EXPECT_TRUE(ControlPassed(r));
