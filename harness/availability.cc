@@ -22,6 +22,10 @@ std::string LastLogLine(const std::string& path) {
 
 void AvailabilityMonitor::AddFinding(const std::string& finding) {
   findings_.push_back(finding);
+  AppendLive(finding);
+}
+
+void AvailabilityMonitor::AppendLive(const std::string& finding) const {
   if (!options_.live_findings_path.empty()) std::ofstream(options_.live_findings_path, std::ios::app) << finding << "\n";
 }
 

@@ -50,6 +50,9 @@ class AvailabilityMonitor {
                         const std::string& heal_problem);
   // For a run stopped early (no final heal): the findings so far.
   nlohmann::json SoFar() const;
+  // Appends a finding made after Finish (e.g. a follower that never caught up) to the live
+  // findings file only.
+  void AppendLive(const std::string& finding) const;
 
  private:
   double Seconds() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
