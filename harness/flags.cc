@@ -8,12 +8,35 @@
 
 #include "faults/bugs.h"
 #include "harness/nemesis.h"
+#include "harness/system.h"
 #include "workloads/workload.h"
 
 namespace raftlab::harness {
 namespace {
 
 absl::Status Bad(const std::string& msg) { return absl::InvalidArgumentError(msg); }
+
+// --system and --network, and what the chosen system supports.
+absl::Status ValidateSystem(const TestOptions& o) {
+  if (o.system != "raftlab" && o.system != "etcd") return Bad("--system: must be raftlab or etcd, not \"" + o.system + "\"");
+  if (o.network != "loopback" && o.network != "netns") {
+    return Bad("--network: must be loopback or netns, not \"" + o.network + "\"");
+  }
+  if (!o.etcd_binary.empty() && access(o.etcd_binary.c_str(), X_OK) != 0) {
+    return Bad("--etcd-binary: " + o.etcd_binary + " is not an executable file");
+  }
+  if (o.network == "netns" && !o.endpoints.empty()) return Bad("--network netns: starts its own cluster; drop --endpoints");
+  if (o.system == "raftlab") return absl::OkStatus();
+  if (!o.endpoints.empty()) return Bad("--endpoints: only with --system raftlab");
+  if (!o.unsafe_bugs.empty()) return Bad("--unsafe-bug: planted bugs are raftlab's; not with --system " + o.system);
+  if (auto w = workloads::MakeWorkload(o.workload, {}); w.ok() && (*w)->read_mode() == kv::READ_MODE_LEASE) {
+    return Bad("--workload " + o.workload + ": lease reads are raftlab's; not with --system " + o.system);
+  }
+  for (const auto& f : o.nemesis) {
+    if (auto s = SupportsFault(o.system, o.network, f); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Validate(const TestOptions& o) {
   if (o.out.empty()) return Bad("--out: required (the run folder to create)");
@@ -56,7 +79,7 @@ absl::Status Validate(const TestOptions& o) {
   if (!o.server_binary.empty() && access(o.server_binary.c_str(), X_OK) != 0) {
     return Bad("--server-binary: " + o.server_binary + " is not an executable file");
   }
-  return absl::OkStatus();
+  return ValidateSystem(o);
 }
 
 }  // namespace
@@ -140,6 +163,12 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   test->add_option("--endpoints", endpoints,
                    "comma-separated host:port of running nodes to test instead of starting a cluster (no nemesis)");
   test->add_option("--server-binary", t.server_binary, "raftlab-server to run (default: beside this binary)");
+  test->add_option("--system", t.system, "system under test: raftlab or etcd")->capture_default_str();
+  test->add_option("--network", t.network,
+                   "loopback (members share 127.0.0.1) or netns (each member in its own network namespace on a "
+                   "bridge; partitions by iptables; needs root)")
+      ->capture_default_str();
+  test->add_option("--etcd-binary", t.etcd_binary, "etcd to run with --system etcd (default: etcd on PATH)");
   test->add_option("--unsafe-bug", t.unsafe_bugs,
                    "planted bugs NAME[,NAME] the servers run with (faults/bugs.h; for validating the harness)");
   AnalyzeCommand a;
@@ -199,7 +228,12 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   if (auto w = workloads::MakeWorkload(t.workload, {}); !w.ok()) return w.status();
   // Against --endpoints no faults run unless asked for (and then refused below).
   const bool nemesis_given = test->get_option("--nemesis")->count() > 0;
-  if (!nemesis_given) nemesis = endpoints.empty() ? DefaultNemesis(t.workload) : "none";
+  if (!nemesis_given) {
+    nemesis = !endpoints.empty()      ? "none"
+              : t.system == "raftlab" ? DefaultNemesis(t.workload)
+              : t.network == "netns"  ? "partition,kill,pause"
+                                      : "kill,pause";
+  }
   if (auto b = faults::ParsePlantedBugs(t.unsafe_bugs); !b.ok()) return b.status();
   auto faults = ParseNemesisList(nemesis);
   if (!faults.ok()) return faults.status();

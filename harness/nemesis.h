@@ -1,5 +1,5 @@
 #pragma once
-// Nemesis: the faults a test injects into a LocalCluster. The runner executes a schedule
+// Nemesis: the faults a test injects into a system under test (system.h). The runner executes a schedule
 // (schedule.h: fault, start, stop) by calling Start(name) and later Stop(handle). Each fault
 // is recorded in the history as a nemesis start event when it begins and a stop event when
 // it is undone, so the report can shade the interval and name the faults that overlap a
@@ -86,7 +86,7 @@ struct NodeExit {
 class Nemesis {
  public:
   // scrape(label) collects /metrics from every node (called at the start of each fault).
-  Nemesis(LocalCluster& cluster, HistoryRecorder& recorder, NemesisOptions options,
+  Nemesis(SystemUnderTest& cluster, HistoryRecorder& recorder, NemesisOptions options,
           std::function<void(const std::string&)> scrape);
 
   bool enabled() const { return !options_.faults.empty(); }
@@ -149,6 +149,10 @@ class Nemesis {
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
+  // The raftlab cluster and its Admin API, for the faults only raftlab supports (the
+  // command line refuses them for other systems: SupportsFault).
+  LocalCluster& Raftlab();
+  client::AdminClient& Admin();
   // Writes `entries` puts through the leader (filler keys no workload reads).
   void FillLog(int entries);
   // Entries a server keeps behind its snapshot (DurableLogOptions::compaction_lag).
@@ -162,7 +166,7 @@ class Nemesis {
   NodeIds ShuffledIds();
   void SetActiveText();
 
-  LocalCluster& cluster_;
+  SystemUnderTest& cluster_;
   HistoryRecorder& recorder_;
   const NemesisOptions options_;
   std::function<void(const std::string&)> scrape_;

@@ -6,6 +6,10 @@
 namespace raftlab::harness {
 
 std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
+  if (NetworkControl* net = cluster_.network(); net != nullptr) {
+    absl::Status s = net->ApplyGrudge(grudge);
+    return s.ok() ? "" : " (error: " + std::string(s.message()) + ")";
+  }
   std::string errors;
   auto note = [&](uint64_t id, const absl::Status& s) {
     if (!s.ok()) errors += " node " + std::to_string(id) + " (error: " + std::string(s.message()) + ")";
@@ -14,14 +18,14 @@ std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
     for (uint64_t id : cluster_.ids()) {
       const std::set<uint64_t> peers = BidirectionalPeers(grudge, id);
       if (peers.empty() || !Reachable(id)) continue;
-      note(id, cluster_.admin().SetPartition(cluster_.endpoint(id), {peers.begin(), peers.end()}).status());
+      note(id, Admin().SetPartition(cluster_.endpoint(id), {peers.begin(), peers.end()}).status());
     }
     return errors;
   }
   // One-way: each node drops, on arrival, what the nodes it holds a grudge against send.
   for (const auto& [id, from] : grudge) {
     if (from.empty() || !Reachable(id)) continue;
-    note(id, cluster_.admin()
+    note(id, Admin()
                  .SetPartition(cluster_.endpoint(id), {from.begin(), from.end()}, admin::PARTITION_DIRECTION_INBOUND)
                  .status());
   }
@@ -29,10 +33,14 @@ std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
 }
 
 void Nemesis::HealNetwork() {
+  if (NetworkControl* net = cluster_.network(); net != nullptr) {
+    (void)net->Heal();
+    if (cluster_.raftlab() == nullptr) return;
+  }
   for (uint64_t id : cluster_.ids()) {
     if (!Reachable(id)) continue;
-    (void)cluster_.admin().Heal(cluster_.endpoint(id));
-    if (links_used_) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(id), {});
+    (void)Admin().Heal(cluster_.endpoint(id));
+    if (links_used_) (void)Admin().SetLinkFaults(cluster_.endpoint(id), {});
   }
 }
 

@@ -56,6 +56,9 @@ struct TestOptions {
   // Non-empty: run against these already-running nodes (host:port) instead of starting a
   // cluster; no nemesis, no scrapes. Used to measure the harness's own ceiling.
   std::vector<std::string> endpoints;
+  std::string system = "raftlab";  // the system under test: raftlab or etcd (system.h)
+  std::string network = "loopback";  // loopback, or netns (netns/netns_network.h)
+  std::string etcd_binary;  // default: etcd on PATH
   std::string command;        // the exact command line, for the report
   bool progress_tty = false;  // one live line on a terminal; plain lines otherwise
 };

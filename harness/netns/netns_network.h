@@ -1,0 +1,62 @@
+#pragma once
+// NetnsNetwork: real network partitions for a test. Each member runs in its own network
+// namespace, joined to a bridge the test creates by a veth pair, at 10.X.Y.<id>/24; the
+// harness reaches every member from the host through the bridge at 10.X.Y.254, so client
+// traffic is never cut. A partition is iptables DROP rules on INPUT inside the namespaces
+// of the members that hold the grudge (a one-way cut is a rule on one side only); healing
+// flushes them.
+//
+// Every name carries the harness's pid ("rlh<pid>..."), so runs never collide and a
+// cleanup sweep (SweepStaleNetworks, run at every Create) removes what a harness that died
+// without tearing down (SIGKILL, crash) left: namespaces, bridges, veths, and the processes
+// still inside those namespaces. The destructor tears down this run's; the harness's
+// SIGINT/SIGTERM handling ends the run normally so it runs.
+//
+// Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN); Create says so otherwise.
+// Threads: one owner thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/system.h"
+
+namespace raftlab::harness {
+
+class NetnsNetwork : public NetworkControl {
+ public:
+  // Sweeps stale networks, then creates the bridge and `nodes` namespaces.
+  static absl::StatusOr<std::unique_ptr<NetnsNetwork>> Create(int nodes);
+  ~NetnsNetwork() override;  // Teardown()
+
+  absl::Status ApplyGrudge(const Grudge& grudge) override;
+  absl::Status Heal() override;
+  std::string Host(uint64_t id) const override;
+  ProcessSpec Enter(uint64_t id, ProcessSpec spec) const override;
+
+  std::string Namespace(uint64_t id) const;
+  std::string Bridge() const;
+  // Kills what still runs in the namespaces, deletes them and the bridge; idempotent.
+  void Teardown();
+
+ private:
+  NetnsNetwork(int nodes, std::string prefix, std::string subnet)
+      : nodes_(nodes), prefix_(std::move(prefix)), subnet_(std::move(subnet)) {}
+  absl::Status Setup();
+  absl::Status InNamespace(uint64_t id, const std::vector<std::string>& command) const;
+
+  const int nodes_;
+  const std::string prefix_;  // "rlh<pid>"
+  const std::string subnet_;  // "10.X.Y."
+  bool torn_down_ = false;
+};
+
+// The names prefix of a harness process: "rlh<pid>".
+std::string NetnsPrefix(int pid);
+// Namespaces and links whose name carries `prefix` (for tests and the sweep).
+std::vector<std::string> NetnsObjects(const std::string& prefix);
+// Removes the networks of harness processes that are gone; returns how many objects.
+int SweepStaleNetworks();
+
+}  // namespace raftlab::harness

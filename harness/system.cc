@@ -1,0 +1,22 @@
+#include "harness/system.h"
+
+namespace raftlab::harness {
+
+absl::Status SupportsFault(const std::string& system, const std::string& network, const std::string& name) {
+  if (system == "raftlab") return absl::OkStatus();
+  // What every system supports: its processes are the harness's children.
+  for (const char* generic : {"kill", "kill-leader", "pause", "pause-leader"}) {
+    if (name == generic) return absl::OkStatus();
+  }
+  if (name.rfind("partition", 0) == 0) {
+    if (network == "netns") return absl::OkStatus();
+    return absl::InvalidArgumentError("--nemesis " + name + ": " + system +
+                                      " members cannot be partitioned on loopback; add --network netns");
+  }
+  return absl::InvalidArgumentError("--nemesis " + name +
+                                    ": needs raftlab's Admin API (fault control inside the server); not available "
+                                    "with --system " + system + " (its faults: kill, kill-leader, pause, "
+                                    "pause-leader, and partition* with --network netns)");
+}
+
+}  // namespace raftlab::harness
