@@ -48,7 +48,9 @@ std::vector<int> ProcessesMentioning(const std::string& needle) {
     if (name.find_first_not_of("0123456789") != std::string::npos || std::stoi(name) == getpid()) continue;
     std::ifstream in(e.path() / "cmdline");
     std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmd.find(needle) != std::string::npos && cmd.find("raftlab-harness") == std::string::npos) {
+    const std::string argv0 = cmd.substr(0, cmd.find('\0'));
+    const bool harness = argv0.size() >= 15 && argv0.compare(argv0.size() - 15, 15, "raftlab-harness") == 0;
+    if (cmd.find(needle) != std::string::npos && !harness) {
       out.push_back(std::stoi(name));
     }
   }
