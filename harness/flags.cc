@@ -192,12 +192,22 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")
       ->capture_default_str();
   validate->add_option("--server-binary", v.server_binary, "raftlab-server to run (default: beside this binary)");
-  if (argc < 2) return Bad("command line: expected a command: test, analyze or validate (see --help)");
+  BenchCompareOptions b;
+  CLI::App* bench = app.add_subcommand(
+      "bench-compare", "the same load shapes against a 3-node etcd and a 3-node raftlab, alternating; a table of both");
+  bench->add_option("--out", b.out, "folder for both clusters and bench-compare.md/.json")->required();
+  bench->add_option("--rounds", b.rounds, "runs of each shape per system (medians are reported)")->capture_default_str();
+  bench->add_option("--scale", b.scale, "multiplies each shape's request total (0.05 for a quick look)")
+      ->capture_default_str();
+  bench->add_option("--server-binary", b.server_binary, "raftlab-server to run (default: beside this binary)");
+  bench->add_option("--etcd-binary", b.etcd_binary, "etcd to run (default: etcd on PATH)");
+  if (argc < 2) return Bad("command line: expected a command: test, analyze, validate or bench-compare (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
-    if (first != "test" && first != "analyze" && first != "validate" && first != "--help" && first != "-h" &&
-        first != "--help-all") {
-      return Bad("command line: unknown command \"" + first + "\" (expected test, analyze or validate; see --help)");
+    if (first != "test" && first != "analyze" && first != "validate" && first != "bench-compare" && first != "--help" &&
+        first != "-h" && first != "--help-all") {
+      return Bad("command line: unknown command \"" + first +
+                 "\" (expected test, analyze, validate or bench-compare; see --help)");
     }
   }
   try {
@@ -220,6 +230,17 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
     }
     if (auto b = SelectBugs(v.bugs, v.quick); !b.ok()) return b.status();
     return Command(v);
+  }
+  if (bench->parsed()) {
+    if (b.rounds < 1 || b.rounds > 100) return Bad("--rounds: must be between 1 and 100");
+    if (!(b.scale > 0 && b.scale <= 100)) return Bad("--scale: must be in (0, 100]");
+    if (!b.server_binary.empty() && access(b.server_binary.c_str(), X_OK) != 0) {
+      return Bad("--server-binary: " + b.server_binary + " is not an executable file");
+    }
+    if (!b.etcd_binary.empty() && access(b.etcd_binary.c_str(), X_OK) != 0) {
+      return Bad("--etcd-binary: " + b.etcd_binary + " is not an executable file");
+    }
+    return Command(b);
   }
   if (analyze->parsed()) {
     if (!(a.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");

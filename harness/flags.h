@@ -5,12 +5,14 @@
 //                        --seed N --out DIR [more: see --help]
 //   raftlab-harness analyze DIR [--check-timeout S]
 //   raftlab-harness validate [--bugs all|a,b] [--seeds N] [--time-limit S] [--quick]
+//   raftlab-harness bench-compare --out DIR [--rounds N] [--scale X]
 // Every bad flag gives one message naming the flag; the caller exits 3.
 
 #include <string>
 #include <variant>
 
 #include "absl/status/statusor.h"
+#include "harness/etcd/bench_compare.h"
 #include "harness/runner.h"
 #include "harness/validate.h"
 
@@ -25,7 +27,7 @@ struct HelpShown {
   std::string text;
 };
 
-using Command = std::variant<TestOptions, AnalyzeCommand, ValidateOptions, HelpShown>;
+using Command = std::variant<TestOptions, AnalyzeCommand, ValidateOptions, BenchCompareOptions, HelpShown>;
 
 // Parses argv (argv[0] is the program). TestOptions::command is the exact command line.
 absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv);

@@ -82,7 +82,7 @@ TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test", "--crash-point", "raftlab/wal/fsync", "--out", "/tmp/x"}, "--crash-point");
   ExpectError({"test", "--snapshot-every", "0", "--out", "/tmp/x"}, "--snapshot-every");
   ExpectError({"launch"}, "unknown command \"launch\"");
-  ExpectError({}, "expected a command: test, analyze or validate");
+  ExpectError({}, "expected a command: test, analyze, validate or bench-compare");
 }
 
 TEST(CommandLine, BinaryExitsThreeWithTheMessage) {

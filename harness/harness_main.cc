@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     v->progress_tty = isatty(STDERR_FILENO) != 0;
     return RunValidate(*v, g_stop);
   }
+  if (auto* b = std::get_if<BenchCompareOptions>(&*cmd)) return RunBenchCompare(*b, g_stop);
   TestOptions t = std::get<TestOptions>(*cmd);
   t.progress_tty = isatty(STDERR_FILENO) != 0;
   return RunTest(t, g_stop);

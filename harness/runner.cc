@@ -50,19 +50,6 @@ int HarnessError(const std::string& message) {
   return 3;
 }
 
-std::string DefaultServerBinary() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return "raftlab-server";
-  fs::path self(std::string(buf, static_cast<size_t>(n)));
-  // build/harness/raftlab-harness -> build/server/api/raftlab-server
-  for (const fs::path& candidate : {self.parent_path() / "raftlab-server",
-                                    self.parent_path().parent_path() / "server/api/raftlab-server"}) {
-    if (fs::exists(candidate)) return candidate.string();
-  }
-  return "raftlab-server";
-}
-
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -513,6 +500,19 @@ int Run::Go() {
 }
 
 }  // namespace
+
+std::string DefaultServerBinary() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return "raftlab-server";
+  fs::path self(std::string(buf, static_cast<size_t>(n)));
+  // build/harness/raftlab-harness -> build/server/api/raftlab-server
+  for (const fs::path& candidate : {self.parent_path() / "raftlab-server",
+                                    self.parent_path().parent_path() / "server/api/raftlab-server"}) {
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  return "raftlab-server";
+}
 
 int RunTest(const TestOptions& options, const std::atomic<bool>& stop) {
   Run run(options, stop);

@@ -68,4 +68,8 @@ struct TestOptions {
 // prefix is analyzed, and the status is 3.
 int RunTest(const TestOptions& options, const std::atomic<bool>& stop);
 
+// raftlab-server beside the harness binary (or in the build tree's server/api), else the
+// bare name.
+std::string DefaultServerBinary();
+
 }  // namespace raftlab::harness
