@@ -199,6 +199,8 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   bench->add_option("--rounds", b.rounds, "runs of each shape per system (medians are reported)")->capture_default_str();
   bench->add_option("--scale", b.scale, "multiplies each shape's request total (0.05 for a quick look)")
       ->capture_default_str();
+  bench->add_option("--fsm-sync-mode", b.fsm_sync_mode, "raftlab's: sync or nosync (like etcd's background commits)")
+      ->capture_default_str();
   bench->add_option("--server-binary", b.server_binary, "raftlab-server to run (default: beside this binary)");
   bench->add_option("--etcd-binary", b.etcd_binary, "etcd to run (default: etcd on PATH)");
   if (argc < 2) return Bad("command line: expected a command: test, analyze, validate or bench-compare (see --help)");
@@ -233,6 +235,9 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   }
   if (bench->parsed()) {
     if (b.rounds < 1 || b.rounds > 100) return Bad("--rounds: must be between 1 and 100");
+    if (b.fsm_sync_mode != "sync" && b.fsm_sync_mode != "nosync") {
+      return Bad("--fsm-sync-mode: must be sync or nosync, not \"" + b.fsm_sync_mode + "\"");
+    }
     if (!(b.scale > 0 && b.scale <= 100)) return Bad("--scale: must be in (0, 100]");
     if (!b.server_binary.empty() && access(b.server_binary.c_str(), X_OK) != 0) {
       return Bad("--server-binary: " + b.server_binary + " is not an executable file");

@@ -125,6 +125,7 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
   co.server_binary = o.server_binary.empty() ? DefaultServerBinary() : o.server_binary;
   co.run_dir = o.out + "/raftlab";
   co.allow_faults = false;
+  co.settings.fsm_sync_mode = o.fsm_sync_mode;
   co.fault_control = false;
   auto raftlab = LocalCluster::Start(co);
   if (!raftlab.ok()) return Fail(std::string(raftlab.status().message()));
@@ -192,7 +193,8 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
              " | " + Fmt("%.2f", r.p50_ms) + " / " + Fmt("%.2f", r.p99_ms) + " |\n";
   }
   const std::string header = "Medians over " + std::to_string(o.rounds) + " rounds (scale " + Fmt("%.2f", o.scale) +
-                             "), 3-node etcd and 3-node raftlab on loopback, connections to the leader.\n\n";
+                             "), 3-node etcd and 3-node raftlab (fsm-sync-mode " + o.fsm_sync_mode +
+                             ") on loopback, connections to the leader.\n\n";
   std::printf("%s%s", header.c_str(), table.c_str());
   std::ofstream(o.out + "/bench-compare.md") << header << table;
   std::ofstream(o.out + "/bench-compare.json") << nlohmann::json{{"rounds", o.rounds}, {"scale", o.scale}, {"runs", runs}}.dump(2)

@@ -16,6 +16,9 @@ struct BenchCompareOptions {
   std::string out;             // folder for both clusters' data and the table
   int rounds = 3;              // each shape runs this many times per system, alternating
   double scale = 1.0;          // multiplies every shape's request total (quick runs: 0.05)
+  // raftlab's --fsm-sync-mode: sync fsyncs each state-machine batch on top of the WAL,
+  // which etcd does not (its backend commits in the background); nosync is like for like.
+  std::string fsm_sync_mode = "sync";
   std::string server_binary;   // default: raftlab-server beside the harness
   std::string etcd_binary;     // default: etcd on PATH
 };
