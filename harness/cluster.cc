@@ -52,6 +52,11 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions
   auto admin = client::AdminClient::Create(ao);
   if (!admin.ok()) return admin.status();
   c->admin_ = std::move(*admin);
+  if (o.network != nullptr) {
+    std::map<uint64_t, int> peer_ports;
+    for (const auto& [id, n] : c->nodes_) peer_ports[id] = n.grpc_port;
+    if (absl::Status s = o.network->RoutePeers(peer_ports); !s.ok()) return s;
+  }
   for (uint64_t id : c->ids()) {
     if (absl::Status s = c->Restart(id); !s.ok()) return s;
   }

@@ -26,14 +26,14 @@ absl::Status ValidateSystem(const TestOptions& o) {
     return Bad("--etcd-binary: " + o.etcd_binary + " is not an executable file");
   }
   if (o.network == "netns" && !o.endpoints.empty()) return Bad("--network netns: starts its own cluster; drop --endpoints");
+  for (const auto& f : o.nemesis) {
+    if (auto s = SupportsFault(o.system, o.network, f); !s.ok()) return s;
+  }
   if (o.system == "raftlab") return absl::OkStatus();
   if (!o.endpoints.empty()) return Bad("--endpoints: only with --system raftlab");
   if (!o.unsafe_bugs.empty()) return Bad("--unsafe-bug: planted bugs are raftlab's; not with --system " + o.system);
   if (auto w = workloads::MakeWorkload(o.workload, {}); w.ok() && (*w)->read_mode() == kv::READ_MODE_LEASE) {
     return Bad("--workload " + o.workload + ": lease reads are raftlab's; not with --system " + o.system);
-  }
-  for (const auto& f : o.nemesis) {
-    if (auto s = SupportsFault(o.system, o.network, f); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

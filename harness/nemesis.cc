@@ -54,6 +54,7 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"crash-point", &Nemesis::StartCrashPoint, "a libfiu crash point exits a node at a critical moment"},
       {"link", &Nemesis::StartLink, "delay, drop and duplicate a random node's outbound raft traffic"},
       {"link-leader", &Nemesis::StartLink, "delay, drop and duplicate the leader's outbound raft traffic"},
+      {"net-delay", &Nemesis::StartNetDelay, "delay a random node's outbound peer traffic (netns proxies)"},
       {"clock-drift", &Nemesis::StartClock, "skew one node's clock within the lease margin (must stay valid)"},
       {"clock-drift-unsafe", &Nemesis::StartClock, "slow the leader's clock beyond the lease margin"},
       {"clock", &Nemesis::StartClock, "skew one node's clock (offset, rate); flagged when beyond the margin"},

@@ -14,7 +14,8 @@
 //                (SIGSTOP/SIGCONT), stall, stall-leader (Admin Stall: the Ready loop stops,
 //                gRPC keeps answering), crash-point (a libfiu crash point fires), rolling
 //   network      link, link-leader (per-link delay, drops, duplicates on one node's
-//                outbound links)
+//                outbound links); net-delay (--network netns: the same node's peer traffic
+//                held by the harness's proxies)
 //   time         clock-drift (rate and jumps within the lease margin: must stay valid),
 //                clock-drift-unsafe / clock (beyond it: outside the server's assumption)
 //   raft         transfer (leader transfer), snapshot (snapshot every node now),
@@ -137,6 +138,7 @@ class Nemesis {
   ActiveFault StartStall(const std::string& name, std::chrono::milliseconds duration);
   ActiveFault StartCrashPoint(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLink(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartNetDelay(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartClock(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartFiu(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartRolling(const std::string& name, std::chrono::milliseconds);

@@ -85,4 +85,17 @@ Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::
   return {0, name, detail, [this] { HealNetwork(); }};
 }
 
+Nemesis::ActiveFault Nemesis::StartNetDelay(const std::string& name, std::chrono::milliseconds) {
+  const uint64_t id = RandomNode();
+  const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 200)(rng_));
+  NetworkControl* net = cluster_.network();
+  const absl::Status s = net != nullptr ? net->SetOutboundDelay(id, delay)
+                                        : absl::FailedPreconditionError("needs --network netns");
+  const std::string detail = "node " + std::to_string(id) + " outbound +" + std::to_string(delay.count()) + " ms";
+  recorder_.Nemesis(true, name, detail + (s.ok() ? "" : " (error: " + std::string(s.message()) + ")"));
+  return {0, name, detail, [net, id] {
+            if (net != nullptr) (void)net->SetOutboundDelay(id, std::chrono::milliseconds(0));
+          }};
+}
+
 }  // namespace raftlab::harness

@@ -282,7 +282,8 @@ void Run::FinalReads() {
 
 absl::Status Run::StartSystem() {
   if (o_.network == "netns") {
-    auto net = NetnsNetwork::Create(o_.nodes);
+    const bool delays = std::find(o_.nemesis.begin(), o_.nemesis.end(), "net-delay") != o_.nemesis.end();
+    auto net = NetnsNetwork::Create(o_.nodes, delays);
     if (!net.ok()) return net.status();
     network_ = std::move(*net);
   }

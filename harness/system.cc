@@ -3,9 +3,12 @@
 namespace raftlab::harness {
 
 absl::Status SupportsFault(const std::string& system, const std::string& network, const std::string& name) {
+  if (name == "net-delay" && network != "netns") {
+    return absl::InvalidArgumentError("--nemesis net-delay: delays messages through the netns proxies; add --network netns");
+  }
   if (system == "raftlab") return absl::OkStatus();
   // What every system supports: its processes are the harness's children.
-  for (const char* generic : {"kill", "kill-leader", "pause", "pause-leader"}) {
+  for (const char* generic : {"kill", "kill-leader", "pause", "pause-leader", "net-delay"}) {
     if (name == generic) return absl::OkStatus();
   }
   if (name.rfind("partition", 0) == 0) {
@@ -16,7 +19,7 @@ absl::Status SupportsFault(const std::string& system, const std::string& network
   return absl::InvalidArgumentError("--nemesis " + name +
                                     ": needs raftlab's Admin API (fault control inside the server); not available "
                                     "with --system " + system + " (its faults: kill, kill-leader, pause, "
-                                    "pause-leader, and partition* with --network netns)");
+                                    "pause-leader, and partition* and net-delay with --network netns)");
 }
 
 }  // namespace raftlab::harness

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,11 @@ class NetworkControl {
   virtual std::string Host(uint64_t id) const = 0;
   // The spec, changed to run inside member `id`'s part of the network.
   virtual ProcessSpec Enter(uint64_t id, ProcessSpec spec) const = 0;
+  // Called by the cluster before its members start, with the port each listens on for its
+  // peers: a network that can delay messages routes the peer traffic through itself.
+  virtual absl::Status RoutePeers(const std::map<uint64_t, int>& peer_ports) = 0;
+  // Delays everything member `id` sends its peers (0 = none); an error when not routed.
+  virtual absl::Status SetOutboundDelay(uint64_t id, std::chrono::milliseconds delay) = 0;
 };
 
 class SystemUnderTest {

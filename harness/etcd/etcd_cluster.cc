@@ -55,6 +55,11 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(EtcdClusterOptio
   auto probe = EtcdKvClient::Create(ko);
   if (!probe.ok()) return probe.status();
   c->probe_ = std::move(*probe);
+  if (c->options_.network != nullptr) {
+    std::map<uint64_t, int> peer_ports;
+    for (const auto& [id, m] : c->members_) peer_ports[id] = m.peer_port;
+    if (absl::Status s = c->options_.network->RoutePeers(peer_ports); !s.ok()) return s;
+  }
   for (uint64_t id : c->ids()) {
     if (absl::Status s = c->Restart(id); !s.ok()) return s;
   }

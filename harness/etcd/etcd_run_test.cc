@@ -1,11 +1,14 @@
 // etcd as the system under test, and real network partitions (network namespaces), through
 // the raftlab-harness binary: etcd's register with linearizable reads stays valid under
-// netns partitions and kills; its serializable reads under a partition are caught (exit 1,
+// netns partitions, kills and proxy delays (the proxy holds bytes for its delay); its serializable reads under a partition are caught (exit 1,
 // a counterexample); raftlab under --network netns with partitions stays valid; a
 // stopped or killed harness leaves no namespace, bridge, veth, rule or process behind.
 // Skipped with a message when etcd is not installed or the test is not root.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +21,7 @@
 #include "harness/etcd/etcd_client.h"
 #include "harness/etcd/etcd_cluster.h"
 #include "harness/flags.h"
+#include "harness/netns/link_proxy.h"
 #include "harness/netns/netns_network.h"
 #include "harness/process.h"
 #include "harness/test_util.h"
@@ -111,6 +115,58 @@ TEST(EtcdList, EncodesAndDecodesElements) {
   EXPECT_EQ(DecodeList(EncodeList({"7"})), std::vector<std::string>{"7"});
 }
 
+// A one-shot echo server on 127.0.0.1; returns its port.
+int EchoOnce(std::thread* server) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  listen(fd, 1);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  *server = std::thread([fd] {
+    const int c = accept(fd, nullptr, nullptr);
+    char buf[64];
+    const ssize_t n = recv(c, buf, sizeof buf, 0);
+    if (n > 0) send(c, buf, static_cast<size_t>(n), 0);
+    close(c);
+    close(fd);
+  });
+  return ntohs(a.sin_port);
+}
+
+// Round trip of one message through `proxy`, in milliseconds; -1 on failure.
+double RoundTripMs(const LinkProxy& proxy) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(proxy.port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto start = std::chrono::steady_clock::now();
+  char buf[8] = "ping";
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && send(fd, buf, 4, 0) == 4 &&
+                  recv(fd, buf, sizeof buf, MSG_WAITALL) == 4;
+  close(fd);
+  if (!ok) return -1;
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST(LinkProxy, HoldsBytesForTheDelayOfEachDirection) {
+  std::thread echo;
+  auto proxy = LinkProxy::Start("127.0.0.1", "127.0.0.1", "127.0.0.1", EchoOnce(&echo));
+  ASSERT_TRUE(proxy.ok()) << proxy.status();
+  (*proxy)->SetDelay(milliseconds(150), milliseconds(100));
+  const double ms = RoundTripMs(**proxy);
+  echo.join();
+  EXPECT_GE(ms, 250) << "forward and backward delays both held the bytes";
+  std::thread echo2;
+  auto direct = LinkProxy::Start("127.0.0.1", "127.0.0.1", "127.0.0.1", EchoOnce(&echo2));
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_GE(RoundTripMs(**direct), 0) << "without delay the bytes pass";
+  echo2.join();
+}
+
 TEST(EtcdFlags, AdminFaultsAreRefusedNamingTheFault) {
   for (const char* fault : {"stall", "link", "crash-point", "snapshot", "transfer", "fiu", "clock", "power-loss"}) {
     const char* argv[] = {"raftlab-harness", "test", "--system", "etcd", "--nemesis", fault, "--out", "/nonexistent/x"};
@@ -123,18 +179,22 @@ TEST(EtcdFlags, AdminFaultsAreRefusedNamingTheFault) {
   auto c = ParseCommandLine(8, loopback);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("--network netns"), std::string::npos) << c.status();
+  const char* delay[] = {"raftlab-harness", "test", "--nemesis", "net-delay", "--out", "/x"};
+  c = ParseCommandLine(6, delay);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("--nemesis net-delay: "), std::string::npos) << c.status();
   const char* bad[] = {"raftlab-harness", "test", "--system", "zookeeper", "--out", "/x"};
   c = ParseCommandLine(6, bad);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("--system"), std::string::npos) << c.status();
 }
 
-TEST(EtcdRun, RegisterWithNetnsPartitionsAndKillsIsValid) {
+TEST(EtcdRun, RegisterWithNetnsPartitionsKillsAndDelaysIsValid) {
   if (auto why = Unsupported(true, true); !why.empty()) GTEST_SKIP() << why;
   testing::TempDir dir;
   const std::string out = dir.path() + "/run";
-  HarnessRun r = RunHarness(dir, "test --system etcd --network netns --workload register --nemesis partition,kill"
-                          " --nemesis-all-at-once --nodes 3 --time-limit 12 --rate 100 --concurrency 6 --nemesis-interval-ms 1500"
+  HarnessRun r = RunHarness(dir, "test --system etcd --network netns --workload register"
+                          " --nemesis partition,kill,net-delay --nemesis-all-at-once --nodes 3 --time-limit 12 --rate 100 --concurrency 6 --nemesis-interval-ms 1500"
                           " --nemesis-duration-ms 2000 --op-timeout-ms 1000 --seed 1 --out " + out + kEtcdTimings);
   if (!r.exit.exited || r.exit.exit_code != 0) dir.Keep();
   ASSERT_TRUE(r.exit.exited && r.exit.exit_code == 0) << r.exit.ToString() << "\n" << r.output;
@@ -144,6 +204,8 @@ TEST(EtcdRun, RegisterWithNetnsPartitionsAndKillsIsValid) {
   EXPECT_GT(Count(history, "\"type\":\"ok\""), 200);
   EXPECT_GE(Count(history, "\"f\":\"start\""), 2) << "faults ran";
   EXPECT_NE(history.find("\"f\":\"start\",\"fault\":\"partition"), std::string::npos) << "a partition ran";
+  EXPECT_NE(history.find("\"fault\":\"net-delay\",\"value\":null,\"detail\":\"node"), std::string::npos);
+  EXPECT_EQ(Count(history, "(error:"), 0) << "every fault was applied";
   EXPECT_EQ(Leftovers(r.harness_pid, out), "");
 }
 

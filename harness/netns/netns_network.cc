@@ -122,7 +122,7 @@ int SweepStaleNetworks() {
   return removed;
 }
 
-absl::StatusOr<std::unique_ptr<NetnsNetwork>> NetnsNetwork::Create(int nodes) {
+absl::StatusOr<std::unique_ptr<NetnsNetwork>> NetnsNetwork::Create(int nodes, bool delays) {
   if (geteuid() != 0) {
     return absl::PermissionDeniedError(
         "--network netns: needs root (CAP_NET_ADMIN) to create network namespaces, a bridge and iptables rules; run as "
@@ -133,7 +133,7 @@ absl::StatusOr<std::unique_ptr<NetnsNetwork>> NetnsNetwork::Create(int nodes) {
   }
   SweepStaleNetworks();
   const int pid = getpid();
-  std::unique_ptr<NetnsNetwork> n(new NetnsNetwork(nodes, NetnsPrefix(pid), PickSubnet(pid)));
+  std::unique_ptr<NetnsNetwork> n(new NetnsNetwork(nodes, delays, NetnsPrefix(pid), PickSubnet(pid)));
   if (absl::Status s = n->Setup(); !s.ok()) {
     n->Teardown();
     return absl::Status(s.code(), "--network netns: setting up: " + std::string(s.message()));
@@ -149,6 +149,8 @@ std::string NetnsNetwork::Bridge() const { return prefix_ + "b"; }
 
 std::string NetnsNetwork::Host(uint64_t id) const { return subnet_ + std::to_string(id); }
 
+std::string NetnsNetwork::ProxySource(uint64_t id) const { return subnet_ + std::to_string(100 + id); }
+
 absl::Status NetnsNetwork::Setup() {
   const std::string br = Bridge();
   for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
@@ -156,6 +158,10 @@ absl::Status NetnsNetwork::Setup() {
            {"addr", "add", subnet_ + "254/24", "dev", br},
            {"link", "set", br, "up"}}) {
     if (auto r = RunProgram("ip", cmd); !r.ok()) return r.status();
+  }
+  for (int i = 1; delays_ && i <= nodes_; ++i) {
+    const std::string alias = ProxySource(static_cast<uint64_t>(i)) + "/24";
+    if (auto r = RunProgram("ip", {"addr", "add", alias, "dev", br}); !r.ok()) return r.status();
   }
   for (int i = 1; i <= nodes_; ++i) {
     const auto id = static_cast<uint64_t>(i);
@@ -195,8 +201,18 @@ absl::Status NetnsNetwork::ApplyGrudge(const Grudge& grudge) {
   if (absl::Status s = Heal(); !s.ok()) return s;
   for (const auto& [id, from] : grudge) {
     for (uint64_t peer : from) {
-      if (absl::Status s = InNamespace(id, {"iptables", "-w", "-A", "INPUT", "-s", Host(peer), "-j", "DROP"}); !s.ok()) {
-        return s;
+      std::vector<std::vector<std::string>> rules = {{"-s", Host(peer)}};
+      if (!proxies_.empty()) {
+        // Through the proxies: what the peer sends arrives from its proxy source, and the
+        // replies on our own connections to it from the bridge address.
+        rules.push_back({"-s", ProxySource(peer)});
+        rules.push_back({"-m", "conntrack", "--ctorigdst", Host(peer)});
+      }
+      for (const auto& match : rules) {
+        std::vector<std::string> cmd = {"iptables", "-w", "-A", "INPUT"};
+        cmd.insert(cmd.end(), match.begin(), match.end());
+        cmd.insert(cmd.end(), {"-j", "DROP"});
+        if (absl::Status s = InNamespace(id, cmd); !s.ok()) return s;
       }
     }
   }
@@ -212,9 +228,37 @@ ProcessSpec NetnsNetwork::Enter(uint64_t id, ProcessSpec spec) const {
   return spec;
 }
 
+absl::Status NetnsNetwork::RoutePeers(const std::map<uint64_t, int>& peer_ports) {
+  if (!delays_) return absl::OkStatus();
+  for (const auto& [from, unused] : peer_ports) {
+    for (const auto& [to, port] : peer_ports) {
+      if (from == to) continue;
+      auto proxy = LinkProxy::Start(subnet_ + "254", ProxySource(from), Host(to), port);
+      if (!proxy.ok()) return proxy.status();
+      const std::string via = subnet_ + "254:" + std::to_string((*proxy)->port());
+      proxies_[{from, to}] = std::move(*proxy);
+      if (absl::Status s = InNamespace(from, {"iptables", "-w", "-t", "nat", "-A", "OUTPUT", "-d", Host(to), "-p", "tcp",
+                                              "--dport", std::to_string(port), "-j", "DNAT", "--to-destination", via});
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetnsNetwork::SetOutboundDelay(uint64_t id, std::chrono::milliseconds delay) {
+  if (proxies_.empty()) return absl::FailedPreconditionError("net-delay: peer traffic is not routed through proxies");
+  outbound_delay_[id] = delay;
+  // A proxy's forward bytes are its connecting member's, the backward ones its target's.
+  for (auto& [link, proxy] : proxies_) proxy->SetDelay(outbound_delay_[link.first], outbound_delay_[link.second]);
+  return absl::OkStatus();
+}
+
 void NetnsNetwork::Teardown() {
   if (torn_down_) return;
   torn_down_ = true;
+  proxies_.clear();
   for (int i = 1; i <= nodes_; ++i) RemoveNamespace(Namespace(static_cast<uint64_t>(i)));
   // Deleting a namespace deletes the veth inside it and so its host end; these catch a
   // half-made setup.

@@ -12,14 +12,23 @@
 // still inside those namespaces. The destructor tears down this run's; the harness's
 // SIGINT/SIGTERM handling ends the run normally so it runs.
 //
+// With routed peers (RoutePeers, done when the run may delay messages) every member's
+// connections to each peer are DNATed, inside its namespace, to a LinkProxy in the harness
+// that forwards them from the member's own proxy source address 10.X.Y.<100+id>, holding
+// bytes for the link's delay; partition rules drop that address and the replies of
+// connections to the peer (conntrack's original destination) too.
+//
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN); Create says so otherwise.
 // Threads: one owner thread.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "harness/netns/link_proxy.h"
 #include "harness/system.h"
 
 namespace raftlab::harness {
@@ -27,13 +36,16 @@ namespace raftlab::harness {
 class NetnsNetwork : public NetworkControl {
  public:
   // Sweeps stale networks, then creates the bridge and `nodes` namespaces.
-  static absl::StatusOr<std::unique_ptr<NetnsNetwork>> Create(int nodes);
+  // `delays`: route peer traffic through delaying proxies (RoutePeers), else it is direct.
+  static absl::StatusOr<std::unique_ptr<NetnsNetwork>> Create(int nodes, bool delays = false);
   ~NetnsNetwork() override;  // Teardown()
 
   absl::Status ApplyGrudge(const Grudge& grudge) override;
   absl::Status Heal() override;
   std::string Host(uint64_t id) const override;
   ProcessSpec Enter(uint64_t id, ProcessSpec spec) const override;
+  absl::Status RoutePeers(const std::map<uint64_t, int>& peer_ports) override;
+  absl::Status SetOutboundDelay(uint64_t id, std::chrono::milliseconds delay) override;
 
   std::string Namespace(uint64_t id) const;
   std::string Bridge() const;
@@ -41,12 +53,16 @@ class NetnsNetwork : public NetworkControl {
   void Teardown();
 
  private:
-  NetnsNetwork(int nodes, std::string prefix, std::string subnet)
-      : nodes_(nodes), prefix_(std::move(prefix)), subnet_(std::move(subnet)) {}
+  NetnsNetwork(int nodes, bool delays, std::string prefix, std::string subnet)
+      : nodes_(nodes), delays_(delays), prefix_(std::move(prefix)), subnet_(std::move(subnet)) {}
+  std::string ProxySource(uint64_t id) const;
   absl::Status Setup();
   absl::Status InNamespace(uint64_t id, const std::vector<std::string>& command) const;
 
   const int nodes_;
+  const bool delays_;
+  std::map<std::pair<uint64_t, uint64_t>, std::unique_ptr<LinkProxy>> proxies_;  // (from, to)
+  std::map<uint64_t, std::chrono::milliseconds> outbound_delay_;
   const std::string prefix_;  // "rlh<pid>"
   const std::string subnet_;  // "10.X.Y."
   bool torn_down_ = false;
