@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -17,8 +18,10 @@
 
 #include "harness/analysis.h"
 #include "harness/availability.h"
+#include "harness/catch_up.h"
 #include "harness/cluster.h"
 #include "harness/coverage.h"
+#include "harness/election_safety.h"
 #include "harness/etcd/etcd_cluster.h"
 #include "harness/netns/netns_network.h"
 #include "harness/leader_view.h"
@@ -43,6 +46,13 @@ constexpr int kFinalReadAttempts = 5;
 // counts before a crash are kept.
 constexpr milliseconds kCoverageScrapeEvery{2000};
 constexpr milliseconds kLeaderPollEvery{25};
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 int HarnessError(const std::string& message) {
   std::fprintf(stderr, "raftlab-harness: error: %s\n", message.c_str());
@@ -316,6 +326,8 @@ absl::Status Run::StartSystem() {
     co.settings.fsm_sync_mode = o_.fsm_sync_mode;
     co.settings.lease_margin_ms = o_.lease_margin_ms;
     co.snapshot_every = o_.snapshot_every;
+    co.groups = o_.groups;
+    co.compaction_lag = o_.compaction_lag;
     co.seed = o_.seed;
     co.network = network_.get();
     if (NeedsPowerDisks(o_.nemesis)) {
@@ -355,6 +367,8 @@ int Run::Go() {
                            {"nemesis_duration_ms", o_.nemesis_duration_ms},
                            {"read_target", o_.read_target},
                            {"snapshot_every", o_.snapshot_every},
+                           {"groups", o_.groups},
+                           {"compaction_lag", o_.compaction_lag},
                            {"election_timeout_ms", o_.tick_ms * o_.election_ticks},
                            {"leaderless_timeouts", o_.leaderless_timeouts},
                            {"lease_margin_ms", o_.lease_margin_ms},
@@ -412,6 +426,8 @@ int Run::Go() {
     no.lease_margin_ms = o_.lease_margin_ms;
     no.seed = o_.seed;
     no.power_disks = disks_.get();
+    no.groups = o_.groups;
+    no.compaction_lag = o_.compaction_lag;
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
     // The view of who claims leadership asks raftlab's Admin API; etcd's members forward
     // writes to their leader themselves.
@@ -434,6 +450,7 @@ int Run::Go() {
     AvailabilityOptions ao;
     ao.election_timeout_ms = static_cast<int64_t>(o_.tick_ms) * o_.election_ticks;
     ao.leaderless_timeouts = o_.leaderless_timeouts;
+    ao.live_findings_path = o_.out + "/" + kLiveFindingsFile;
     availability_ = std::make_unique<AvailabilityMonitor>(*cluster_, ao, t0_);
   }
   RunSchedule(*schedule);
@@ -452,11 +469,28 @@ int Run::Go() {
       }
       availability = availability_->Finish(nemesis_.get(), leader_view_.get(), healthy.ok(),
                                            std::string(healthy.message()));
+      if (healthy.ok() && cluster_->raftlab() != nullptr) {
+        // As long as a group may stay leaderless, a healed follower may take to catch up.
+        const double bound_s = static_cast<double>(o_.tick_ms * o_.election_ticks * o_.leaderless_timeouts) / 1000;
+        const std::vector<std::string> behind = WatchCatchUp(*cluster_->raftlab(), bound_s);
+        for (const std::string& f : behind) availability["findings"].push_back(f);
+        availability["not_caught_up"] = behind;
+      }
     }
     FinalReads();
     Scrape("end");
+  } else if (availability_) {
+    availability = availability_->SoFar();
   }
   if (cluster_) {
+    // Election Safety is read from raftlab-server's own log lines.
+    if (cluster_->raftlab() != nullptr) {
+      std::map<uint64_t, std::string> logs;
+      for (uint64_t id : cluster_->ids()) logs[id] = ReadFileOrEmpty(o_.out + "/node" + std::to_string(id) + ".log");
+      const std::vector<std::string> elections = ElectionSafetyViolations(logs);
+      for (const std::string& f : elections) availability["findings"].push_back(f);
+      availability["election_safety"] = elections;
+    }
     nlohmann::json faults = nlohmann::json::object();
     for (const auto& [name, n] : nemesis_->counts()) faults[name] = n;
     nlohmann::json coverage = {{"counters", CoverageSummary(coverage_)},

@@ -31,6 +31,11 @@ struct ValidateOptions {
   int control_seeds = 1;  // seeds per distinct configuration on the correct server
   double time_limit_s = 60;
   bool quick = false;          // one bug per class, 3 seeds (unless --seeds is given)
+  // Run each bug with its class's default test (DefaultTestFlags) and bar 7/10 instead of
+  // the configuration its catalogue entry names.
+  bool default_tests = false;
+  // Main phase of the control runs; 0 = time_limit_s.
+  double control_time_limit_s = 0;
   std::string out;             // default: runs/validate-<UTC time>
   std::string server_binary;   // passed to each test; default: beside the harness
   double check_every_s = 5;    // online check period of bug runs
@@ -40,6 +45,10 @@ struct ValidateOptions {
   bool progress_tty = false;
 };
 
+// Control runs of --quick are this long: a correct server's history at the configuration,
+// not the time a bug takes to show.
+inline constexpr double kQuickControlTimeLimitS = 30;
+
 // The bugs to run, in catalogue order: "all" or named ones; --quick keeps the first of each
 // class. An unknown name is an error naming it.
 absl::StatusOr<std::vector<const faults::PlantedBug*>> SelectBugs(const std::string& csv, bool quick);
@@ -47,6 +56,13 @@ absl::StatusOr<std::vector<const faults::PlantedBug*>> SelectBugs(const std::str
 // What the harness lacks to expose the bug (its `needs`, when that is neither a known
 // workload nor a known nemesis); empty when nothing is missing.
 std::string MissingPrerequisite(const faults::PlantedBug& bug);
+
+// The default test that must catch every bug of a class with no tuning flags: the
+// `raftlab-harness test` flags naming the workload whose defaults are that test
+// (lease-register for lease bugs, list-append for durability bugs, register otherwise).
+std::string DefaultTestFlags(std::string_view bug_class);
+// Seeds out of 10 in which a bug's class default test must detect it.
+inline constexpr int kDefaultTestBar = 7;
 
 // The test flags of a configuration, split on spaces.
 std::vector<std::string> SplitFlags(std::string_view flags);
@@ -60,6 +76,7 @@ struct RunOutcome {
   std::optional<double> violation_s;  // invoke time of the first violating op
   std::string fault;                  // the fault(s) overlapping that op
   std::vector<std::string> findings;  // availability findings of the report, if any
+  std::optional<double> finding_s;    // when the first unexplained node exit was seen
   double wall_s = 0;
 };
 
@@ -74,6 +91,8 @@ RunOutcome ReadRunOutcome(const std::string& dir);
 
 struct BugRow {
   const faults::PlantedBug* bug = nullptr;
+  std::string config;  // the test flags run; empty = the bug's exposed_by
+  int bar = 0;         // seeds out of 10; 0 = the bug's own bar
   std::string missing;  // non-empty: not run
   std::vector<RunOutcome> runs;
   int detected = 0;
@@ -89,8 +108,9 @@ struct ControlRow {
   int valid = 0;
 };
 
-// Fills detected, the median, the first summary/fault and meets_bar from runs (bar out of
-// 10, scaled to the number of seeds and rounded up, or min_detected when positive).
+// Fills detected, the median, the first summary/fault and meets_bar from runs (the row's
+// bar out of 10, scaled to the number of seeds and rounded up, or min_detected when
+// positive).
 void SummarizeBugRow(BugRow* row, int min_detected = 0);
 
 // The table as text, JSON and a self-contained HTML page.
