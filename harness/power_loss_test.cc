@@ -117,7 +117,7 @@ TEST(PowerLoss, KilledHarnessLeavesNoMount) {
   spec.program = RAFTLAB_HARNESS_BIN;
   spec.args = {"test", "--workload", "register", "--nemesis", "power-loss", "--nodes", "3", "--time-limit", "60",
                "--rate", "50", "--out", out, "--tick-ms", "5", "--election-ticks", "40", "--heartbeat-ticks", "4",
-               "--server-binary", RAFTLAB_SERVER_BIN};
+               "--lease-margin-ms", "50", "--server-binary", RAFTLAB_SERVER_BIN};
   spec.log_path = dir.path() + "/harness.log";
   auto harness = ChildProcess::Start(spec);
   ASSERT_TRUE(harness.ok()) << harness.status();
