@@ -225,10 +225,14 @@ int Validator::Go() {
   for (const faults::PlantedBug* b : *selected) {
     BugRow row;
     row.bug = b;
+    if (o_.default_config) {
+      row.config = DefaultTestConfig(*b);
+      row.bar = kDefaultTestBar;
+    }
     row.missing = MissingPrerequisite(*b);
     if (row.missing.empty()) {
       planned_ += o_.seeds;
-      const std::string config(b->exposed_by);
+      const std::string config = ConfigOf(row);
       auto [it, fresh] = control_of.emplace(config, controls.size());
       if (fresh) {
         controls.push_back({config, {}, {}, 0});
@@ -246,7 +250,7 @@ int Validator::Go() {
       continue;
     }
     for (int s = 1; s <= o_.seeds && !stop_.load(); ++s) {
-      row.runs.push_back(RunOne(std::string(row.bug->exposed_by), row.bug->name, static_cast<uint64_t>(s), row.bug->name));
+      row.runs.push_back(RunOne(ConfigOf(row), row.bug->name, static_cast<uint64_t>(s), row.bug->name));
     }
     SummarizeBugRow(&row, o_.min_detected);
     Write(rows, controls);
@@ -303,6 +307,18 @@ std::string MissingPrerequisite(const faults::PlantedBug& bug) {
   if (std::find(w.begin(), w.end(), need) != w.end() || std::find(n.begin(), n.end(), need) != n.end()) return "";
   return need;
 }
+
+std::string DefaultTestConfig(const faults::PlantedBug& bug) {
+  const std::vector<std::string> flags = SplitFlags(bug.exposed_by);
+  for (size_t i = 0; i + 1 < flags.size(); ++i) {
+    if (flags[i] == "--workload") return "--workload " + flags[i + 1];
+  }
+  return "--workload register";  // the test command's own default workload
+}
+
+std::string ConfigOf(const BugRow& row) { return row.config.empty() ? std::string(row.bug->exposed_by) : row.config; }
+
+int BarOf(const BugRow& row) { return row.bar > 0 ? row.bar : row.bug->bar; }
 
 std::vector<std::string> SplitFlags(std::string_view flags) {
   std::vector<std::string> out;
@@ -371,7 +387,7 @@ void SummarizeBugRow(BugRow* row, int min_detected) {
   }
   const int n = static_cast<int>(row->runs.size());
   row->meets_bar = n > 0 && (min_detected > 0 ? row->detected >= min_detected
-                                                : row->detected * 10 >= row->bug->bar * n);
+                                                : row->detected * 10 >= BarOf(*row) * n);
 }
 
 namespace {
@@ -391,12 +407,12 @@ std::string ValidateTableText(const std::vector<BugRow>& bugs, const std::vector
   for (const BugRow& r : bugs) {
     if (!r.missing.empty()) {
       out += "| " + std::string(r.bug->name) + " | " + std::string(r.bug->bug_class) + " | needs " + r.missing +
-             " | - | " + std::to_string(r.bug->bar) + "/10 | - | - |\n";
+             " | - | " + std::to_string(BarOf(r)) + "/10 | - | - |\n";
       continue;
     }
     out += "| " + std::string(r.bug->name) + " | " + std::string(r.bug->bug_class) + " | " +
            std::to_string(r.detected) + "/" + std::to_string(r.runs.size()) + " | " + Seconds(r.median_violation_s) +
-           " | " + std::to_string(r.bug->bar) + "/10 " + (r.meets_bar ? "met" : "NOT met") + " | " +
+           " | " + std::to_string(BarOf(r)) + "/10 " + (r.meets_bar ? "met" : "NOT met") + " | " +
            Cell(r.summary, 100) + " | " + Cell(r.fault, 80) + " |\n";
   }
   out += "\n| control (correct server) | for bugs | valid |\n|---|---|---|\n";
@@ -429,8 +445,8 @@ std::string ValidateJson(const std::vector<BugRow>& bugs, const std::vector<Cont
     jb.push_back({{"bug", r.bug->name},
                   {"class", r.bug->bug_class},
                   {"recreates", r.bug->recreates},
-                  {"config", r.bug->exposed_by},
-                  {"bar", r.bug->bar},
+                  {"config", ConfigOf(r)},
+                  {"bar", BarOf(r)},
                   {"needs", r.missing},
                   {"seeds", r.runs.size()},
                   {"detected", r.detected},
@@ -446,8 +462,9 @@ std::string ValidateJson(const std::vector<BugRow>& bugs, const std::vector<Cont
     for (const auto& run : c.runs) runs.push_back(RunJson(run));
     jc.push_back({{"config", c.config}, {"bugs", c.bugs}, {"valid", c.valid}, {"runs", runs}});
   }
-  json j = {{"time_limit_s", o.time_limit_s}, {"seeds", o.seeds},   {"control_seeds", o.control_seeds},
-            {"quick", o.quick},               {"bugs", jb},        {"controls", jc}};
+  json j = {{"time_limit_s", o.time_limit_s}, {"seeds", o.seeds}, {"control_seeds", o.control_seeds},
+            {"quick", o.quick},               {"default_config", o.default_config},
+            {"bugs", jb},                     {"controls", jc}};
   return j.dump(2);
 }
 
@@ -470,9 +487,9 @@ std::string ValidateHtml(const std::vector<BugRow>& bugs, const std::vector<Cont
     const std::string detected = !r.missing.empty() ? "needs " + r.missing
                                                     : std::to_string(r.detected) + "/" + std::to_string(r.runs.size());
     h += std::string("<tr class=\"") + cls + "\"><td>" + HtmlEscape(r.bug->name) + "</td><td>" +
-         HtmlEscape(r.bug->recreates) + "</td><td><code>" + HtmlEscape(r.bug->exposed_by) + "</code></td><td>" +
+         HtmlEscape(r.bug->recreates) + "</td><td><code>" + HtmlEscape(ConfigOf(r)) + "</code></td><td>" +
          HtmlEscape(detected) + "</td><td>" + HtmlEscape(Seconds(r.median_violation_s)) + "</td><td>" +
-         std::to_string(r.bug->bar) + "/10</td><td>" + HtmlEscape(r.summary) + "</td><td>" + HtmlEscape(r.fault) +
+         std::to_string(BarOf(r)) + "/10</td><td>" + HtmlEscape(r.summary) + "</td><td>" + HtmlEscape(r.fault) +
          "</td></tr>";
   }
   h += "</table><h2>Controls (correct server)</h2><table><tr><th>configuration</th><th>for bugs</th><th>valid</th>"

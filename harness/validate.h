@@ -37,8 +37,18 @@ struct ValidateOptions {
   // Seeds that must detect a bug for it to pass; 0 = its bar scaled to --seeds. Lower only
   // for smoke checks (ctest), where a short run must not fail on one unlucky seed.
   int min_detected = 0;
+  // Run each bug's workload with its default test (no tuning flags, as users run it)
+  // instead of the catalogue's configuration, against kDefaultTestBar.
+  bool default_config = false;
   bool progress_tty = false;
 };
+
+// Seeds out of 10 in which a workload's default test must catch each planted bug of its
+// class.
+inline constexpr int kDefaultTestBar = 7;
+
+// The default test of the bug's workload: "--workload W" with W from its `exposed_by`.
+std::string DefaultTestConfig(const faults::PlantedBug& bug);
 
 // The bugs to run, in catalogue order: "all" or named ones; --quick keeps the first of each
 // class. An unknown name is an error naming it.
@@ -74,6 +84,8 @@ RunOutcome ReadRunOutcome(const std::string& dir);
 
 struct BugRow {
   const faults::PlantedBug* bug = nullptr;
+  std::string config;  // the test flags run; empty = the bug's exposed_by
+  int bar = 0;         // seeds out of 10; 0 = the bug's own bar
   std::string missing;  // non-empty: not run
   std::vector<RunOutcome> runs;
   int detected = 0;
@@ -88,6 +100,10 @@ struct ControlRow {
   std::vector<RunOutcome> runs;
   int valid = 0;
 };
+
+// The row's configuration and bar, with the bug's own as defaults.
+std::string ConfigOf(const BugRow& row);
+int BarOf(const BugRow& row);
 
 // Fills detected, the median, the first summary/fault and meets_bar from runs (bar out of
 // 10, scaled to the number of seeds and rounded up, or min_detected when positive).

@@ -192,5 +192,35 @@ TEST(ValidateTable, CellsEscapePipesSoTheMarkdownTableHolds) {
   EXPECT_NE(text.find("partition-leader [1] \\| [2,3] |"), std::string::npos) << text;
 }
 
+TEST(ValidateDefaultConfig, IsTheBugsWorkloadWithNoTuningFlags) {
+  EXPECT_EQ(DefaultTestConfig(faults::kLeaseWithoutTermGateBug), "--workload lease-register");
+  EXPECT_EQ(DefaultTestConfig(faults::kFollowerLocalReadBug), "--workload register");
+  faults::PlantedBug no_workload = faults::kFollowerLocalReadBug;
+  no_workload.exposed_by = "--nemesis kill";
+  EXPECT_EQ(DefaultTestConfig(no_workload), "--workload register");
+}
+
+TEST(ValidateDefaultConfig, ARowsOwnBarAndConfigOverrideTheCatalogues) {
+  BugRow row;
+  row.bug = &faults::kLeaseOutlivesElectionBug;
+  EXPECT_EQ(ConfigOf(row), std::string(faults::kLeaseOutlivesElectionBug.exposed_by));
+  EXPECT_EQ(BarOf(row), faults::kLeaseOutlivesElectionBug.bar);
+  row.config = DefaultTestConfig(*row.bug);
+  row.bar = kDefaultTestBar;
+  for (int s = 1; s <= 10; ++s) {
+    RunOutcome r;
+    r.seed = static_cast<uint64_t>(s);
+    r.verdict = s <= 7 ? "invalid" : "valid";
+    row.runs.push_back(r);
+  }
+  SummarizeBugRow(&row);
+  EXPECT_EQ(row.detected, 7);
+  EXPECT_TRUE(row.meets_bar) << "7/10 meets the default test's bar, not the catalogue's 9/10";
+  row.bar = 0;
+  SummarizeBugRow(&row);
+  EXPECT_FALSE(row.meets_bar);
+  EXPECT_NE(ValidateTableText({row}, {}).find("9/10 NOT met"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace raftlab::harness
