@@ -52,7 +52,7 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   auto lease = Parse({"test", "--workload", "lease-register", "--out", "/tmp/x"});
   ASSERT_TRUE(lease.ok()) << lease.status();
   const auto& l = std::get<TestOptions>(*lease).nemesis;
-  EXPECT_TRUE(has(l, "pause-leader"));
+  EXPECT_TRUE(has(l, "clock-drift+pause-leader"));
   EXPECT_TRUE(has(l, "partition-leader-inbound+transfer"));
   EXPECT_TRUE(has(l, "failover-lagging-commit"));
   auto reg = Parse({"test", "--workload", "register", "--out", "/tmp/x"});
