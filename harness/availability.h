@@ -22,10 +22,16 @@
 
 namespace raftlab::harness {
 
+// The run folder's file of availability findings as they happen, one a line, so
+// `raftlab-harness validate` can stop a liveness bug's run at its first finding.
+inline constexpr const char* kLiveFindingsFile = "findings.txt";
+
 struct AvailabilityOptions {
   int64_t election_timeout_ms = 1000;
   // A group without a leader for longer than this many election timeouts is a finding.
   int leaderless_timeouts = 10;
+  // Where findings are appended as they happen (kLiveFindingsFile); empty = nowhere.
+  std::string live_findings_path;
 };
 
 class AvailabilityMonitor {
@@ -42,9 +48,12 @@ class AvailabilityMonitor {
   // nemesis's restarts and the leaderless intervals of `view` (may be null).
   nlohmann::json Finish(const Nemesis* nemesis, const LeaderView* view, bool healthy_after_heal,
                         const std::string& heal_problem);
+  // For a run stopped early (no final heal): the findings so far.
+  nlohmann::json SoFar() const;
 
  private:
   double Seconds() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
+  void AddFinding(const std::string& finding);
 
   LocalCluster& cluster_;
   const AvailabilityOptions options_;

@@ -85,6 +85,7 @@ std::vector<std::string> LocalCluster::ArgsFor(const NodeInfo& n) const {
       "--fsm-sync-mode", n.settings.fsm_sync_mode,
       "--groups", std::to_string(o.groups),
       "--snapshot-every", std::to_string(o.snapshot_every),
+      "--compaction-lag", std::to_string(o.compaction_lag),
   };
   if (o.seed != 0) {
     args.push_back("--seed");

@@ -46,6 +46,7 @@ struct ClusterOptions {
   int election_ticks = 100;
   int heartbeat_ticks = 10;
   uint64_t snapshot_every = 10000;
+  uint64_t compaction_lag = 1000;  // --compaction-lag
   // The run's seed, handed to every server (--seed) so election timeouts follow it; each
   // restart of a node gets a different derived seed. 0 = the servers' own default.
   uint64_t seed = 0;

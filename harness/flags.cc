@@ -13,6 +13,8 @@
 namespace raftlab::harness {
 namespace {
 
+constexpr const char* kCommands = "test, analyze, validate, matrix or matrix-merge";
+
 absl::Status Bad(const std::string& msg) { return absl::InvalidArgumentError(msg); }
 
 absl::Status Validate(const TestOptions& o) {
@@ -43,10 +45,17 @@ absl::Status Validate(const TestOptions& o) {
     return Bad("--election-ticks: must exceed --heartbeat-ticks (both at least 1)");
   }
   if (o.lease_margin_ms < 0) return Bad("--lease-margin-ms: must not be negative");
+  if (o.lease_margin_ms >= o.tick_ms * o.election_ticks) {
+    // The servers refuse it at startup; say so before starting them.
+    return Bad("--lease-margin-ms: " + std::to_string(o.lease_margin_ms) + " leaves no lease: it must be below the "
+               "election timeout (--tick-ms x --election-ticks = " + std::to_string(o.tick_ms * o.election_ticks) +
+               " ms)");
+  }
   if (o.read_target != "leader" && o.read_target != "any" && o.read_target != "mixed") {
     return Bad("--read-target: must be leader, any or mixed, not \"" + o.read_target + "\"");
   }
   if (o.snapshot_every < 1) return Bad("--snapshot-every: must be at least 1");
+  if (o.groups < 1 || o.groups > 256) return Bad("--groups: must be between 1 and 256");
   if (!(o.crash_probability > 0 && o.crash_probability <= 1)) return Bad("--crash-probability: must be in (0, 1]");
   if (!o.crash_point.empty() && o.crash_point.rfind("raftlab/crash/", 0) != 0) {
     return Bad("--crash-point: must name a raftlab/crash/... point, not \"" + o.crash_point + "\"");
@@ -75,10 +84,17 @@ std::string DefaultNemesis(const std::string& workload) {
            "failover-lagging-commit";
   }
   if (workload == "register") {
-    return "partition-leader,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,snapshot-install,"
-           "link-leader";
+    // partition-leader-slow: the cut-off leader outlives its successor's election, the
+    // window in which a ReadIndex answered without a quorum round returns stale data.
+    return "partition-leader-slow,partition,stall-leader,pause-leader,kill-leader,transfer,crash-point,"
+           "snapshot-install,link-leader";
   }
   if (workload == "set") return "partition,kill,crash-point,stall,snapshot-install";
+  // The default durability test: every fault restarts nodes, at moments a durability bug
+  // shows (un-fsynced data dropped, right after a snapshot is saved, mid-apply), and the
+  // list-append checker sees an acknowledged append lost or applied twice. A third of the
+  // faults are power losses: a lost WAL tail shows only once a lagging node serves.
+  if (workload == "list-append") return "power-loss,kill,crash-point";
   return "partition,kill";
 }
 
@@ -116,6 +132,11 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   test->add_option("--read-target", t.read_target, "reads ask: leader (a node claiming it), any, or mixed")
       ->capture_default_str();
   test->add_option("--snapshot-every", t.snapshot_every, "servers' --snapshot-every (entries between snapshots)")
+      ->capture_default_str();
+  test->add_option("--groups", t.groups, "servers' --groups: data groups over an even split of the keys")
+      ->capture_default_str();
+  test->add_option("--compaction-lag", t.compaction_lag,
+                   "servers' --compaction-lag: entries kept behind a snapshot for slow followers")
       ->capture_default_str();
   test->add_option("--leaderless-timeouts", t.leaderless_timeouts,
                    "report a group leaderless for more than this many election timeouts")
@@ -163,20 +184,36 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
                        "seeds that must detect each bug (0 = its bar scaled to --seeds; for smoke checks)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  validate->add_flag("--quick", v.quick, "one bug per class and 3 seeds (unless --seeds is given)");
-  validate->add_flag("--default-config", v.default_config,
-                     "run each bug's workload with its default test (no tuning flags) instead of the catalogue's "
-                     "configuration; bar 7/10");
+  validate->add_flag("--quick", v.quick,
+                     "one bug per class, 3 seeds and 30 s controls (unless --seeds / --control-time-limit are given)");
+  validate->add_flag("--default-tests", v.default_tests,
+                     "run each bug with its class's default test (no tuning flags) against the 7/10 bar");
+  auto* control_limit_opt = validate->add_option("--control-time-limit", v.control_time_limit_s,
+                                                 "seconds of each control run's main phase (default: --time-limit)");
   validate->add_option("--out", v.out, "folder for the runs and the table (default: runs/validate-<UTC time>)");
   validate->add_option("--check-every", v.check_every_s, "seconds between online checks of a bug run")
       ->capture_default_str();
   validate->add_option("--server-binary", v.server_binary, "raftlab-server to run (default: beside this binary)");
-  if (argc < 2) return Bad("command line: expected a command: test, analyze or validate (see --help)");
+  MatrixOptions m;
+  CLI::App* matrix = app.add_subcommand(
+      "matrix", "run a matrix file's cells in a budget; index.html, junit.xml, summary.json; exit 0 all passed");
+  matrix->add_option("--file", m.file, "the matrix file (JSON, see harness/matrix/spec.h)")->capture_default_str();
+  matrix->add_option("--budget", m.budget, "wall time of this shard (90s, 60m, 2h): picks how many seeds fit");
+  matrix->add_option("--seeds", m.seeds, "seeds per configuration (overrides --budget and the file)");
+  matrix->add_option("--shard", m.shard, "run the i-th of n slices of the plan, i/n")->capture_default_str();
+  matrix->add_option("--out", m.out, "the matrix folder (default: runs/matrix-<UTC time>)");
+  matrix->add_option("--server-binary", m.server_binary, "raftlab-server every cell runs (default: beside this binary)");
+  matrix->add_flag("--dry-run", m.dry_run, "print this shard's cells and exit");
+  MatrixMergeOptions mm;
+  CLI::App* merge = app.add_subcommand("matrix-merge", "join the folders of `matrix --shard i/n` runs into one");
+  merge->add_option("--out", mm.out, "the merged matrix folder to create")->required();
+  merge->add_option("shards", mm.shards, "the shard folders")->required();
+  if (argc < 2) return Bad("command line: expected a command: " + std::string(kCommands) + " (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
-    if (first != "test" && first != "analyze" && first != "validate" && first != "--help" && first != "-h" &&
-        first != "--help-all") {
-      return Bad("command line: unknown command \"" + first + "\" (expected test, analyze or validate; see --help)");
+    if (first != "test" && first != "analyze" && first != "validate" && first != "matrix" && first != "matrix-merge" &&
+        first != "--help" && first != "-h" && first != "--help-all") {
+      return Bad("command line: unknown command \"" + first + "\" (expected " + std::string(kCommands) + "; see --help)");
     }
   }
   try {
@@ -188,8 +225,19 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   } catch (const CLI::ParseError& e) {
     return Bad(std::string("command line: ") + e.what());
   }
+  if (matrix->parsed()) {
+    if (!m.server_binary.empty() && access(m.server_binary.c_str(), X_OK) != 0) {
+      return Bad("--server-binary: " + m.server_binary + " is not an executable file");
+    }
+    return Command(m);
+  }
+  if (merge->parsed()) return Command(mm);
   if (validate->parsed()) {
     if (v.quick && seeds_opt->count() == 0) v.seeds = 3;
+    if (v.quick && control_limit_opt->count() == 0) v.control_time_limit_s = kQuickControlTimeLimitS;
+    if (control_limit_opt->count() > 0 && !(v.control_time_limit_s > 0)) {
+      return Bad("--control-time-limit: must be a positive number of seconds");
+    }
     if (v.seeds < 1 || v.seeds > 1000) return Bad("--seeds: must be between 1 and 1000");
     if (v.control_seeds < 0 || v.control_seeds > 1000) return Bad("--control-seeds: must be between 0 and 1000");
     if (!(v.time_limit_s > 0)) return Bad("--time-limit: must be a positive number of seconds");

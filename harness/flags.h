@@ -5,12 +5,15 @@
 //                        --seed N --out DIR [more: see --help]
 //   raftlab-harness analyze DIR [--check-timeout S]
 //   raftlab-harness validate [--bugs all|a,b] [--seeds N] [--time-limit S] [--quick]
+//   raftlab-harness matrix [--file F] [--budget 60m] [--seeds N] [--shard i/n] [--out DIR]
+//   raftlab-harness matrix-merge --out DIR SHARD_DIR...
 // Every bad flag gives one message naming the flag; the caller exits 3.
 
 #include <string>
 #include <variant>
 
 #include "absl/status/statusor.h"
+#include "harness/matrix/options.h"
 #include "harness/runner.h"
 #include "harness/validate.h"
 
@@ -25,7 +28,8 @@ struct HelpShown {
   std::string text;
 };
 
-using Command = std::variant<TestOptions, AnalyzeCommand, ValidateOptions, HelpShown>;
+using Command =
+    std::variant<TestOptions, AnalyzeCommand, ValidateOptions, MatrixOptions, MatrixMergeOptions, HelpShown>;
 
 // Parses argv (argv[0] is the program). TestOptions::command is the exact command line.
 absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv);

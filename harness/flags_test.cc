@@ -59,6 +59,11 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   ASSERT_TRUE(reg.ok()) << reg.status();
   EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "crash-point"));
   EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "snapshot-install"));
+  EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "partition-leader-slow")) << "read bugs need a late step-down";
+  auto append = Parse({"test", "--workload", "list-append", "--out", "/tmp/x"});
+  ASSERT_TRUE(append.ok()) << append.status();
+  EXPECT_TRUE(has(std::get<TestOptions>(*append).nemesis, "power-loss")) << "the default durability test";
+  EXPECT_TRUE(has(std::get<TestOptions>(*append).nemesis, "kill"));
   auto none = Parse({"test", "--workload", "register", "--nemesis", "none", "--out", "/tmp/x"});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(std::get<TestOptions>(*none).nemesis.empty());
@@ -96,8 +101,10 @@ TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test", "--read-target", "follower", "--out", "/tmp/x"}, "--read-target: must be leader, any or mixed");
   ExpectError({"test", "--crash-point", "raftlab/wal/fsync", "--out", "/tmp/x"}, "--crash-point");
   ExpectError({"test", "--snapshot-every", "0", "--out", "/tmp/x"}, "--snapshot-every");
+  ExpectError({"test", "--election-ticks", "30", "--out", "/tmp/x"},
+              "--lease-margin-ms: 300 leaves no lease: it must be below the election timeout");
   ExpectError({"launch"}, "unknown command \"launch\"");
-  ExpectError({}, "expected a command: test, analyze or validate");
+  ExpectError({}, "expected a command: test, analyze, validate, matrix or matrix-merge");
 }
 
 TEST(CommandLine, BinaryExitsThreeWithTheMessage) {

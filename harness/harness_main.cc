@@ -1,5 +1,5 @@
 // raftlab-harness: runs a Jepsen-style test of a local raftlab cluster, re-checks a run
-// folder, or validates the harness against the planted bugs. Exit status: 0 valid, 1 invalid, 2 unknown, 3 harness error or bad command line.
+// folder, validates the harness against the planted bugs, or runs a matrix of tests. Exit status: 0 valid, 1 invalid, 2 unknown, 3 harness error or bad command line.
 // SIGINT/SIGTERM stop the run: the cluster is killed, the recorded prefix is checked, and
 // the status is 3.
 #include <signal.h>
@@ -10,6 +10,7 @@
 
 #include "harness/analysis.h"
 #include "harness/flags.h"
+#include "harness/matrix/matrix.h"
 #include "harness/runner.h"
 #include "harness/validate.h"
 
@@ -55,6 +56,11 @@ int main(int argc, char** argv) {
     v->progress_tty = isatty(STDERR_FILENO) != 0;
     return RunValidate(*v, g_stop);
   }
+  if (auto* m = std::get_if<MatrixOptions>(&*cmd)) {
+    m->progress_tty = isatty(STDERR_FILENO) != 0;
+    return RunMatrix(*m, g_stop);
+  }
+  if (auto* mm = std::get_if<MatrixMergeOptions>(&*cmd)) return MergeMatrix(*mm);
   TestOptions t = std::get<TestOptions>(*cmd);
   t.progress_tty = isatty(STDERR_FILENO) != 0;
   return RunTest(t, g_stop);

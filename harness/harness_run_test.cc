@@ -101,6 +101,32 @@ TEST(HarnessRun, ServerSideFaultsKeepACorrectServerValid) {
   EXPECT_TRUE(std::filesystem::exists(out + "/schedule.json"));
 }
 
+// partition-leader-slow keeps the cut-off leader claiming leadership after its successor's
+// election: a correct server stays valid (ReadIndex does not rely on the clock, so no
+// beyond-the-margin warning), and a ReadIndex answered without a quorum round is caught.
+TEST(HarnessRun, PartitionLeaderSlowExposesReadIndexWithoutQuorumAndKeepsACorrectServerValid) {
+  testing::TempDir dir;
+  const std::string flags =
+      " test --workload register --nemesis partition-leader-slow --nodes 3 --time-limit 8 --rate 200"
+      " --concurrency 10 --keys 2 --nemesis-interval-ms 800 --nemesis-duration-ms 2500 --op-timeout-ms 1000"
+      " --seed 4" + kFast;
+  const std::string correct = dir.path() + "/correct";
+  auto r = testing::RunCommand(Harness() + flags + " --out " + correct);
+  if (r.exit_code != 0) dir.Keep();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto results = nlohmann::json::parse(testing::ReadAll(correct + "/results.json"));
+  ASSERT_FALSE(results["nemesis"].empty());
+  EXPECT_NE(results["nemesis"][0]["detail"].get<std::string>().find("clock rate"), std::string::npos)
+      << results["nemesis"].dump();
+  for (const auto& w : results["warnings"]) {
+    EXPECT_EQ(w.get<std::string>().find("beyond the lease margin"), std::string::npos) << w;
+  }
+  const std::string buggy = dir.path() + "/buggy";
+  auto b = testing::RunCommand(Harness() + flags + " --unsafe-bug read-index-without-quorum --out " + buggy);
+  if (b.exit_code != 1) dir.Keep();
+  EXPECT_EQ(b.exit_code, 1) << b.output;
+}
+
 TEST(HarnessRun, StaleRegisterUnderPartitionIsInvalid) {
   testing::TempDir dir;
   const std::string out = dir.path() + "/run";

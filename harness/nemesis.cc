@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "faults/points.h"
+#include "harness/catch_up.h"
 #include "harness/power_loss.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
@@ -41,6 +42,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"partition-halves", &Nemesis::StartPartition, "two halves (the larger keeps a majority)"},
       {"partition-majority", &Nemesis::StartPartition, "a random minority cut off from the majority"},
       {"partition-leader", &Nemesis::StartPartition, "the leader cut off from everyone"},
+      {"partition-leader-slow", &Nemesis::StartPartition,
+       "the leader cut off, its clock slowed: its timers (check-quorum) lag, ReadIndex must not"},
       {"partition-ring", &Nemesis::StartPartition, "each node reaches only its two ring neighbours"},
       {"partition-bridge", &Nemesis::StartPartition, "two halves joined only through one bridge node"},
       {"partition-leader-inbound", &Nemesis::StartPartition, "one-way: the leader hears nobody, is heard"},
@@ -137,6 +140,15 @@ Nemesis::Nemesis(LocalCluster& cluster, HistoryRecorder& recorder, NemesisOption
 uint64_t Nemesis::RandomNode() {
   auto ids = cluster_.ids();
   return ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_)];
+}
+
+uint64_t Nemesis::RandomReachableNode() {
+  std::vector<uint64_t> up;
+  for (uint64_t id : cluster_.ids()) {
+    if (Reachable(id)) up.push_back(id);
+  }
+  if (up.empty()) return RandomNode();
+  return up[std::uniform_int_distribution<size_t>(0, up.size() - 1)(rng_)];
 }
 
 uint64_t Nemesis::LeaderOrRandom() {
@@ -278,11 +290,12 @@ Nemesis::ActiveFault Nemesis::StartStall(const std::string& name, milliseconds d
 Nemesis::ActiveFault Nemesis::StartCrashPoint(const std::string& name, milliseconds) {
   static const std::vector<const faults::FaultPoint*> kCrashPoints = {
       &faults::kCrashAfterWalSave, &faults::kCrashAfterSend, &faults::kCrashBeforeApply,
-      &faults::kCrashAfterSnapshotSave};
+      &faults::kCrashAfterSnapshotSave, &faults::kCrashAfterVote};
   std::string point = options_.crash_point;
   if (point.empty()) point = kCrashPoints[std::uniform_int_distribution<size_t>(0, kCrashPoints.size() - 1)(rng_)]->name;
   const bool on_snapshot = point == faults::kCrashAfterSnapshotSave.name;
-  const uint64_t id = RandomNode();
+  // A point armed on a node another fault took down would never fire.
+  const uint64_t id = RandomReachableNode();
   admin::EnableFaultRequest req;
   req.set_name(point);
   req.set_probability(on_snapshot ? 1.0 : options_.crash_probability);
@@ -500,14 +513,22 @@ Nemesis::ActiveFault Nemesis::StartTransfer(const std::string& name, millisecond
   return {};
 }
 
-Nemesis::ActiveFault Nemesis::StartSnapshot(const std::string& name, milliseconds) {
+std::string Nemesis::SnapshotEveryGroup(uint64_t except) {
   std::string detail;
   for (uint64_t id : cluster_.ids()) {
-    if (!Reachable(id)) continue;
-    auto r = cluster_.admin().TriggerSnapshot(cluster_.endpoint(id), 1);
-    detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " at " +
-              (r.ok() ? std::to_string(r->snapshot_index()) : "?" + Err(r.status()));
+    if (id == except || !Reachable(id)) continue;
+    for (int g = options_.groups; g >= 1; --g) {
+      auto r = cluster_.admin().TriggerSnapshot(cluster_.endpoint(id), static_cast<uint64_t>(g));
+      if (g != 1) continue;
+      detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " at " +
+                (r.ok() ? std::to_string(r->snapshot_index()) : "?" + Err(r.status()));
+    }
   }
+  return detail;
+}
+
+Nemesis::ActiveFault Nemesis::StartSnapshot(const std::string& name, milliseconds) {
+  const std::string detail = SnapshotEveryGroup(0);
   recorder_.Nemesis(true, name, detail);
   recorder_.Nemesis(false, name, detail);
   return {};
@@ -515,16 +536,32 @@ Nemesis::ActiveFault Nemesis::StartSnapshot(const std::string& name, millisecond
 
 Nemesis::ActiveFault Nemesis::StartSnapshotInstall(const std::string& name, milliseconds) {
   const uint64_t id = RandomFollower();
+  // It rejoins over a slow link, so the snapshots of every group that left it behind queue
+  // up on the others' lanes to it at once, as when a node returns to a busy multi-raft
+  // cluster.
+  const auto delay_ms = std::uniform_int_distribution<uint32_t>(100, 300)(rng_);
   const std::string errors = ApplyGrudge(CompleteGrudge(cluster_.ids(), IsolateNode(cluster_.ids(), id)));
-  const std::string detail = NodeText(id) + " cut off until the others snapshot";
+  const std::string detail = NodeText(id) + " cut off until the others snapshot, then rejoins over a " +
+                             std::to_string(delay_ms) + " ms link";
   recorder_.Nemesis(true, name, detail + errors);
-  return {0, name, detail, [this, id] {
-            // The servers keep kLogBehindSnapshot entries behind a snapshot for slow
-            // followers: write more than that first so the cut-off one falls off the log.
-            FillLog(kLogBehindSnapshot + 100);
+  return {0, name, detail, [this, id, delay_ms] {
+            // The servers keep compaction_lag entries behind a snapshot for slow followers:
+            // write more than that first so the cut-off one falls off every group's log.
+            FillLog(options_.compaction_lag + 100);
+            (void)SnapshotEveryGroup(id);
+            admin::LinkFault slow;
+            slow.set_peer(id);
+            slow.set_delay_ms(delay_ms);
+            links_used_ = true;
             for (uint64_t other : cluster_.ids()) {
-              if (other != id && Reachable(other)) (void)cluster_.admin().TriggerSnapshot(cluster_.endpoint(other), 1);
+              if (other != id && Reachable(other)) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(other), {slow});
             }
+            for (uint64_t node : cluster_.ids()) {
+              if (Reachable(node)) (void)cluster_.admin().Heal(cluster_.endpoint(node));
+            }
+            // The fault ends once the installs are done (or a bound passed): a fault drawn
+            // next does not cut them short.
+            (void)WatchCatchUp(cluster_, kSnapshotInstallWaitS);
             HealNetwork();
           }};
 }
@@ -541,18 +578,29 @@ Nemesis::ActiveFault Nemesis::StartPowerLossFault(const std::string& name, milli
   return a;
 }
 
-void Nemesis::FillLog(int entries) {
+void Nemesis::FillLog(uint64_t entries) {
   client::KvClientOptions o;
   o.endpoints = cluster_.endpoints();
   o.timeout = milliseconds(2000);
   auto kv = client::KvClient::Create(o);
   if (!kv.ok()) return;
-  // Keys outside every workload's key space, so no history sees them.
+  // Keys outside every workload's key space, so no history sees them; with several groups,
+  // each key starts with a byte in the middle of its group's share of an even split.
+  const int groups = std::max(1, options_.groups);
   constexpr int kWriters = 16;
+  const uint64_t total = entries * static_cast<uint64_t>(groups);
+  // Without a quorum (another fault cut off a second node) the writes cannot commit: give up.
+  const auto deadline = std::chrono::steady_clock::now() + kFillLogBound;
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
-      for (int i = w; i < entries; i += kWriters) (void)(*kv)->Put("nemesis/fill/" + std::to_string(i % 64), "x");
+      for (uint64_t i = static_cast<uint64_t>(w); i < total && std::chrono::steady_clock::now() < deadline;
+           i += kWriters) {
+        // Each writer moves through the groups, so every group's entries commit in batches.
+        const int g = static_cast<int>(i / kWriters % static_cast<uint64_t>(groups));
+        const std::string prefix = groups == 1 ? "" : std::string(1, static_cast<char>((2 * g + 1) * 256 / (2 * groups)));
+        (void)(*kv)->Put(prefix + "nemesis/fill/" + std::to_string(i / static_cast<uint64_t>(groups) % 64), "x");
+      }
     });
   }
   for (auto& t : writers) t.join();

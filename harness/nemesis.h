@@ -70,6 +70,10 @@ struct NemesisOptions {
   int64_t lease_margin_ms = 300;
   uint64_t seed = 1;
   PowerDisks* power_disks = nullptr;  // set when power-loss or torn-write is listed
+  // The servers' data groups (1..groups) and the entries they keep behind a snapshot:
+  // snapshot faults snapshot every group, and snapshot-install writes past that lag in each.
+  int groups = 1;
+  uint64_t compaction_lag = 1000;
 };
 
 // Checks every name in a comma-separated list ("none" or "" = no faults); the error names
@@ -174,15 +178,24 @@ class Nemesis {
   static std::vector<std::string> ReplicationLanes() { return {"normal", "replication"}; }
   // A duration drawn uniformly between lo and hi election timeouts.
   std::chrono::milliseconds ElectionFraction(double lo, double hi);
+  // Slows node `id`'s clock for partition-leader-slow; returns the rate, appends errors.
+  double SlowIsolatedClock(uint64_t id, std::string* errors);
   // Writes `entries` puts through the leader (filler keys no workload reads).
-  void FillLog(int entries);
-  // Entries a server keeps behind its snapshot (DurableLogOptions::compaction_lag).
-  static constexpr int kLogBehindSnapshot = 1000;
+  // Writes `entries` entries to each data group, on keys no workload uses.
+  void FillLog(uint64_t entries);
+  // Every data group of every reachable node but `except` snapshots now; the detail lists
+  // group 1's snapshot index per node.
+  std::string SnapshotEveryGroup(uint64_t except);
+  // How long snapshot-install waits at its stop for the follower to catch up.
+  static constexpr double kSnapshotInstallWaitS = 3;
+  // The longest FillLog writes.
+  static constexpr std::chrono::seconds kFillLogBound{10};
   // Restarts a node a fault took down, remembering how it ended.
   void Revive(uint64_t id, const std::string& cause);
   bool Reachable(uint64_t id);
   uint64_t LeaderOrRandom();
   uint64_t RandomNode();
+  uint64_t RandomReachableNode();  // running and not paused; any node when none is
   uint64_t RandomFollower();
   NodeIds ShuffledIds();
   void SetActiveText();

@@ -2,6 +2,8 @@
 #include "harness/nemesis.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <random>
 
 namespace raftlab::harness {
 
@@ -46,6 +48,7 @@ Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::
   const NodeIds ids = ShuffledIds();
   Grudge grudge;
   std::string detail;
+  uint64_t isolated = 0;
   if (name == "partition-ring") {
     grudge = RingGrudge(ids);
     detail = "ring";
@@ -60,8 +63,9 @@ Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::
     detail = "node " + std::to_string(leader) + (inbound ? " hears nobody" : " is heard by nobody");
   } else {
     std::vector<NodeIds> parts;
-    if (name == "partition-leader") {
-      parts = IsolateNode(ids, LeaderOrRandom());
+    if (name == "partition-leader" || name == "partition-leader-slow") {
+      isolated = LeaderOrRandom();
+      parts = IsolateNode(ids, isolated);
     } else if (name == "partition-halves") {
       parts = SplitHalves(ids);
     } else {
@@ -72,9 +76,29 @@ Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::
     grudge = CompleteGrudge(ids, parts);
     detail = DescribeComponents(parts);
   }
-  const std::string errors = ApplyGrudge(grudge);
+  std::string errors = ApplyGrudge(grudge);
+  if (name == "partition-leader-slow") {
+    const double rate = SlowIsolatedClock(isolated, &errors);
+    char rate_text[16];
+    std::snprintf(rate_text, sizeof rate_text, "%.2f", rate);
+    detail += std::string(" clock rate ") + rate_text + " on node " + std::to_string(isolated) +
+              " (beyond the lease margin: lease reads overlapping it are " + kOutsideAssumption + ")";
+  }
   recorder_.Nemesis(true, name, detail + errors);
-  return {0, name, detail, [this] { HealNetwork(); }};
+  return {0, name, detail, [this, isolated] {
+            HealNetwork();
+            if (isolated != 0 && Reachable(isolated)) (void)cluster_.admin().SetClock(cluster_.endpoint(isolated), 0, 1.0);
+          }};
+}
+
+double Nemesis::SlowIsolatedClock(uint64_t id, std::string* errors) {
+  // Slow enough that the cut-off leader's check-quorum step-down (one to two election
+  // timeouts on its clock) comes well after the majority elected a new leader.
+  const double rate = std::uniform_real_distribution<double>(0.2, 0.35)(rng_);
+  clock_used_ = true;
+  auto r = cluster_.admin().SetClock(cluster_.endpoint(id), 0, rate);
+  if (!r.ok()) *errors += " (clock: " + std::string(r.status().message()) + ")";
+  return rate;
 }
 
 }  // namespace raftlab::harness

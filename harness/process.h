@@ -80,4 +80,7 @@ class ChildProcess {
 // A TCP port on 127.0.0.1 that was free when asked (bound to port 0, then released).
 absl::StatusOr<int> PickFreePort();
 
+// The path of this process's executable, so a command can run itself as a child.
+std::string SelfExecutable();
+
 }  // namespace raftlab::harness

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -17,8 +18,10 @@
 
 #include "harness/analysis.h"
 #include "harness/availability.h"
+#include "harness/catch_up.h"
 #include "harness/cluster.h"
 #include "harness/coverage.h"
+#include "harness/election_safety.h"
 #include "harness/leader_view.h"
 #include "harness/nemesis.h"
 #include "harness/power_loss.h"
@@ -41,6 +44,13 @@ constexpr int kFinalReadAttempts = 5;
 // counts before a crash are kept.
 constexpr milliseconds kCoverageScrapeEvery{2000};
 constexpr milliseconds kLeaderPollEvery{25};
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 int HarnessError(const std::string& message) {
   std::fprintf(stderr, "raftlab-harness: error: %s\n", message.c_str());
@@ -308,6 +318,8 @@ int Run::Go() {
                            {"nemesis_duration_ms", o_.nemesis_duration_ms},
                            {"read_target", o_.read_target},
                            {"snapshot_every", o_.snapshot_every},
+                           {"groups", o_.groups},
+                           {"compaction_lag", o_.compaction_lag},
                            {"election_timeout_ms", o_.tick_ms * o_.election_ticks},
                            {"leaderless_timeouts", o_.leaderless_timeouts},
                            {"lease_margin_ms", o_.lease_margin_ms},
@@ -340,6 +352,8 @@ int Run::Go() {
     co.settings.fsm_sync_mode = o_.fsm_sync_mode;
     co.settings.lease_margin_ms = o_.lease_margin_ms;
     co.snapshot_every = o_.snapshot_every;
+    co.groups = o_.groups;
+    co.compaction_lag = o_.compaction_lag;
     co.seed = o_.seed;
     if (NeedsPowerDisks(o_.nemesis)) {
       auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
@@ -381,6 +395,8 @@ int Run::Go() {
     no.lease_margin_ms = o_.lease_margin_ms;
     no.seed = o_.seed;
     no.power_disks = disks_.get();
+    no.groups = o_.groups;
+    no.compaction_lag = o_.compaction_lag;
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
     std::map<uint64_t, std::string> nodes;
     for (uint64_t id : cluster_->ids()) nodes[id] = cluster_->endpoint(id);
@@ -399,6 +415,7 @@ int Run::Go() {
     AvailabilityOptions ao;
     ao.election_timeout_ms = static_cast<int64_t>(o_.tick_ms) * o_.election_ticks;
     ao.leaderless_timeouts = o_.leaderless_timeouts;
+    ao.live_findings_path = o_.out + "/" + kLiveFindingsFile;
     availability_ = std::make_unique<AvailabilityMonitor>(*cluster_, ao, t0_);
   }
   RunSchedule(*schedule);
@@ -417,11 +434,27 @@ int Run::Go() {
       }
       availability = availability_->Finish(nemesis_.get(), leader_view_.get(), healthy.ok(),
                                            std::string(healthy.message()));
+      if (healthy.ok()) {
+        // As long as a group may stay leaderless, a healed follower may take to catch up.
+        const double bound_s = static_cast<double>(o_.tick_ms * o_.election_ticks * o_.leaderless_timeouts) / 1000;
+        const std::vector<std::string> behind = WatchCatchUp(*cluster_, bound_s);
+        for (const std::string& f : behind) availability["findings"].push_back(f);
+        availability["not_caught_up"] = behind;
+      }
     }
     FinalReads();
     Scrape("end");
+  } else if (availability_) {
+    availability = availability_->SoFar();
   }
   if (cluster_) {
+    if (cluster_) {
+      std::map<uint64_t, std::string> logs;
+      for (uint64_t id : cluster_->ids()) logs[id] = ReadFileOrEmpty(o_.out + "/node" + std::to_string(id) + ".log");
+      const std::vector<std::string> elections = ElectionSafetyViolations(logs);
+      for (const std::string& f : elections) availability["findings"].push_back(f);
+      availability["election_safety"] = elections;
+    }
     nlohmann::json faults = nlohmann::json::object();
     for (const auto& [name, n] : nemesis_->counts()) faults[name] = n;
     nlohmann::json coverage = {{"counters", CoverageSummary(coverage_)},

@@ -39,6 +39,10 @@ struct TestOptions {
   // A group without a leader for longer than this many election timeouts is a finding.
   int leaderless_timeouts = 10;
   int dispatcher_lanes = 2;
+  // The servers' --groups (data groups, the key space split evenly; list-append spreads its
+  // keys over them) and --compaction-lag (entries kept behind a snapshot).
+  int groups = 1;
+  uint64_t compaction_lag = 1000;
   std::string fsm_sync_mode = "sync";
   int lease_margin_ms = 300;
   uint64_t seed = 1;

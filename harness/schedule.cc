@@ -19,6 +19,9 @@ std::vector<ScheduledFault> MakeSchedule(const ScheduleOptions& o) {
   std::vector<ScheduledFault> out;
   if (o.faults.empty()) return out;
   std::mt19937_64 rng(o.seed ^ 0x7363686564756c65ULL);
+  // Drawn from a shuffled bag refilled when empty: every listed fault comes once per round,
+  // so a run with as many steps as faults exercises the whole list.
+  std::vector<std::string> bag;
   int64_t t = Jittered(o.interval_ms, rng);
   while (true) {
     const int64_t stop = t + Jittered(o.duration_ms, rng);
@@ -26,7 +29,12 @@ std::vector<ScheduledFault> MakeSchedule(const ScheduleOptions& o) {
     if (o.all_at_once) {
       for (const auto& f : o.faults) out.push_back({f, t, stop});
     } else {
-      out.push_back({o.faults[std::uniform_int_distribution<size_t>(0, o.faults.size() - 1)(rng)], t, stop});
+      if (bag.empty()) {
+        bag = o.faults;
+        std::shuffle(bag.begin(), bag.end(), rng);
+      }
+      out.push_back({bag.back(), t, stop});
+      bag.pop_back();
     }
     t = stop + Jittered(o.interval_ms, rng);
   }

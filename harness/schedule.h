@@ -3,7 +3,8 @@
 // the run begins, written to the run folder as schedule.json, and executed by the runner.
 // Quiet gaps and fault durations are drawn around their configured means (uniform in
 // [mean/2, 3*mean/2]), so different seeds put faults at different moments relative to
-// elections, heartbeats and snapshots, and one seed always gives the same table.
+// elections, heartbeats and snapshots, and one seed always gives the same table. Faults are
+// drawn from a seeded shuffle of the list, each once per round of the list.
 
 #include <cstdint>
 #include <string>

@@ -59,6 +59,20 @@ TEST(Schedule, FaultsAreSequentialJitteredAndInsideTheRun) {
   }
 }
 
+TEST(Schedule, EachRoundOfTheListDrawsEveryFaultOnce) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto s = MakeSchedule(Options(seed));
+    ASSERT_GE(s.size(), 6u);
+    for (size_t round = 0; round + 3 <= s.size(); round += 3) {
+      const std::set<std::string> drawn{s[round].fault, s[round + 1].fault, s[round + 2].fault};
+      EXPECT_EQ(drawn.size(), 3u) << "seed " << seed << " round at " << round;
+    }
+  }
+  std::set<std::string> firsts;
+  for (uint64_t seed = 1; seed <= 20; ++seed) firsts.insert(MakeSchedule(Options(seed))[0].fault);
+  EXPECT_EQ(firsts.size(), 3u) << "seeds shuffle the order";
+}
+
 TEST(Schedule, AllAtOnceStartsEveryFaultTogether) {
   auto o = Options(3);
   o.all_at_once = true;

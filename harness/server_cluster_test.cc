@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -281,6 +282,47 @@ TEST_F(ServerCluster, WalFsyncFaultFailStopsOneNodeWhileTheOthersContinue) {
   // Restarted without the fault, it recovers and catches up.
   ASSERT_TRUE(cluster_->Restart(victim).ok());
   EXPECT_TRUE(WaitFor([&] { return ReadAt(victim, "after4", kv::READ_MODE_STALE) == "v"; }));
+}
+
+TEST_F(ServerCluster, CrashAfterVotePointExitsTheVoterOnceItsVoteCounted) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("aftervote")));
+  const uint64_t leader = LeaderOrFail();
+  std::vector<uint64_t> followers;
+  for (uint64_t id : cluster_->ids()) {
+    if (id != leader) followers.push_back(id);
+  }
+  for (uint64_t id : followers) {
+    admin::EnableFaultRequest req;
+    req.set_name("raftlab/crash/after_vote");
+    req.set_probability(1);
+    auto enabled = cluster_->admin().EnableFault(cluster_->endpoint(id), req);
+    ASSERT_TRUE(enabled.ok()) << enabled.status();
+  }
+  const std::regex won("from=candidate to=leader");
+  auto wins = [&](uint64_t id) {
+    const std::string log = NodeLog("aftervote", id);
+    return std::distance(std::sregex_iterator(log.begin(), log.end(), won), std::sregex_iterator());
+  };
+  std::map<uint64_t, long> wins_before;
+  for (uint64_t id : followers) wins_before[id] = wins(id);
+  // Without a leader the two followers elect one; the one that grants its vote dies.
+  ASSERT_TRUE(cluster_->Kill(leader).ok());
+  uint64_t voter = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    for (uint64_t id : followers) {
+      if (!cluster_->Running(id)) voter = id;
+    }
+    return voter != 0;
+  })) << "no follower crashed after voting";
+  auto exit = cluster_->ExitOf(voter);
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->exited);
+  EXPECT_EQ(exit->exit_code, 86) << exit->ToString();
+  EXPECT_TRUE(LogHas("aftervote", voter, "crash point raftlab/crash/after_vote"));
+  // The vote left before the exit: the candidate won with it.
+  const uint64_t candidate = followers[0] == voter ? followers[1] : followers[0];
+  EXPECT_TRUE(WaitFor([&] { return wins(candidate) > wins_before[candidate]; }, milliseconds(5000)))
+      << "node " << candidate << " did not win an election after the kill; its log:\n" << NodeLog("aftervote", candidate);
 }
 
 TEST_F(ServerCluster, FaultRpcsAreRefusedWithoutAllowFaults) {

@@ -19,6 +19,8 @@
 #include "checkers/html_report.h"
 #include "checkers/validate.h"
 #include "harness/analysis.h"
+#include "harness/availability.h"
+#include "harness/election_safety.h"
 #include "harness/nemesis.h"
 #include "harness/process.h"
 #include "workloads/workload.h"
@@ -29,12 +31,6 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-std::string SelfExe() {
-  char buf[4096];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "raftlab-harness";
-}
 
 std::string UtcStamp() {
   std::time_t t = std::time(nullptr);
@@ -90,6 +86,12 @@ std::string OverlappingFault(const json& nemesis, int64_t invoke, int64_t comple
   return "after " + before + buf;
 }
 
+// Whether the run's availability monitor has reported a finding yet (kLiveFindingsFile).
+bool HasLiveFinding(const std::string& dir) {
+  std::error_code ec;
+  return fs::file_size(dir + "/" + kLiveFindingsFile, ec) > 0 && !ec;
+}
+
 // The history's complete lines so far, copied to `to`, checked with the run's model.
 bool PrefixIsInvalid(const std::string& dir, const std::string& to) {
   json params = json::parse(ReadAll(dir + "/params.json"), nullptr, false);
@@ -118,7 +120,10 @@ class Validator {
   int Go();
 
  private:
-  RunOutcome RunOne(const std::string& config, const std::string& bug, uint64_t seed, const std::string& label);
+  // A bug run (bug non-empty) stops at its first violation, or for a liveness bug at its
+  // first availability finding.
+  RunOutcome RunOne(const std::string& config, const std::string& bug, bool liveness, uint64_t seed,
+                    const std::string& label, double time_limit_s);
   void Progress(const std::string& line, bool final_line);
   void Write(const std::vector<BugRow>& bugs, const std::vector<ControlRow>& controls);
 
@@ -138,15 +143,15 @@ void Validator::Progress(const std::string& line, bool final_line) {
   std::fflush(stderr);
 }
 
-RunOutcome Validator::RunOne(const std::string& config, const std::string& bug, uint64_t seed,
-                             const std::string& label) {
+RunOutcome Validator::RunOne(const std::string& config, const std::string& bug, bool liveness, uint64_t seed,
+                             const std::string& label, double time_limit_s) {
   const std::string dir = out_ + "/" + label + "-seed" + std::to_string(seed);
   ProcessSpec spec;
-  spec.program = SelfExe();
+  spec.program = SelfExecutable();
   spec.args = {"test"};
   for (std::string& f : SplitFlags(config)) spec.args.push_back(std::move(f));
   char limit[32];
-  std::snprintf(limit, sizeof limit, "%g", o_.time_limit_s);
+  std::snprintf(limit, sizeof limit, "%g", time_limit_s);
   spec.args.insert(spec.args.end(), {"--seed", std::to_string(seed), "--time-limit", limit, "--out", dir});
   if (!bug.empty()) spec.args.insert(spec.args.end(), {"--unsafe-bug", bug});
   if (!o_.server_binary.empty()) spec.args.insert(spec.args.end(), {"--server-binary", o_.server_binary});
@@ -173,9 +178,10 @@ RunOutcome Validator::RunOne(const std::string& config, const std::string& bug, 
     }
     const auto now = Clock::now();
     if (!bug.empty() && !stopped_early && now >= next_check) {
-      if (PrefixIsInvalid(dir, out_ + "/.prefix.jsonl")) {
+      const bool finding = liveness && HasLiveFinding(dir);
+      if (finding || PrefixIsInvalid(dir, out_ + "/.prefix.jsonl")) {
         stopped_early = true;
-        Progress(head + ": violation found, stopping the run", false);
+        Progress(head + (finding ? ": availability finding" : ": violation found") + ", stopping the run", false);
         child->Stop(std::chrono::seconds(60));
         break;
       }
@@ -225,14 +231,13 @@ int Validator::Go() {
   for (const faults::PlantedBug* b : *selected) {
     BugRow row;
     row.bug = b;
-    if (o_.default_config) {
-      row.config = DefaultTestConfig(*b);
-      row.bar = kDefaultTestBar;
-    }
-    row.missing = MissingPrerequisite(*b);
+    row.config = o_.default_tests ? DefaultTestFlags(b->bug_class) : std::string(b->exposed_by);
+    row.bar = o_.default_tests ? kDefaultTestBar : b->bar;
+    // A default test needs no prerequisite of the bug's own configuration.
+    row.missing = o_.default_tests ? "" : MissingPrerequisite(*b);
     if (row.missing.empty()) {
       planned_ += o_.seeds;
-      const std::string config = ConfigOf(row);
+      const std::string& config = row.config;
       auto [it, fresh] = control_of.emplace(config, controls.size());
       if (fresh) {
         controls.push_back({config, {}, {}, 0});
@@ -242,15 +247,20 @@ int Validator::Go() {
     }
     rows.push_back(std::move(row));
   }
-  std::fprintf(stderr, "raftlab-harness: validate: %zu bugs x %d seeds, %zu controls x %d seeds, %g s runs; folder %s\n",
-               rows.size(), o_.seeds, controls.size(), o_.control_seeds, o_.time_limit_s, out_.c_str());
+  const double control_limit = o_.control_time_limit_s > 0 ? o_.control_time_limit_s : o_.time_limit_s;
+  std::fprintf(stderr,
+               "raftlab-harness: validate: %zu bugs x %d seeds (%g s runs), %zu controls x %d seeds (%g s runs)%s; "
+               "folder %s\n",
+               rows.size(), o_.seeds, o_.time_limit_s, controls.size(), o_.control_seeds, control_limit,
+               o_.default_tests ? ", each class's default test" : "", out_.c_str());
   for (BugRow& row : rows) {
     if (!row.missing.empty()) {
       std::fprintf(stderr, "%s: needs %s (not run)\n", row.bug->name, row.missing.c_str());
       continue;
     }
     for (int s = 1; s <= o_.seeds && !stop_.load(); ++s) {
-      row.runs.push_back(RunOne(ConfigOf(row), row.bug->name, static_cast<uint64_t>(s), row.bug->name));
+      row.runs.push_back(RunOne(row.config, row.bug->name, row.bug->liveness, static_cast<uint64_t>(s), row.bug->name,
+                                o_.time_limit_s));
     }
     SummarizeBugRow(&row, o_.min_detected);
     Write(rows, controls);
@@ -258,7 +268,8 @@ int Validator::Go() {
   for (size_t i = 0; i < controls.size(); ++i) {
     ControlRow& c = controls[i];
     for (int s = 1; s <= o_.control_seeds && !stop_.load(); ++s) {
-      c.runs.push_back(RunOne(c.config, "", static_cast<uint64_t>(s), "control" + std::to_string(i + 1)));
+      c.runs.push_back(
+          RunOne(c.config, "", false, static_cast<uint64_t>(s), "control" + std::to_string(i + 1), control_limit));
       if (ControlPassed(c.runs.back())) ++c.valid;
     }
     Write(rows, controls);
@@ -308,17 +319,11 @@ std::string MissingPrerequisite(const faults::PlantedBug& bug) {
   return need;
 }
 
-std::string DefaultTestConfig(const faults::PlantedBug& bug) {
-  const std::vector<std::string> flags = SplitFlags(bug.exposed_by);
-  for (size_t i = 0; i + 1 < flags.size(); ++i) {
-    if (flags[i] == "--workload") return "--workload " + flags[i + 1];
-  }
-  return "--workload register";  // the test command's own default workload
+std::string DefaultTestFlags(std::string_view bug_class) {
+  if (bug_class == "lease") return "--workload lease-register";
+  if (bug_class == "durability") return "--workload list-append";
+  return "--workload register";
 }
-
-std::string ConfigOf(const BugRow& row) { return row.config.empty() ? std::string(row.bug->exposed_by) : row.config; }
-
-int BarOf(const BugRow& row) { return row.bar > 0 ? row.bar : row.bug->bar; }
 
 std::vector<std::string> SplitFlags(std::string_view flags) {
   std::vector<std::string> out;
@@ -343,27 +348,50 @@ RunOutcome ReadRunOutcome(const std::string& dir) {
   }
   r.verdict = j.value("verdict", "error");
   r.summary = j.value("summary", "");
+  if (const json* exits = FindPath(j, {"coverage", "availability", "unexplained_exits"}); exits && exits->is_array()) {
+    for (const json& e : *exits) {
+      const double at = e.value("at_s", -1.0);
+      if (at >= 0 && (!r.finding_s || at < *r.finding_s)) r.finding_s = at;
+    }
+  }
   if (const json* f = FindPath(j, {"coverage", "availability", "findings"}); f != nullptr && f->is_array()) {
     for (const json& s : *f) {
       if (s.is_string()) r.findings.push_back(s.get<std::string>());
     }
   }
   const json empty = json::array();
+  const json* nemesis = FindPath(j, {"nemesis"});
+  auto consider = [&](const json& op) {
+    const int64_t invoke = op.value("invoke_time", int64_t{0});
+    if (r.violation_s && static_cast<double>(invoke) / 1e9 >= *r.violation_s) return;
+    r.violation_s = static_cast<double>(invoke) / 1e9;
+    r.fault = OverlappingFault(nemesis != nullptr ? *nemesis : empty, invoke, op.value("complete_time", invoke));
+  };
   const json* cexs = FindPath(j, {"checker", "counterexamples"});
   for (const json& c : cexs != nullptr && cexs->is_array() ? *cexs : empty) {
-    if (!c.contains("failed_op")) continue;
-    const json& op = c["failed_op"];
-    const int64_t invoke = op.value("invoke_time", int64_t{0});
-    if (r.violation_s && static_cast<double>(invoke) / 1e9 >= *r.violation_s) continue;
-    r.violation_s = static_cast<double>(invoke) / 1e9;
-    const json* nemesis = FindPath(j, {"nemesis"});
-    r.fault = OverlappingFault(nemesis != nullptr ? *nemesis : empty, invoke, op.value("complete_time", invoke));
+    if (c.contains("failed_op")) consider(c["failed_op"]);
+  }
+  // A list-append anomaly shows once the last of its witness ops has completed.
+  const json* anomalies = FindPath(j, {"checker", "list_append", "anomalies"});
+  for (const json& a : anomalies != nullptr && anomalies->is_array() ? *anomalies : empty) {
+    const json* ops = FindPath(a, {"ops"});
+    const json* last = nullptr;
+    for (const json& op : ops != nullptr && ops->is_array() ? *ops : empty) {
+      if (last == nullptr || op.value("complete_time", int64_t{0}) > last->value("complete_time", int64_t{0})) {
+        last = &op;
+      }
+    }
+    if (last != nullptr) consider(*last);
   }
   return r;
 }
 
 bool Detects(const RunOutcome& run, const faults::PlantedBug& bug) {
-  return run.verdict == "invalid" || (bug.liveness && !run.findings.empty());
+  // Two leaders in one term break a safety property whatever the history shows.
+  const bool unsafe_election = std::any_of(run.findings.begin(), run.findings.end(), [](const std::string& f) {
+    return f.rfind(kElectionSafetyPrefix, 0) == 0;
+  });
+  return run.verdict == "invalid" || unsafe_election || (bug.liveness && !run.findings.empty());
 }
 
 bool ControlPassed(const RunOutcome& run) { return run.verdict == "valid" && run.findings.empty(); }
@@ -377,7 +405,12 @@ void SummarizeBugRow(BugRow* row, int min_detected) {
       row->summary = r.verdict == "invalid" || r.findings.empty() ? r.summary : "availability: " + r.findings[0];
       row->fault = r.fault;
     }
-    if (r.violation_s) times.push_back(*r.violation_s);
+    // A liveness bug seen only by its availability finding is timed by the node exit.
+    if (r.violation_s) {
+      times.push_back(*r.violation_s);
+    } else if (r.finding_s && r.verdict != "invalid") {
+      times.push_back(*r.finding_s);
+    }
   }
   std::sort(times.begin(), times.end());
   row->median_violation_s.reset();
@@ -386,11 +419,14 @@ void SummarizeBugRow(BugRow* row, int min_detected) {
     row->median_violation_s = times.size() % 2 == 1 ? times[m] : (times[m - 1] + times[m]) / 2;
   }
   const int n = static_cast<int>(row->runs.size());
-  row->meets_bar = n > 0 && (min_detected > 0 ? row->detected >= min_detected
-                                                : row->detected * 10 >= BarOf(*row) * n);
+  const int bar = row->bar > 0 ? row->bar : row->bug->bar;
+  row->meets_bar = n > 0 && (min_detected > 0 ? row->detected >= min_detected : row->detected * 10 >= bar * n);
 }
 
 namespace {
+
+int BarOf(const BugRow& r) { return r.bar > 0 ? r.bar : r.bug->bar; }
+std::string ConfigOf(const BugRow& r) { return r.config.empty() ? std::string(r.bug->exposed_by) : r.config; }
 
 // A Markdown table cell: pipes escaped, at most `max` characters, "-" when empty.
 std::string Cell(const std::string& text, size_t max) {
@@ -462,9 +498,14 @@ std::string ValidateJson(const std::vector<BugRow>& bugs, const std::vector<Cont
     for (const auto& run : c.runs) runs.push_back(RunJson(run));
     jc.push_back({{"config", c.config}, {"bugs", c.bugs}, {"valid", c.valid}, {"runs", runs}});
   }
-  json j = {{"time_limit_s", o.time_limit_s}, {"seeds", o.seeds}, {"control_seeds", o.control_seeds},
-            {"quick", o.quick},               {"default_config", o.default_config},
-            {"bugs", jb},                     {"controls", jc}};
+  json j = {{"time_limit_s", o.time_limit_s},
+            {"control_time_limit_s", o.control_time_limit_s > 0 ? o.control_time_limit_s : o.time_limit_s},
+            {"seeds", o.seeds},
+            {"control_seeds", o.control_seeds},
+            {"quick", o.quick},
+            {"default_tests", o.default_tests},
+            {"bugs", jb},
+            {"controls", jc}};
   return j.dump(2);
 }
 

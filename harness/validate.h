@@ -31,24 +31,23 @@ struct ValidateOptions {
   int control_seeds = 1;  // seeds per distinct configuration on the correct server
   double time_limit_s = 60;
   bool quick = false;          // one bug per class, 3 seeds (unless --seeds is given)
+  // Run each bug with its class's default test (DefaultTestFlags) and bar 7/10 instead of
+  // the configuration its catalogue entry names.
+  bool default_tests = false;
+  // Main phase of the control runs; 0 = time_limit_s.
+  double control_time_limit_s = 0;
   std::string out;             // default: runs/validate-<UTC time>
   std::string server_binary;   // passed to each test; default: beside the harness
   double check_every_s = 5;    // online check period of bug runs
   // Seeds that must detect a bug for it to pass; 0 = its bar scaled to --seeds. Lower only
   // for smoke checks (ctest), where a short run must not fail on one unlucky seed.
   int min_detected = 0;
-  // Run each bug's workload with its default test (no tuning flags, as users run it)
-  // instead of the catalogue's configuration, against kDefaultTestBar.
-  bool default_config = false;
   bool progress_tty = false;
 };
 
-// Seeds out of 10 in which a workload's default test must catch each planted bug of its
-// class.
-inline constexpr int kDefaultTestBar = 7;
-
-// The default test of the bug's workload: "--workload W" with W from its `exposed_by`.
-std::string DefaultTestConfig(const faults::PlantedBug& bug);
+// Control runs of --quick are this long: a correct server's history at the configuration,
+// not the time a bug takes to show.
+inline constexpr double kQuickControlTimeLimitS = 30;
 
 // The bugs to run, in catalogue order: "all" or named ones; --quick keeps the first of each
 // class. An unknown name is an error naming it.
@@ -57,6 +56,13 @@ absl::StatusOr<std::vector<const faults::PlantedBug*>> SelectBugs(const std::str
 // What the harness lacks to expose the bug (its `needs`, when that is neither a known
 // workload nor a known nemesis); empty when nothing is missing.
 std::string MissingPrerequisite(const faults::PlantedBug& bug);
+
+// The default test that must catch every bug of a class with no tuning flags: the
+// `raftlab-harness test` flags naming the workload whose defaults are that test
+// (lease-register for lease bugs, list-append for durability bugs, register otherwise).
+std::string DefaultTestFlags(std::string_view bug_class);
+// Seeds out of 10 in which a bug's class default test must detect it.
+inline constexpr int kDefaultTestBar = 7;
 
 // The test flags of a configuration, split on spaces.
 std::vector<std::string> SplitFlags(std::string_view flags);
@@ -70,6 +76,7 @@ struct RunOutcome {
   std::optional<double> violation_s;  // invoke time of the first violating op
   std::string fault;                  // the fault(s) overlapping that op
   std::vector<std::string> findings;  // availability findings of the report, if any
+  std::optional<double> finding_s;    // when the first unexplained node exit was seen
   double wall_s = 0;
 };
 
@@ -101,12 +108,9 @@ struct ControlRow {
   int valid = 0;
 };
 
-// The row's configuration and bar, with the bug's own as defaults.
-std::string ConfigOf(const BugRow& row);
-int BarOf(const BugRow& row);
-
-// Fills detected, the median, the first summary/fault and meets_bar from runs (bar out of
-// 10, scaled to the number of seeds and rounded up, or min_detected when positive).
+// Fills detected, the median, the first summary/fault and meets_bar from runs (the row's
+// bar out of 10, scaled to the number of seeds and rounded up, or min_detected when
+// positive).
 void SummarizeBugRow(BugRow* row, int min_detected = 0);
 
 // The table as text, JSON and a self-contained HTML page.

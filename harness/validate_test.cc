@@ -91,6 +91,14 @@ TEST(ValidateCommandLine, QuickDefaultsToThreeSeedsAndBadValuesNameTheFlag) {
   ASSERT_TRUE(q5.ok()) << q5.status();
   EXPECT_EQ(std::get<ValidateOptions>(*q5).seeds, 5);
   EXPECT_EQ(std::get<ValidateOptions>(*q5).bugs, "follower-local-read");
+  EXPECT_DOUBLE_EQ(std::get<ValidateOptions>(*q).control_time_limit_s, kQuickControlTimeLimitS);
+  auto d = parse({"validate", "--default-tests", "--control-time-limit", "20"});
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_TRUE(std::get<ValidateOptions>(*d).default_tests);
+  EXPECT_DOUBLE_EQ(std::get<ValidateOptions>(*d).control_time_limit_s, 20);
+  auto bad_limit = parse({"validate", "--control-time-limit", "0"});
+  ASSERT_FALSE(bad_limit.ok());
+  EXPECT_NE(bad_limit.status().message().find("--control-time-limit"), std::string::npos);
   auto bad = parse({"validate", "--seeds", "0"});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("--seeds"), std::string::npos);
@@ -124,7 +132,7 @@ TEST(ValidateResults, AViolationAfterEveryFaultNamesTheLastOne) {
   EXPECT_EQ(ReadRunOutcome(tmp.path()).fault, "after pause-leader n1 (ended 0.5 s before)");
 }
 
-TEST(ValidateResults, AvailabilityFindingsDetectOnlyLivenessBugs) {
+TEST(ValidateResults, AvailabilityFindingsDetectLivenessBugsAndTwoLeadersInATermAnyBug) {
   testing::TempDir tmp;
   std::ofstream(tmp.path() + "/results.json") << R"({"verdict": "valid", "summary": "valid: 10 ops",
     "coverage": {"availability": {"findings": ["node 2 did not come back after the final restart"]}}})";
@@ -132,9 +140,46 @@ TEST(ValidateResults, AvailabilityFindingsDetectOnlyLivenessBugs) {
   ASSERT_EQ(r.findings.size(), 1u);
   EXPECT_TRUE(Detects(r, faults::kRestartAfterSnapshotBug)) << "a liveness bug";
   EXPECT_FALSE(Detects(r, faults::kFollowerLocalReadBug)) << "a safety bug needs an invalid history";
+  r.findings.push_back("election safety violated: nodes 1, 3 each became leader of group 1 in term 7");
+  EXPECT_TRUE(Detects(r, faults::kVoteNotPersistedBug)) << "two leaders in one term are unsafe in any history";
+  EXPECT_FALSE(ControlPassed(r));
+  r.findings.pop_back();
   EXPECT_FALSE(ControlPassed(r)) << "a finding on the correct server fails its control";
   r.findings.clear();
   EXPECT_TRUE(ControlPassed(r));
+}
+
+TEST(ValidateResults, AListAppendAnomalyIsTimedByTheLastOfItsWitnessOps) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path() + "/results.json") << R"({
+    "verdict": "invalid", "summary": "invalid: list-append: duplicate-elements",
+    "nemesis": [{"fault": "kill", "detail": "node 2", "start_ns": 1000000000, "end_ns": 2000000000}],
+    "checker": {"list_append": {"anomalies": [
+      {"type": "duplicate-elements", "ops": [{"invoke_time": 2500000000, "complete_time": 2600000000}]},
+      {"type": "G1c", "ops": [{"invoke_time": 1500000000, "complete_time": 1600000000},
+                              {"invoke_time": 3000000000, "complete_time": 3100000000}]}]}}})";
+  RunOutcome r = ReadRunOutcome(tmp.path());
+  ASSERT_TRUE(r.violation_s.has_value());
+  EXPECT_DOUBLE_EQ(*r.violation_s, 2.5);
+  EXPECT_EQ(r.fault, "after kill node 2 (ended 0.5 s before)");
+}
+
+TEST(ValidateResults, ALivenessFindingIsTimedByTheFirstUnexplainedExit) {
+  testing::TempDir tmp;
+  std::ofstream(tmp.path() + "/results.json") << R"({
+    "verdict": "valid", "summary": "valid",
+    "coverage": {"availability": {"findings": ["node 2 stopped at 9.5 s with no fault to explain it"],
+      "unexplained_exits": [{"node": 2, "at_s": 9.5}, {"node": 2, "at_s": 12.0}]}}})";
+  RunOutcome r = ReadRunOutcome(tmp.path());
+  ASSERT_TRUE(r.finding_s.has_value());
+  EXPECT_DOUBLE_EQ(*r.finding_s, 9.5);
+  BugRow row;
+  row.bug = &faults::kRestartAfterSnapshotBug;  // a liveness bug
+  row.runs = {r};
+  SummarizeBugRow(&row);
+  EXPECT_EQ(row.detected, 1);
+  ASSERT_TRUE(row.median_violation_s.has_value());
+  EXPECT_DOUBLE_EQ(*row.median_violation_s, 9.5);
 }
 
 TEST(ValidateResults, MissingResultsIsAnError) {
@@ -171,6 +216,31 @@ TEST(ValidateSummary, BarScalesToTheSeedsAndTheMedianIsOfDetectedRuns) {
   EXPECT_EQ(row.summary, "invalid");
 }
 
+TEST(ValidateSummary, ADefaultTestRowIsJudgedAgainstItsOwnBar) {
+  BugRow row;
+  row.bug = &faults::kWalWithoutFsyncBug;  // bar 9/10 with its own configuration
+  row.config = DefaultTestFlags(row.bug->bug_class);
+  row.bar = kDefaultTestBar;
+  row.runs.resize(10);
+  for (int i = 0; i < 10; ++i) row.runs[static_cast<size_t>(i)].verdict = i < 7 ? "invalid" : "valid";
+  SummarizeBugRow(&row);
+  EXPECT_TRUE(row.meets_bar) << "7/10 meets the default test's bar";
+  row.runs[0].verdict = "valid";
+  SummarizeBugRow(&row);
+  EXPECT_FALSE(row.meets_bar);
+  EXPECT_NE(ValidateTableText({row}, {}).find("7/10 NOT met"), std::string::npos);
+  EXPECT_NE(ValidateJson({row}, {}, ValidateOptions{}).find("--workload list-append"), std::string::npos);
+}
+
+TEST(ValidateDefaultTests, EachClassRunsItsWorkloadWithNoTuningFlags) {
+  EXPECT_EQ(DefaultTestFlags("lease"), "--workload lease-register");
+  EXPECT_EQ(DefaultTestFlags("read"), "--workload register");
+  EXPECT_EQ(DefaultTestFlags("durability"), "--workload list-append");
+  for (const faults::PlantedBug& b : faults::AllPlantedBugs()) {
+    EXPECT_EQ(SplitFlags(DefaultTestFlags(b.bug_class)).size(), 2u) << b.name;
+  }
+}
+
 TEST(ValidateTable, NeedsIsShownInsteadOfAFailure) {
   BugRow row;
   row.bug = &faults::kWalWithoutFsyncBug;
@@ -190,36 +260,6 @@ TEST(ValidateTable, CellsEscapePipesSoTheMarkdownTableHolds) {
   SummarizeBugRow(&row);
   const std::string text = ValidateTableText({row}, {});
   EXPECT_NE(text.find("partition-leader [1] \\| [2,3] |"), std::string::npos) << text;
-}
-
-TEST(ValidateDefaultConfig, IsTheBugsWorkloadWithNoTuningFlags) {
-  EXPECT_EQ(DefaultTestConfig(faults::kLeaseWithoutTermGateBug), "--workload lease-register");
-  EXPECT_EQ(DefaultTestConfig(faults::kFollowerLocalReadBug), "--workload register");
-  faults::PlantedBug no_workload = faults::kFollowerLocalReadBug;
-  no_workload.exposed_by = "--nemesis kill";
-  EXPECT_EQ(DefaultTestConfig(no_workload), "--workload register");
-}
-
-TEST(ValidateDefaultConfig, ARowsOwnBarAndConfigOverrideTheCatalogues) {
-  BugRow row;
-  row.bug = &faults::kLeaseOutlivesElectionBug;
-  EXPECT_EQ(ConfigOf(row), std::string(faults::kLeaseOutlivesElectionBug.exposed_by));
-  EXPECT_EQ(BarOf(row), faults::kLeaseOutlivesElectionBug.bar);
-  row.config = DefaultTestConfig(*row.bug);
-  row.bar = kDefaultTestBar;
-  for (int s = 1; s <= 10; ++s) {
-    RunOutcome r;
-    r.seed = static_cast<uint64_t>(s);
-    r.verdict = s <= 7 ? "invalid" : "valid";
-    row.runs.push_back(r);
-  }
-  SummarizeBugRow(&row);
-  EXPECT_EQ(row.detected, 7);
-  EXPECT_TRUE(row.meets_bar) << "7/10 meets the default test's bar, not the catalogue's 9/10";
-  row.bar = 0;
-  SummarizeBugRow(&row);
-  EXPECT_FALSE(row.meets_bar);
-  EXPECT_NE(ValidateTableText({row}, {}).find("9/10 NOT met"), std::string::npos);
 }
 
 }  // namespace

@@ -161,6 +161,7 @@ absl::Status Node::Open() {
     o.heartbeat_ticks = c.heartbeat_ticks;
     o.lease_margin = std::chrono::milliseconds(c.lease_margin_ms);
     o.snapshot_every = c.snapshot_every;
+    o.compaction_lag = c.compaction_lag;
     if (c.seed != 0) o.rng_seed = MixSeed(c.seed, c.id, g);
     if (g == kv::kSystemGroup) {
       o.on_applied = [store = route_store_.get()](uint64_t) { store->OnApplied(); };

@@ -77,6 +77,9 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   app.add_option("--keyviz-columns", c.keyviz_columns, "Keyviz time columns kept")->capture_default_str();
   app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries")
       ->capture_default_str();
+  app.add_option("--compaction-lag", c.compaction_lag,
+                 "Entries kept behind a snapshot, so a follower this far behind catches up from the log")
+      ->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of election timeouts and backoff jitter (0 = from the node id)")
       ->capture_default_str();
   out.usage = app.help();

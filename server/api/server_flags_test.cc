@@ -34,6 +34,17 @@ TEST(ServerFlags, DefaultsAreLoopbackAndDesignValues) {
   EXPECT_FALSE(c.dispatcher_lanes.has_value()) << "unset: the environment decides later";
   EXPECT_FALSE(c.fsm_sync_mode.has_value());
   EXPECT_EQ(c.groups, 1u);
+  EXPECT_EQ(c.compaction_lag, 1000u);
+}
+
+TEST(ServerFlags, CompactionLagIsKeptAndMustBeANumber) {
+  auto args = Base();
+  args.insert(args.end(), {"--compaction-lag", "20"});
+  auto r = ParseServerFlags(args);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.compaction_lag, 20u);
+  args.back() = "many";
+  EXPECT_NE(ErrorOf(args).find("--compaction-lag"), std::string::npos) << ErrorOf(args);
 }
 
 TEST(ServerFlags, GivenValuesAreKeptRawForTheirOwners) {

@@ -16,6 +16,9 @@ namespace {
 using std::chrono::duration;
 using Nanos = std::chrono::nanoseconds;
 
+// How long a node crashing after granting a vote waits for the dispatcher to send it.
+constexpr int kVoteLingerMs = 30;
+
 double SecondsSince(GroupEngine::Clock::time_point start) {
   return duration<double>(GroupEngine::Clock::now() - start).count();
 }
@@ -42,6 +45,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   const GroupEngineOptions& o = e->options_;
   DurableLogOptions log_options;
   log_options.dir = o.dir;
+  log_options.compaction_lag = o.compaction_lag;
   auto log = DurableLog::Open(log_options);
   if (!log.ok()) return log.status();
   e->log_ = std::move(*log);
@@ -351,8 +355,13 @@ void GroupEngine::HandleReady() {
   }
 
   faults::CrashAt(faults::kCrashAfterWalSave);
+  const bool grants_vote = std::any_of(rd.messages.begin(), rd.messages.end(), [](const raftpb::Message& m) {
+    return m.type() == raftpb::MsgVoteResp && !m.reject();
+  });
   for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
   if (!rd.messages.empty()) faults::CrashAt(faults::kCrashAfterSend);
+  // The dispatcher sends asynchronously: linger so the granted vote reaches the candidate.
+  if (grants_vote) faults::CrashAfterSending(faults::kCrashAfterVote, kVoteLingerMs);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;

@@ -68,6 +68,8 @@ struct GroupEngineOptions {
   std::chrono::milliseconds lease_margin{300};
   // Take a snapshot and purge the WAL after this many applied entries.
   uint64_t snapshot_every = 10000;
+  // Entries kept behind a snapshot (DurableLogOptions::compaction_lag).
+  uint64_t compaction_lag = 1000;
   uint64_t rng_seed = 0;
   uint64_t max_size_per_msg = 1 << 20;
   uint64_t max_uncommitted_entries_size = 64 << 20;
