@@ -99,14 +99,14 @@ inline constexpr PlantedBug kLeaseOutlivesElectionBug{
 
 // A leadership transfer does not end the old leader's lease: the transfer and the core's
 // voided lease round are ignored, so a leader that has not yet heard the new term (a slow or
-// cut inbound link) serves lease reads until its old expiry while the transferee, whose
+// slow inbound link) serves lease reads until its old expiry while the transferee, whose
 // votes bypass the lease, commits writes.
 inline constexpr PlantedBug kLeaseSurvivesTransferBug{
     Bug::kLeaseSurvivesTransfer, "lease-survives-transfer", "lease",
     "the old leader's lease outlives the leadership transfer it started",
-    "--workload lease-register --nemesis partition-leader-inbound+transfer "
+    "--workload lease-register --nemesis link-leader-inbound-short+transfer "
     "--nemesis-interval-ms 1500 --nemesis-duration-ms 2000 --rate 400 --concurrency 20 --keys 2",
-    9, "partition-leader-inbound"};
+    9, "link-leader-inbound-short"};
 
 // The leader answers a ReadIndex request with its commit index without confirming by a
 // quorum heartbeat round that it is still leader: an isolated leader serves stale reads

@@ -59,6 +59,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"link-leader", &Nemesis::StartLink, "delay, drop and duplicate the leader's outbound raft traffic"},
       {"link-leader-inbound", &Nemesis::StartLinkLeaderInbound,
        "delay every link into the leader by about an election timeout: its acks arrive late"},
+      {"link-leader-inbound-short", &Nemesis::StartLinkLeaderInbound,
+       "delay every link into the leader by a third to a half of its lease: it hears of a new term late"},
       {"link-replication", &Nemesis::StartLinkReplication,
        "delay every node's replication lanes; heartbeats and votes pass"},
       {"failover-lagging-commit", &Nemesis::StartLaggingCommitFailover,
@@ -374,8 +376,10 @@ Nemesis::ActiveFault Nemesis::StartLinkLeaderInbound(const std::string& name, mi
   // About one election timeout: long enough that acks of the last round before a cut
   // arrive after the followers' timers could have fired, short enough that check-quorum
   // keeps the leader in office meanwhile.
+  // The short form stays within the lease, so a correct leader keeps it until it hears
+  // of a change, which it does late (e.g. the end of a transfer it started).
   const uint64_t leader = LeaderOrRandom();
-  const milliseconds delay = ElectionFraction(0.7, 1.1);
+  const milliseconds delay = name == "link-leader-inbound" ? ElectionFraction(0.7, 1.1) : ElectionFraction(0.2, 0.35);
   std::string errors;
   for (uint64_t id : cluster_.ids()) {
     if (id != leader) errors += DelayLinks(id, leader, delay, {});
