@@ -98,8 +98,8 @@ inline constexpr PlantedBug kLeaseOutlivesElectionBug{
     "--nemesis-duration-ms 2500 --rate 400 --concurrency 20 --keys 2"};
 
 // A leadership transfer does not end the old leader's lease: the transfer and the core's
-// voided lease round are ignored, so a leader that has not yet heard the new term (a slow or
-// slow inbound link) serves lease reads until its old expiry while the transferee, whose
+// voided lease round are ignored, so a leader that has not yet heard the new term (a slow
+// inbound link) serves lease reads until its old expiry while the transferee, whose
 // votes bypass the lease, commits writes.
 inline constexpr PlantedBug kLeaseSurvivesTransferBug{
     Bug::kLeaseSurvivesTransfer, "lease-survives-transfer", "lease",
