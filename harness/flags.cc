@@ -80,7 +80,7 @@ std::string DefaultNemesis(const std::string& workload) {
   // nobody hears any more, a failover to a leader behind its predecessor's commit index.
   // Clock drift within the margin (must stay valid) rides along with the pause.
   if (workload == "lease-register") {
-    return "clock-drift+pause-leader,partition-leader-inbound+transfer,link-leader-inbound+partition-leader-outbound,"
+    return "clock-drift+pause-leader,link-leader-inbound-short+transfer,link-leader-inbound+partition-leader-outbound,"
            "failover-lagging-commit";
   }
   if (workload == "register") {

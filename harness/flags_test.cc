@@ -53,7 +53,7 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   ASSERT_TRUE(lease.ok()) << lease.status();
   const auto& l = std::get<TestOptions>(*lease).nemesis;
   EXPECT_TRUE(has(l, "clock-drift+pause-leader"));
-  EXPECT_TRUE(has(l, "partition-leader-inbound+transfer"));
+  EXPECT_TRUE(has(l, "link-leader-inbound-short+transfer"));
   EXPECT_TRUE(has(l, "failover-lagging-commit"));
   auto reg = Parse({"test", "--workload", "register", "--out", "/tmp/x"});
   ASSERT_TRUE(reg.ok()) << reg.status();
