@@ -139,13 +139,15 @@ inline constexpr PlantedBug kVoteNotPersistedBug{
     "--read-target any --election-ticks 30 --heartbeat-ticks 5 --lease-margin-ms 100 --leaderless-timeouts 30"};
 
 // The WAL acknowledges appends without fsync; after a power loss the node has forgotten
-// entries it acknowledged to the leader (a quorum's "durable" copy is gone).
+// entries it acknowledged to the leader (a quorum's "durable" copy is gone). It shows as
+// lost or stale data, or as a node that aborts on the core's invariant check when the
+// commit index it learns lies beyond the log it kept ("commit 65 beyond last 3").
 inline constexpr PlantedBug kWalWithoutFsyncBug{
     Bug::kWalWithoutFsync, "wal-without-fsync", "durability",
     "WAL appends are acknowledged without fsync",
     "--workload register --nemesis power-loss --nemesis-interval-ms 2000 --nemesis-duration-ms 1000 "
     "--rate 300 --concurrency 20 --keys 2",
-    9, "power-loss"};
+    9, "power-loss", true};
 
 // Replay after a restart re-applies entries at or below the state machine's applied index
 // (the applied index stored with the data is ignored), so non-idempotent commands apply
