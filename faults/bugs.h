@@ -67,21 +67,26 @@ struct PlantedBug {
 
 // A new leader serves lease reads before an entry of its own term has committed, i.e. at
 // a commit index that can lag the one its predecessor acknowledged (Raft §8's no-op rule;
-// etcd's "leader must commit an entry in its term before serving reads").
+// etcd's "leader must commit an entry in its term before serving reads"). Exposed by a
+// failover in which the old leader's commit notices are lost and the new leader's first
+// entry is slowed while its heartbeats are not.
 inline constexpr PlantedBug kLeaseWithoutTermGateBug{
     Bug::kLeaseWithoutTermGate, "lease-without-term-gate", "lease",
     "lease reads are served before the leader committed an entry of its term",
-    "--workload lease-register --nemesis kill-leader,partition-leader --nemesis-interval-ms 1500 "
-    "--nemesis-duration-ms 2500 --rate 400 --concurrency 20 --keys 2 --dispatcher-lanes 4"};
+    "--workload lease-register --nemesis failover-lagging-commit --nemesis-interval-ms 1000 "
+    "--nemesis-duration-ms 3500 --rate 400 --concurrency 20 --keys 2",
+    9, "failover-lagging-commit"};
 
 // The lease is timed from when the leader processed a heartbeat round's quorum ack instead
 // of when the round was sent, so a delayed ack stretches the lease past the followers'
-// election timers (the bug Diego Ongaro's thesis §6.4.1 warns about).
+// election timers (the bug Diego Ongaro's thesis §6.4.1 warns about). Exposed by acks
+// delayed on their way into the leader while nobody hears it any more.
 inline constexpr PlantedBug kLeaseFromAckReceiptBug{
     Bug::kLeaseFromAckReceipt, "lease-from-ack-receipt", "lease",
     "a lease runs from the receipt of a round's quorum ack, not from the round's send",
-    "--workload lease-register --nemesis pause-leader,partition-leader --nemesis-interval-ms 1500 "
-    "--nemesis-duration-ms 1500 --rate 400 --concurrency 20 --keys 2"};
+    "--workload lease-register --nemesis link-leader-inbound+partition-leader-outbound --nemesis-interval-ms 1000 "
+    "--nemesis-duration-ms 3000 --rate 400 --concurrency 20 --keys 2",
+    9, "link-leader-inbound"};
 
 // The lease is longer than the election timeout, so followers may elect a new leader that
 // commits writes while the old one still serves lease reads (a lease margin with the wrong
@@ -93,15 +98,15 @@ inline constexpr PlantedBug kLeaseOutlivesElectionBug{
     "--nemesis-duration-ms 2500 --rate 400 --concurrency 20 --keys 2"};
 
 // A leadership transfer does not end the old leader's lease: the transfer and the core's
-// voided lease round are ignored, so a leader that has not yet heard the new term (a slow or
-// cut inbound link) serves lease reads until its old expiry while the transferee, whose
+// voided lease round are ignored, so a leader that has not yet heard the new term (a slow
+// inbound link) serves lease reads until its old expiry while the transferee, whose
 // votes bypass the lease, commits writes.
 inline constexpr PlantedBug kLeaseSurvivesTransferBug{
     Bug::kLeaseSurvivesTransfer, "lease-survives-transfer", "lease",
     "the old leader's lease outlives the leadership transfer it started",
-    "--workload lease-register --nemesis partition-leader-inbound,transfer --nemesis-all-at-once "
+    "--workload lease-register --nemesis link-leader-inbound-short+transfer "
     "--nemesis-interval-ms 1500 --nemesis-duration-ms 2000 --rate 400 --concurrency 20 --keys 2",
-    9, "partition-leader-inbound"};
+    9, "link-leader-inbound-short"};
 
 // The leader answers a ReadIndex request with its commit index without confirming by a
 // quorum heartbeat round that it is still leader: an isolated leader serves stale reads

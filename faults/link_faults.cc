@@ -1,5 +1,7 @@
 #include "faults/link_faults.h"
 
+#include <algorithm>
+
 namespace raftlab::faults {
 
 void LinkFaults::Set(const std::vector<LinkFault>& links) {
@@ -15,11 +17,15 @@ std::vector<LinkFault> LinkFaults::Get() const {
   return out;
 }
 
-LinkDecision LinkFaults::Decide(uint64_t peer) {
+bool AppliesToLane(const LinkFault& fault, std::string_view lane) {
+  return fault.lanes.empty() || std::find(fault.lanes.begin(), fault.lanes.end(), lane) != fault.lanes.end();
+}
+
+LinkDecision LinkFaults::Decide(uint64_t peer, std::string_view lane) {
   std::lock_guard lock(mu_);
   LinkDecision d;
   auto it = links_.find(peer);
-  if (it == links_.end()) return d;
+  if (it == links_.end() || !AppliesToLane(it->second, lane)) return d;
   std::uniform_real_distribution<double> u(0, 1);
   d.drop = it->second.drop_probability > 0 && u(rng_) < it->second.drop_probability;
   d.duplicate = !d.drop && it->second.duplicate_probability > 0 && u(rng_) < it->second.duplicate_probability;

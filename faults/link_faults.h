@@ -12,6 +12,8 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace raftlab::faults {
@@ -21,7 +23,12 @@ struct LinkFault {
   std::chrono::milliseconds delay{0};
   double drop_probability = 0;
   double duplicate_probability = 0;
+  // The dispatcher lanes (transport/lanes.h names) it acts on; empty = every lane.
+  std::vector<std::string> lanes;
 };
+
+// Whether `fault` acts on batches of `lane`.
+bool AppliesToLane(const LinkFault& fault, std::string_view lane);
 
 // What to do with one batch.
 struct LinkDecision {
@@ -36,7 +43,8 @@ class LinkFaults {
   // Replaces every link fault; an empty list heals all links.
   void Set(const std::vector<LinkFault>& links);
   std::vector<LinkFault> Get() const;
-  LinkDecision Decide(uint64_t peer);
+  // What to do with one batch to `peer` on `lane`.
+  LinkDecision Decide(uint64_t peer, std::string_view lane);
 
  private:
   mutable std::mutex mu_;

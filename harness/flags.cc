@@ -97,9 +97,14 @@ std::string DefaultNemesis(const std::string& workload) {
   // Each workload's default test aims at the bugs its checker can see: lease reads at the
   // moments a deposed leader still holds (or wrongly believes it holds) its lease, ReadIndex
   // and writes across leader changes, crashes and snapshots. Lists stay short: each fault
-  // is drawn about 10 times a minute in all, and a lease bug needs its fault drawn.
+  // is drawn about 10 times a minute in all, and a lease bug needs its fault drawn. The
+  // lease list pairs faults ('+': started together) into the moments each lease rule
+  // guards: a transfer the old leader does not hear of, acks that arrive late at a leader
+  // nobody hears any more, a failover to a leader behind its predecessor's commit index.
+  // Clock drift within the margin (must stay valid) rides along with the pause.
   if (workload == "lease-register") {
-    return "partition-leader,stall-leader,pause-leader,kill-leader,transfer,clock-drift";
+    return "clock-drift+pause-leader,link-leader-inbound-short+transfer,link-leader-inbound+partition-leader-outbound,"
+           "failover-lagging-commit";
   }
   if (workload == "register") {
     // partition-leader-slow: the cut-off leader outlives its successor's election, the

@@ -1,5 +1,6 @@
 // The command line: each bad flag gives a clear error naming it, and the binary exits 3.
 #include "harness/flags.h"
+#include "harness/nemesis.h"
 
 #include <gtest/gtest.h>
 
@@ -51,8 +52,9 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   auto lease = Parse({"test", "--workload", "lease-register", "--out", "/tmp/x"});
   ASSERT_TRUE(lease.ok()) << lease.status();
   const auto& l = std::get<TestOptions>(*lease).nemesis;
-  EXPECT_TRUE(has(l, "stall-leader"));
-  EXPECT_TRUE(has(l, "transfer"));
+  EXPECT_TRUE(has(l, "clock-drift+pause-leader"));
+  EXPECT_TRUE(has(l, "link-leader-inbound-short+transfer"));
+  EXPECT_TRUE(has(l, "failover-lagging-commit"));
   auto reg = Parse({"test", "--workload", "register", "--out", "/tmp/x"});
   ASSERT_TRUE(reg.ok()) << reg.status();
   EXPECT_TRUE(has(std::get<TestOptions>(*reg).nemesis, "crash-point"));
@@ -68,6 +70,19 @@ TEST(CommandLine, EachWorkloadDefaultsToItsOwnFaults) {
   auto ends = Parse({"test", "--endpoints", "127.0.0.1:1", "--out", "/tmp/x"});
   ASSERT_TRUE(ends.ok()) << ends.status();
   EXPECT_TRUE(std::get<TestOptions>(*ends).nemesis.empty()) << "no faults against nodes the harness did not start";
+}
+
+TEST(CommandLine, FaultsJoinedByPlusAreOneEntryOfKnownParts) {
+  auto c = Parse({"test", "--nemesis", "kill,link-leader-inbound+partition-leader-outbound", "--out", "/tmp/x"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  const auto& n = std::get<TestOptions>(*c).nemesis;
+  ASSERT_EQ(n.size(), 2u);
+  EXPECT_EQ(n[1], "link-leader-inbound+partition-leader-outbound");
+  EXPECT_EQ(FaultParts(n[1]), (std::vector<std::string>{"link-leader-inbound", "partition-leader-outbound"}));
+  EXPECT_EQ(FaultParts("kill"), std::vector<std::string>{"kill"});
+  ExpectError({"test", "--nemesis", "kill+meteor", "--out", "/tmp/x"},
+              "--nemesis: unknown fault \"meteor\" in \"kill+meteor\"");
+  ExpectError({"test", "--nemesis", "kill+", "--out", "/tmp/x"}, "--nemesis: unknown fault \"\" in \"kill+\"");
 }
 
 TEST(CommandLine, BadFlagsNameTheFlag) {

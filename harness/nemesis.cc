@@ -57,6 +57,14 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"crash-point", &Nemesis::StartCrashPoint, "a libfiu crash point exits a node at a critical moment"},
       {"link", &Nemesis::StartLink, "delay, drop and duplicate a random node's outbound raft traffic"},
       {"link-leader", &Nemesis::StartLink, "delay, drop and duplicate the leader's outbound raft traffic"},
+      {"link-leader-inbound", &Nemesis::StartLinkLeaderInbound,
+       "delay every link into the leader by about an election timeout: its acks arrive late"},
+      {"link-leader-inbound-short", &Nemesis::StartLinkLeaderInbound,
+       "delay every link into the leader by a third to a half of its lease: it hears of a new term late"},
+      {"link-replication", &Nemesis::StartLinkReplication,
+       "delay every node's replication lanes; heartbeats and votes pass"},
+      {"failover-lagging-commit", &Nemesis::StartLaggingCommitFailover,
+       "slow the leader's links, cut it off, slow the others' replication: the new leader lags its commit index"},
       {"net-delay", &Nemesis::StartNetDelay, "delay a random node's outbound peer traffic (netns proxies)"},
       {"clock-drift", &Nemesis::StartClock, "skew one node's clock within the lease margin (must stay valid)"},
       {"clock-drift-unsafe", &Nemesis::StartClock, "slow the leader's clock beyond the lease margin"},
@@ -92,6 +100,16 @@ std::string NemesisHelp() {
   return out;
 }
 
+std::vector<std::string> FaultParts(const std::string& entry) {
+  std::vector<std::string> out;
+  for (size_t start = 0;;) {
+    const size_t plus = entry.find('+', start);
+    out.push_back(entry.substr(start, plus == std::string::npos ? std::string::npos : plus - start));
+    if (plus == std::string::npos) return out;
+    start = plus + 1;
+  }
+}
+
 absl::StatusOr<std::vector<std::string>> ParseNemesisList(const std::string& csv) {
   std::vector<std::string> out;
   if (csv.empty() || csv == "none") return out;
@@ -100,10 +118,14 @@ absl::StatusOr<std::vector<std::string>> ParseNemesisList(const std::string& csv
     size_t comma = csv.find(',', start);
     std::string name = csv.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     const auto& known = NemesisNames();
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    for (const std::string& part : FaultParts(name)) {
+      if (std::find(known.begin(), known.end(), part) != known.end()) continue;
       std::string list;
       for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
-      return absl::InvalidArgumentError("--nemesis: unknown fault \"" + name + "\" (expected none or a comma-separated list of " +
+      return absl::InvalidArgumentError("--nemesis: unknown fault \"" + part + "\"" +
+                                        (part == name ? "" : " in \"" + name + "\"") +
+                                        " (expected none or a comma-separated list of faults, or of faults joined by "
+                                        "+ to start together: " +
                                         list + ")");
     }
     if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
@@ -198,29 +220,34 @@ int Nemesis::Start(const std::string& name, milliseconds duration) {
   ++started_;
   ++counts_[name];
   scrape_("fault-" + std::to_string(started_) + "-" + name);
-  for (const auto& kind : Table()) {
-    if (name != kind.name) continue;
-    ActiveFault f = (this->*kind.start)(name, duration);
-    f.handle = started_;
-    if (f.undo) {
-      active_.push_back(std::move(f));
-      SetActiveText();
+  // The parts of a composite start in order and share one handle.
+  milliseconds settle{0};
+  for (const std::string& part : FaultParts(name)) {
+    const auto& table = Table();
+    auto kind = std::find_if(table.begin(), table.end(), [&](const FaultKind& k) { return part == k.name; });
+    if (kind == table.end()) {
+      recorder_.Nemesis(true, part, "unknown fault");
+      recorder_.Nemesis(false, part, "unknown fault");
+      continue;
     }
-    return started_;
+    if (settle.count() > 0) std::this_thread::sleep_for(settle);
+    ActiveFault f = (this->*kind->start)(part, duration);
+    f.handle = started_;
+    settle = f.settle;
+    if (f.undo) active_.push_back(std::move(f));
   }
-  recorder_.Nemesis(true, name, "unknown fault");
-  recorder_.Nemesis(false, name, "unknown fault");
+  SetActiveText();
   return started_;
 }
 
 void Nemesis::Stop(int handle) {
-  for (auto it = active_.begin(); it != active_.end(); ++it) {
-    if (it->handle != handle) continue;
-    ActiveFault f = std::move(*it);
-    active_.erase(it);
+  // A composite's parts are undone in the reverse of their start order.
+  for (size_t i = active_.size(); i-- > 0;) {
+    if (active_[i].handle != handle) continue;
+    ActiveFault f = std::move(active_[i]);
+    active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
     f.undo();
     recorder_.Nemesis(false, f.name, f.detail);
-    break;
   }
   SetActiveText();
 }
@@ -319,9 +346,93 @@ Nemesis::ActiveFault Nemesis::StartLink(const std::string& name, milliseconds) {
   const std::string detail = NodeText(id) + " outbound delay " + std::to_string(delay) + " ms drop " + Fixed(drop, 2) +
                              " dup " + Fixed(dup, 2);
   recorder_.Nemesis(true, name, detail + Err(r.status()));
-  return {0, name, detail, [this, id] {
-            if (Reachable(id)) (void)Admin().SetLinkFaults(cluster_.endpoint(id), {});
-          }};
+  ActiveFault f{0, name, detail, [this, id] {
+                  if (Reachable(id)) (void)Admin().SetLinkFaults(cluster_.endpoint(id), {});
+                }};
+  f.settle = milliseconds(delay);
+  return f;
+}
+
+std::string Nemesis::DelayLinks(uint64_t from, uint64_t only_to, milliseconds delay,
+                                const std::vector<std::string>& lanes) {
+  std::vector<admin::LinkFault> links;
+  for (uint64_t peer : cluster_.ids()) {
+    if (peer == from || (only_to != 0 && peer != only_to)) continue;
+    admin::LinkFault l;
+    l.set_peer(peer);
+    l.set_delay_ms(static_cast<uint32_t>(delay.count()));
+    for (const auto& lane : lanes) l.add_lanes(lane);
+    links.push_back(l);
+  }
+  links_used_ = true;
+  if (!Reachable(from)) return " node " + std::to_string(from) + " (unreachable)";
+  auto r = Admin().SetLinkFaults(cluster_.endpoint(from), links);
+  return r.ok() ? "" : " node " + std::to_string(from) + Err(r.status());
+}
+
+void Nemesis::ClearLinks() {
+  for (uint64_t id : cluster_.ids()) {
+    if (Reachable(id)) (void)Admin().SetLinkFaults(cluster_.endpoint(id), {});
+  }
+}
+
+milliseconds Nemesis::ElectionFraction(double lo, double hi) {
+  const double e = static_cast<double>(std::max<int64_t>(1, options_.election_timeout_ms));
+  return milliseconds(static_cast<int64_t>(std::uniform_real_distribution<double>(lo * e, hi * e)(rng_)));
+}
+
+Nemesis::ActiveFault Nemesis::StartLinkLeaderInbound(const std::string& name, milliseconds) {
+  // About one election timeout: long enough that acks of the last round before a cut
+  // arrive after the followers' timers could have fired, short enough that check-quorum
+  // keeps the leader in office meanwhile.
+  // The short form stays within the lease, so a correct leader keeps it until it hears
+  // of a change, which it does late (e.g. the end of a transfer it started).
+  const uint64_t leader = LeaderOrRandom();
+  const milliseconds delay = name == "link-leader-inbound" ? ElectionFraction(0.7, 1.1) : ElectionFraction(0.2, 0.35);
+  std::string errors;
+  for (uint64_t id : cluster_.ids()) {
+    if (id != leader) errors += DelayLinks(id, leader, delay, {});
+  }
+  const std::string detail = "into node " + std::to_string(leader) + " delay " + std::to_string(delay.count()) + " ms";
+  recorder_.Nemesis(true, name, detail + errors);
+  ActiveFault f{0, name, detail, [this] { ClearLinks(); }};
+  f.settle = delay;
+  return f;
+}
+
+Nemesis::ActiveFault Nemesis::StartLinkReplication(const std::string& name, milliseconds) {
+  const milliseconds delay = ElectionFraction(0.3, 0.9);
+  std::string errors;
+  for (uint64_t id : cluster_.ids()) errors += DelayLinks(id, 0, delay, ReplicationLanes());
+  const std::string detail = "every node's replication lanes delay " + std::to_string(delay.count()) + " ms";
+  recorder_.Nemesis(true, name, detail + errors);
+  ActiveFault f{0, name, detail, [this] { ClearLinks(); }};
+  f.settle = delay;
+  return f;
+}
+
+Nemesis::ActiveFault Nemesis::StartLaggingCommitFailover(const std::string& name, milliseconds) {
+  // 1. Slow everything the leader sends: entries reach followers late, their acks come back
+  //    at once, so the leader acknowledges writes whose commit the followers learn only one
+  //    delay later. Kept short so the writes still complete within a client's deadline.
+  const uint64_t leader = LeaderOrRandom();
+  const milliseconds lag = ElectionFraction(0.15, 0.3);
+  std::string errors = DelayLinks(leader, 0, lag, {});
+  // 2. Let acknowledged commits be in flight, then cut the leader off: they never arrive.
+  std::this_thread::sleep_for(2 * lag + milliseconds(50));
+  NodeIds ids = cluster_.ids();
+  errors += ApplyGrudge(CompleteGrudge(ids, IsolateNode(ids, leader)));
+  // 3. Whoever wins next has its first entry delayed while its heartbeats pass, so its
+  //    heartbeat rounds are acked long before an entry of its term commits.
+  const milliseconds slow = ElectionFraction(0.6, 0.9);
+  for (uint64_t id : ids) {
+    if (id != leader) errors += DelayLinks(id, 0, slow, ReplicationLanes());
+  }
+  const std::string detail = "node " + std::to_string(leader) + " outbound delay " + std::to_string(lag.count()) +
+                             " ms then cut off; the others' replication lanes delay " + std::to_string(slow.count()) +
+                             " ms";
+  recorder_.Nemesis(true, name, detail + errors);
+  return {0, name, detail, [this] { HealNetwork(); }};
 }
 
 Nemesis::ActiveFault Nemesis::StartClock(const std::string& name, milliseconds) {

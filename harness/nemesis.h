@@ -5,6 +5,11 @@
 // it is undone, so the report can shade the interval and name the faults that overlap a
 // counterexample.
 //
+// A list entry may join faults with '+' ("partition-leader-inbound+transfer"): they start
+// in order as one scheduled fault and stop together; a part waits until the link delays of
+// the part before it act on the traffic in flight (e.g. acks of the leader's last rounds
+// are late when link-leader-inbound+partition-leader-outbound cuts the leader off).
+//
 // Fault names (the --nemesis list) live in one table, kFaultTable in nemesis.cc, each with
 // its one-line description (NemesisHelp()); the groups:
 //   partitions   partition (one of the shapes, drawn), partition-halves, -majority,
@@ -14,8 +19,11 @@
 //                (SIGSTOP/SIGCONT), stall, stall-leader (Admin Stall: the Ready loop stops,
 //                gRPC keeps answering), crash-point (a libfiu crash point fires), rolling
 //   network      link, link-leader (per-link delay, drops, duplicates on one node's
-//                outbound links); net-delay (--network netns: the same node's peer traffic
-//                held by the harness's proxies)
+//                outbound links), net-delay (--network netns: the same node's peer traffic
+//                held by the harness's proxies), link-leader-inbound (every link into the leader delayed),
+//                link-replication (every node's replication lanes delayed, heartbeats and
+//                votes not), failover-lagging-commit (the leader's links slowed, then it is
+//                cut off while the others' replication lags their heartbeats)
 //   time         clock-drift (rate and jumps within the lease margin: must stay valid),
 //                clock-drift-unsafe / clock (beyond it: outside the server's assumption)
 //   raft         transfer (leader transfer), snapshot (snapshot every node now),
@@ -72,6 +80,8 @@ struct NemesisOptions {
 // Checks every name in a comma-separated list ("none" or "" = no faults); the error names
 // --nemesis, the bad entry and the known names.
 absl::StatusOr<std::vector<std::string>> ParseNemesisList(const std::string& csv);
+// The faults of one list entry: "a+b" gives a and b, "a" gives a.
+std::vector<std::string> FaultParts(const std::string& entry);
 const std::vector<std::string>& NemesisNames();
 // "name  description" lines, for --help and the README.
 std::string NemesisHelp();
@@ -122,6 +132,9 @@ class Nemesis {
     std::function<void()> undo;
     uint64_t stops_node = 0;  // a node this fault may take down, 0 = none
     bool stops_any = false;   // it may take down any node
+    // How long the fault needs before it acts on the traffic in flight (a link delay
+    // reaches only what is sent after it): the next part of a composite waits that long.
+    std::chrono::milliseconds settle{0};
   };
   using Starter = ActiveFault (Nemesis::*)(const std::string& name, std::chrono::milliseconds duration);
 
@@ -142,6 +155,9 @@ class Nemesis {
   ActiveFault StartStall(const std::string& name, std::chrono::milliseconds duration);
   ActiveFault StartCrashPoint(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLink(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartLinkLeaderInbound(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartLinkReplication(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartLaggingCommitFailover(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartNetDelay(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartClock(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartFiu(const std::string& name, std::chrono::milliseconds);
@@ -155,6 +171,15 @@ class Nemesis {
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
+  // Delays `from`'s outbound raft traffic to every other node (or only to `only_to` when
+  // non-zero) on `lanes` (empty = every lane); returns the errors met, "" if none.
+  std::string DelayLinks(uint64_t from, uint64_t only_to, std::chrono::milliseconds delay,
+                         const std::vector<std::string>& lanes);
+  void ClearLinks();
+  // The lanes that carry entries and their acks in either layout (not heartbeats or votes).
+  static std::vector<std::string> ReplicationLanes() { return {"normal", "replication"}; }
+  // A duration drawn uniformly between lo and hi election timeouts.
+  std::chrono::milliseconds ElectionFraction(double lo, double hi);
   // The raftlab cluster and its Admin API, for the faults only raftlab supports (the
   // command line refuses them for other systems: SupportsFault).
   LocalCluster& Raftlab();

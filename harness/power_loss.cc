@@ -80,8 +80,12 @@ std::string DescribeLoss(uint64_t id, const absl::StatusOr<std::string>& answer)
 }  // namespace
 
 bool NeedsPowerDisks(const std::vector<std::string>& nemesis) {
-  return std::any_of(nemesis.begin(), nemesis.end(),
-                     [](const std::string& n) { return n == "power-loss" || n == "torn-write"; });
+  for (const std::string& entry : nemesis) {
+    for (const std::string& n : FaultParts(entry)) {
+      if (n == "power-loss" || n == "torn-write") return true;
+    }
+  }
+  return false;
 }
 
 absl::StatusOr<std::unique_ptr<PowerDisks>> PowerDisks::Mount(const PowerDiskOptions& o) {

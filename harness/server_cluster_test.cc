@@ -214,6 +214,53 @@ TEST_F(ServerCluster, TransferWhileTheOldLeaderHearsNothingEndsItsLease) {
   EXPECT_TRUE(WaitFor([&] { return ReadAt(old_leader, "k", kv::READ_MODE_STALE) == "new"; }));
 }
 
+// A link fault limited to the replication lane holds back the leader's entries while its
+// heartbeats still pass: no write commits, yet no follower times out and the leader keeps
+// its term. Healing the link lets the write through.
+TEST_F(ServerCluster, LinkFaultOnTheReplicationLaneStopsEntriesButNotHeartbeats) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("lane-link")));
+  ASSERT_TRUE(kv_->Put("k", "old").ok());
+  const uint64_t leader = LeaderOrFail();
+  auto before = cluster_->admin().Status(cluster_->endpoint(leader));
+  ASSERT_TRUE(before.ok()) << before.status();
+  std::vector<admin::LinkFault> links;
+  for (uint64_t id : cluster_->ids()) {
+    if (id == leader) continue;
+    admin::LinkFault l;
+    l.set_peer(id);
+    l.set_drop_probability(1.0);
+    l.add_lanes("normal");
+    links.push_back(l);
+  }
+  auto set = cluster_->admin().SetLinkFaults(cluster_->endpoint(leader), links);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->links_size(), 2);
+  EXPECT_EQ(set->links(0).lanes_size(), 1);
+  client::CallOptions at_leader;
+  at_leader.endpoint = cluster_->endpoint(leader);
+  at_leader.timeout = milliseconds(700);
+  EXPECT_FALSE(kv_->Put("k", "new", at_leader).ok()) << "a write committed without its entries reaching anyone";
+  // Well past the 300 ms election timeout: heartbeats alone keep the followers in line.
+  std::this_thread::sleep_for(milliseconds(900));
+  auto after = cluster_->admin().Status(cluster_->endpoint(leader));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->groups(0).role(), "leader");
+  EXPECT_EQ(after->groups(0).term(), before->groups(0).term()) << "a follower timed out: heartbeats were held back";
+  ASSERT_TRUE(cluster_->admin().SetLinkFaults(cluster_->endpoint(leader), {}).ok());
+  EXPECT_TRUE(WaitFor([&] { return ReadAt(leader, "k", kv::READ_MODE_LINEARIZABLE) == "new"; }));
+}
+
+TEST_F(ServerCluster, LinkFaultsNameAnUnknownLane) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("lane-name")));
+  const uint64_t leader = LeaderOrFail();
+  admin::LinkFault l;
+  l.set_peer(leader % 3 + 1);
+  l.add_lanes("votes");
+  auto r = cluster_->admin().SetLinkFaults(cluster_->endpoint(leader), {l});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("lanes: unknown lane \"votes\""), std::string::npos) << r.status();
+}
+
 TEST_F(ServerCluster, WalFsyncFaultFailStopsOneNodeWhileTheOthersContinue) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(Options("failstop")));
   const uint64_t leader = LeaderOrFail();

@@ -10,6 +10,7 @@
 #include "faults/points.h"
 #include "kv.pb.h"
 #include "server/log/log.h"
+#include "server/transport/lanes.h"
 
 namespace raftlab::api {
 namespace {
@@ -346,8 +347,16 @@ grpc::Status AdminService::SetLinkFaults(Ctx*, const pb::SetLinkFaultsRequest* r
       if (!(p >= 0 && p <= 1)) return {StatusCode::INVALID_ARGUMENT, where + ": probabilities must be in [0, 1]"};
     }
     if (l.delay_ms() > 60000) return {StatusCode::INVALID_ARGUMENT, where + ".delay_ms: at most 60000"};
-    links.push_back({l.peer(), std::chrono::milliseconds(l.delay_ms()), l.drop_probability(),
-                     l.duplicate_probability()});
+    faults::LinkFault f{l.peer(), std::chrono::milliseconds(l.delay_ms()), l.drop_probability(),
+                        l.duplicate_probability(), {}};
+    for (const std::string& lane : l.lanes()) {
+      if (!transport::IsLaneName(lane)) {
+        return {StatusCode::INVALID_ARGUMENT, where + ".lanes: unknown lane \"" + lane + "\" (expected " +
+                                                  std::string(transport::kLaneNamesHelp) + ")"};
+      }
+      f.lanes.push_back(lane);
+    }
+    links.push_back(std::move(f));
   }
   c_.links->Set(links);
   for (const faults::LinkFault& l : c_.links->Get()) {
@@ -356,6 +365,7 @@ grpc::Status AdminService::SetLinkFaults(Ctx*, const pb::SetLinkFaultsRequest* r
     p->set_delay_ms(static_cast<uint32_t>(l.delay.count()));
     p->set_drop_probability(l.drop_probability);
     p->set_duplicate_probability(l.duplicate_probability);
+    for (const std::string& lane : l.lanes) p->add_lanes(lane);
   }
   return grpc::Status::OK;
 }

@@ -118,7 +118,7 @@ absl::Status GrpcBatchSender::Send(uint64_t peer, std::string_view lane,
     metrics_.partition_drops_send->Add(batch.size());
     return absl::UnavailableError("node " + std::to_string(peer) + " is partitioned off");
   }
-  const faults::LinkDecision link = options_.links != nullptr ? options_.links->Decide(peer) : faults::LinkDecision{};
+  const faults::LinkDecision link = options_.links != nullptr ? options_.links->Decide(peer, lane) : faults::LinkDecision{};
   if (link.delay.count() > 0 && !watchdog_.SleepFor(link.delay)) return absl::UnavailableError("transport is shut down");
   if (link.drop || faults::ShouldFail(faults::kTransportSend)) {
     metrics_.fault_drops->Add(batch.size());

@@ -17,6 +17,15 @@ std::span<const LaneSpec> LanesOf(LaneLayout layout) {
   return kTwo;
 }
 
+bool IsLaneName(std::string_view name) {
+  for (LaneLayout layout : {LaneLayout::kTwoLanes, LaneLayout::kFourLanes}) {
+    for (const LaneSpec& lane : LanesOf(layout)) {
+      if (lane.name == name) return true;
+    }
+  }
+  return false;
+}
+
 std::optional<std::size_t> LaneFor(LaneLayout layout, raftpb::MessageType type) {
   using raftpb::TrafficClass;
   const TrafficClass traffic = raftpb::Info(type).traffic;

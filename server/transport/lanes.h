@@ -37,6 +37,10 @@ std::span<const LaneSpec> LanesOf(LaneLayout layout);
 // which never cross the wire.
 std::optional<std::size_t> LaneFor(LaneLayout layout, raftpb::MessageType type);
 
+// Whether `name` is a lane of either layout (what a link fault's lane list may name).
+bool IsLaneName(std::string_view name);
+inline constexpr std::string_view kLaneNamesHelp = "heartbeat, normal, replication, snapshot or other";
+
 // The value of --dispatcher-lanes / RAFTLAB_RAFT_DISPATCHER_LANES parsed: "2" or "4".
 // Anything else gives 2 lanes and a warning that names the value and where it came from.
 struct LaneLayoutChoice {

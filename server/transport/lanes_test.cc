@@ -77,6 +77,15 @@ TEST(Lanes, NamesAndCapacities) {
   EXPECT_EQ(four[3].capacity, 16u);
 }
 
+TEST(Lanes, IsLaneNameKnowsTheLanesOfBothLayoutsOnly) {
+  for (std::string_view name : {"heartbeat", "normal", "replication", "snapshot", "other"}) {
+    EXPECT_TRUE(IsLaneName(name)) << name;
+  }
+  EXPECT_FALSE(IsLaneName("Heartbeat"));
+  EXPECT_FALSE(IsLaneName(""));
+  EXPECT_FALSE(IsLaneName("vote"));
+}
+
 TEST(DispatcherLanesParse, TwoAndFourAreAccepted) {
   auto two = ParseDispatcherLanes("2", "--dispatcher-lanes");
   EXPECT_EQ(two.layout, LaneLayout::kTwoLanes);
