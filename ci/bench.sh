@@ -4,13 +4,15 @@
 # local 3-node cluster, sync and nosync) into one result file with the machine and the
 # commit; then a comparison with a baseline and the trend page.
 #
-#   bash ci/bench.sh [--out FILE] [--repetitions N] [--quick] [--no-server]
+#   bash ci/bench.sh [--out FILE] [--repetitions N] [--quick] [--no-server] [--no-build]
 #                    [--baseline FILE] [--history DIR]
 #
 #   --out          the result file (default runs/bench/result-<UTC>-<commit>.json)
 #   --repetitions  repetitions of every benchmark and load shape (default 5: the U test's minimum)
 #   --quick        short benchmark runs and small load shapes (for trying the script)
 #   --no-server    skip the load shapes
+#   --no-build     measure the binaries already in BUILD_DIR (e.g. twice the same build, to see
+#                  the noise); the result still names the checkout's commit
 #   --baseline     compare with this result (default ci/baselines/dev-2core.json, measured on
 #                  the 2-core development machine), or "latest": the newest result in --history
 #                  (for a CI runner, whose machine is not the one the stored baseline came from);
@@ -29,6 +31,7 @@ OUT=""
 REPS=5
 QUICK=0
 SERVER=1
+BUILD=1
 BASELINE=""
 HISTORY=runs/bench/history
 while (($#)); do
@@ -37,6 +40,7 @@ while (($#)); do
     --repetitions) REPS=$2; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --no-server) SERVER=0; shift ;;
+    --no-build) BUILD=0; shift ;;
     --baseline) BASELINE=$2; shift 2 ;;
     --history) HISTORY=$2; shift 2 ;;
     *) echo "bench.sh: unknown argument \"$1\" (see the header of ci/bench.sh)" >&2; exit 2 ;;
@@ -45,10 +49,12 @@ done
 if ! [[ $REPS =~ ^[1-9][0-9]*$ ]]; then echo "bench.sh: --repetitions: expected a positive integer, not \"$REPS\"" >&2; exit 2; fi
 
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-bash ci/install-deps.sh
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_BUILD_BENCHMARKS=ON >/dev/null
 BENCHES=(raft_bench storage_bench transport_bench metrics_bench checkers_bench harness_bench)
-cmake --build "$BUILD_DIR" -j "$JOBS" --target "${BENCHES[@]}" raftlab-server raftlab-ctl raftlab-bench gen-history raftlab-check
+if ((BUILD)); then
+  bash ci/install-deps.sh
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRAFTLAB_BUILD_BENCHMARKS=ON >/dev/null
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target "${BENCHES[@]}" raftlab-server raftlab-ctl raftlab-bench gen-history raftlab-check
+fi
 
 COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then COMMIT="$COMMIT-dirty"; fi

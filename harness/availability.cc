@@ -40,7 +40,7 @@ void AvailabilityMonitor::Check(const Nemesis& nemesis) {
     const int code = exit && exit->exited ? exit->exit_code : -1;
     const int signal = exit && exit->signaled ? exit->signal : 0;
     const std::string how = DescribeExit(code, signal);
-    const std::string log = LastLogLine(cluster_.node(id).log_path);
+    const std::string log = LastLogLine(cluster_.log_path(id));
     unexplained_.push_back({{"node", id}, {"at_s", Seconds()}, {"how", how}, {"log", log}});
     const std::string node = "node " + std::to_string(id);
     const int n = ++revivals_[id];
@@ -81,7 +81,7 @@ nlohmann::json AvailabilityMonitor::Finish(const Nemesis* nemesis, const LeaderV
     if (!cluster_.Running(id) && !given_up_.count(id)) {
       findings.push_back("node " + std::to_string(id) + " did not come back after the final restart (" +
                          (cluster_.ExitOf(id) ? cluster_.ExitOf(id)->ToString() : std::string("never started")) +
-                         "); its log ends: " + LastLogLine(cluster_.node(id).log_path));
+                         "); its log ends: " + LastLogLine(cluster_.log_path(id)));
     }
   }
   if (!healthy_after_heal) findings.push_back("the cluster did not recover after healing: " + heal_problem);

@@ -39,7 +39,7 @@ class AvailabilityMonitor {
   using Clock = std::chrono::steady_clock;
   static constexpr int kMaxRevivals = 3;
 
-  AvailabilityMonitor(LocalCluster& cluster, AvailabilityOptions options, Clock::time_point t0)
+  AvailabilityMonitor(SystemUnderTest& cluster, AvailabilityOptions options, Clock::time_point t0)
       : cluster_(cluster), options_(options), t0_(t0) {}
 
   // Looks for nodes that are down although no active fault explains it.
@@ -58,7 +58,7 @@ class AvailabilityMonitor {
   double Seconds() const { return std::chrono::duration<double>(Clock::now() - t0_).count(); }
   void AddFinding(const std::string& finding);
 
-  LocalCluster& cluster_;
+  SystemUnderTest& cluster_;
   const AvailabilityOptions options_;
   const Clock::time_point t0_;
   std::vector<nlohmann::json> unexplained_;  // exits no fault explains

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "server/api/client/admin_client.h"
+#include "server/api/client/kv_client.h"
 
 namespace raftlab::harness {
 namespace {
@@ -51,6 +52,11 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(ClusterOptions
   auto admin = client::AdminClient::Create(ao);
   if (!admin.ok()) return admin.status();
   c->admin_ = std::move(*admin);
+  if (o.network != nullptr) {
+    std::map<uint64_t, int> peer_ports;
+    for (const auto& [id, n] : c->nodes_) peer_ports[id] = n.grpc_port;
+    if (absl::Status s = o.network->RoutePeers(peer_ports); !s.ok()) return s;
+  }
   for (uint64_t id : c->ids()) {
     if (absl::Status s = c->Restart(id); !s.ok()) return s;
   }
@@ -65,7 +71,7 @@ std::string LocalCluster::peers_flag() const {
   std::string out;
   for (const auto& [id, n] : nodes_) {
     if (!out.empty()) out += ",";
-    out += std::to_string(id) + "=127.0.0.1:" + std::to_string(n.grpc_port);
+    out += std::to_string(id) + "=" + Host(id) + ":" + std::to_string(n.grpc_port);
   }
   return out;
 }
@@ -76,7 +82,7 @@ std::vector<std::string> LocalCluster::ArgsFor(const NodeInfo& n) const {
       "--id", std::to_string(n.id),
       "--peers", peers_flag(),
       "--data-dir", n.data_dir,
-      "--http", "127.0.0.1:" + std::to_string(n.http_port),
+      "--http", http_address(n.id),
       "--tick-ms", std::to_string(o.tick_ms),
       "--election-ticks", std::to_string(o.election_ticks),
       "--heartbeat-ticks", std::to_string(o.heartbeat_ticks),
@@ -90,6 +96,10 @@ std::vector<std::string> LocalCluster::ArgsFor(const NodeInfo& n) const {
   if (o.seed != 0) {
     args.push_back("--seed");
     args.push_back(std::to_string(o.seed + starts(n.id) * 0x9e3779b97f4a7c15ULL));
+  }
+  if (o.network != nullptr) {
+    args.push_back("--listen");
+    args.push_back(endpoint(n.id));
   }
   if (o.allow_faults) args.push_back("--allow-faults");
   if (o.fault_control) {
@@ -109,6 +119,7 @@ absl::Status LocalCluster::Restart(uint64_t id) {
   spec.args = ArgsFor(it->second);
   spec.env = it->second.settings.env;
   spec.log_path = it->second.log_path;
+  if (options_.network != nullptr) spec = options_.network->Enter(id, std::move(spec));
   auto child = ChildProcess::Start(spec);
   if (!child.ok()) return child.status();
   procs_[id] = std::make_unique<ChildProcess>(std::move(*child));
@@ -191,8 +202,12 @@ std::vector<uint64_t> LocalCluster::ids() const {
 
 const NodeInfo& LocalCluster::node(uint64_t id) const { return nodes_.at(id); }
 
+std::string LocalCluster::Host(uint64_t id) const {
+  return options_.network != nullptr ? options_.network->Host(id) : "127.0.0.1";
+}
+
 std::string LocalCluster::endpoint(uint64_t id) const {
-  return "127.0.0.1:" + std::to_string(nodes_.at(id).grpc_port);
+  return Host(id) + ":" + std::to_string(nodes_.at(id).grpc_port);
 }
 
 std::vector<std::string> LocalCluster::endpoints() const {
@@ -202,7 +217,14 @@ std::vector<std::string> LocalCluster::endpoints() const {
 }
 
 std::string LocalCluster::http_address(uint64_t id) const {
-  return "127.0.0.1:" + std::to_string(nodes_.at(id).http_port);
+  return Host(id) + ":" + std::to_string(nodes_.at(id).http_port);
+}
+
+absl::StatusOr<std::unique_ptr<client::KvClient>> LocalCluster::MakeKvClient(milliseconds timeout) {
+  client::KvClientOptions ko;
+  ko.endpoints = endpoints();
+  ko.timeout = timeout;
+  return client::KvClient::Create(ko);
 }
 
 client::AdminClient& LocalCluster::admin() { return *admin_; }
@@ -256,7 +278,10 @@ absl::StatusOr<std::string> LocalCluster::HttpGet(uint64_t id, const std::string
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(nodes_.at(id).http_port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (inet_pton(AF_INET, Host(id).c_str(), &addr.sin_addr) != 1) {
+    close(fd);
+    return absl::InvalidArgumentError("node " + std::to_string(id) + ": bad address " + Host(id));
+  }
   const std::string where = "node " + std::to_string(id) + " http://" + http_address(id) + path;
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "harness/process.h"
+#include "harness/system.h"
 
 namespace raftlab::client {
 class AdminClient;
@@ -54,6 +55,9 @@ struct ClusterOptions {
   // Opens libfiu remote control at <run_dir>/node<i>.fiu (for fiu-ctrl).
   bool fault_control = true;
   NodeSettings settings;  // applied to every node unless overridden per node
+  // Non-null: each node runs inside this network (netns) at its address; else on loopback.
+  // Not owned; outlives the cluster.
+  NetworkControl* network = nullptr;
 };
 
 struct NodeInfo {
@@ -65,40 +69,47 @@ struct NodeInfo {
   NodeSettings settings;
 };
 
-class LocalCluster {
+class LocalCluster : public SystemUnderTest {
  public:
   // Picks free ports and starts every node; does not wait for a leader.
   static absl::StatusOr<std::unique_ptr<LocalCluster>> Start(ClusterOptions options);
-  ~LocalCluster();  // kills every node still running
+  ~LocalCluster() override;  // kills every node still running
 
   // Waits until every running, unpaused node reports the same leader for every group.
-  absl::Status WaitHealthy(std::chrono::milliseconds timeout);
+  absl::Status WaitHealthy(std::chrono::milliseconds timeout) override;
   // The leader of a group as the running nodes see it; nullopt when they disagree or none.
-  std::optional<uint64_t> Leader(uint64_t group = 1);
+  std::optional<uint64_t> Leader(uint64_t group = 1) override;
 
-  absl::Status Kill(uint64_t id);     // SIGKILL; the data directory stays
-  absl::Status Stop(uint64_t id);     // SIGTERM, then SIGKILL after a grace period
-  absl::Status Restart(uint64_t id);  // starts a stopped or killed node with its settings
-  absl::Status Pause(uint64_t id);    // SIGSTOP
-  absl::Status Resume(uint64_t id);   // SIGCONT
+  absl::Status Kill(uint64_t id) override;     // SIGKILL; the data directory stays
+  absl::Status Stop(uint64_t id) override;     // SIGTERM, then SIGKILL after a grace period
+  absl::Status Restart(uint64_t id) override;  // starts a stopped or killed node with its settings
+  absl::Status Pause(uint64_t id) override;    // SIGSTOP
+  absl::Status Resume(uint64_t id) override;   // SIGCONT
   // Changes a node's settings; they take effect at its next Restart.
   void SetSettings(uint64_t id, NodeSettings settings);
-  void KillAll();
+  void KillAll() override;
 
-  bool Running(uint64_t id);
-  bool Paused(uint64_t id) const;
+  bool Running(uint64_t id) override;
+  bool Paused(uint64_t id) const override;
   // How a stopped node ended (e.g. exit code 75 after a fail-stop).
-  std::optional<ExitInfo> ExitOf(uint64_t id) const;
+  std::optional<ExitInfo> ExitOf(uint64_t id) const override;
 
   // How many times node `id` was started (its counters restart at each start).
-  uint64_t starts(uint64_t id) const;
-  std::vector<uint64_t> ids() const;
+  uint64_t starts(uint64_t id) const override;
+  std::vector<uint64_t> ids() const override;
   const NodeInfo& node(uint64_t id) const;
-  std::string endpoint(uint64_t id) const;    // host:port of gRPC
-  std::vector<std::string> endpoints() const; // every node's
+  std::string endpoint(uint64_t id) const override;    // host:port of gRPC
+  std::vector<std::string> endpoints() const override; // every node's
   std::string http_address(uint64_t id) const;
   std::string peers_flag() const;             // --peers value
   client::AdminClient& admin();
+
+  std::string system_name() const override { return "raftlab"; }
+  std::string data_dir(uint64_t id) const override { return node(id).data_dir; }
+  std::string log_path(uint64_t id) const override { return node(id).log_path; }
+  NetworkControl* network() override { return options_.network; }
+  absl::StatusOr<std::unique_ptr<client::KvClient>> MakeKvClient(std::chrono::milliseconds timeout) override;
+  LocalCluster* raftlab() override { return this; }
 
   // GET http://<node>/<path>; the body, or an error naming the node.
   absl::StatusOr<std::string> HttpGet(uint64_t id, const std::string& path);
@@ -108,6 +119,7 @@ class LocalCluster {
  private:
   explicit LocalCluster(ClusterOptions options);
   std::vector<std::string> ArgsFor(const NodeInfo& n) const;
+  std::string Host(uint64_t id) const;  // the address node `id` listens on
 
   ClusterOptions options_;
   std::map<uint64_t, NodeInfo> nodes_;

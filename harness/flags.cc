@@ -8,14 +8,37 @@
 
 #include "faults/bugs.h"
 #include "harness/nemesis.h"
+#include "harness/system.h"
 #include "workloads/workload.h"
 
 namespace raftlab::harness {
 namespace {
 
-constexpr const char* kCommands = "test, analyze, validate, matrix or matrix-merge";
+constexpr const char* kCommands = "test, analyze, validate, matrix, matrix-merge or bench-compare";
 
 absl::Status Bad(const std::string& msg) { return absl::InvalidArgumentError(msg); }
+
+// --system and --network, and what the chosen system supports.
+absl::Status ValidateSystem(const TestOptions& o) {
+  if (o.system != "raftlab" && o.system != "etcd") return Bad("--system: must be raftlab or etcd, not \"" + o.system + "\"");
+  if (o.network != "loopback" && o.network != "netns") {
+    return Bad("--network: must be loopback or netns, not \"" + o.network + "\"");
+  }
+  if (!o.etcd_binary.empty() && access(o.etcd_binary.c_str(), X_OK) != 0) {
+    return Bad("--etcd-binary: " + o.etcd_binary + " is not an executable file");
+  }
+  if (o.network == "netns" && !o.endpoints.empty()) return Bad("--network netns: starts its own cluster; drop --endpoints");
+  for (const auto& f : o.nemesis) {
+    if (auto s = SupportsFault(o.system, o.network, f); !s.ok()) return s;
+  }
+  if (o.system == "raftlab") return absl::OkStatus();
+  if (!o.endpoints.empty()) return Bad("--endpoints: only with --system raftlab");
+  if (!o.unsafe_bugs.empty()) return Bad("--unsafe-bug: planted bugs are raftlab's; not with --system " + o.system);
+  if (auto w = workloads::MakeWorkload(o.workload, {}); w.ok() && (*w)->read_mode() == kv::READ_MODE_LEASE) {
+    return Bad("--workload " + o.workload + ": lease reads are raftlab's; not with --system " + o.system);
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Validate(const TestOptions& o) {
   if (o.out.empty()) return Bad("--out: required (the run folder to create)");
@@ -65,7 +88,7 @@ absl::Status Validate(const TestOptions& o) {
   if (!o.server_binary.empty() && access(o.server_binary.c_str(), X_OK) != 0) {
     return Bad("--server-binary: " + o.server_binary + " is not an executable file");
   }
-  return absl::OkStatus();
+  return ValidateSystem(o);
 }
 
 }  // namespace
@@ -161,6 +184,12 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   test->add_option("--endpoints", endpoints,
                    "comma-separated host:port of running nodes to test instead of starting a cluster (no nemesis)");
   test->add_option("--server-binary", t.server_binary, "raftlab-server to run (default: beside this binary)");
+  test->add_option("--system", t.system, "system under test: raftlab or etcd")->capture_default_str();
+  test->add_option("--network", t.network,
+                   "loopback (members share 127.0.0.1) or netns (each member in its own network namespace on a "
+                   "bridge; partitions by iptables; needs root)")
+      ->capture_default_str();
+  test->add_option("--etcd-binary", t.etcd_binary, "etcd to run with --system etcd (default: etcd on PATH)");
   test->add_option("--unsafe-bug", t.unsafe_bugs,
                    "planted bugs NAME[,NAME] the servers run with (faults/bugs.h; for validating the harness)");
   AnalyzeCommand a;
@@ -203,11 +232,22 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   CLI::App* merge = app.add_subcommand("matrix-merge", "join the folders of `matrix --shard i/n` runs into one");
   merge->add_option("--out", mm.out, "the merged matrix folder to create")->required();
   merge->add_option("shards", mm.shards, "the shard folders")->required();
+  BenchCompareOptions b;
+  CLI::App* bench = app.add_subcommand(
+      "bench-compare", "the same load shapes against a 3-node etcd and a 3-node raftlab, alternating; a table of both");
+  bench->add_option("--out", b.out, "folder for both clusters and bench-compare.md/.json")->required();
+  bench->add_option("--rounds", b.rounds, "runs of each shape per system (medians are reported)")->capture_default_str();
+  bench->add_option("--scale", b.scale, "multiplies each shape's request total (0.05 for a quick look)")
+      ->capture_default_str();
+  bench->add_option("--fsm-sync-mode", b.fsm_sync_mode, "raftlab's: sync or nosync (like etcd's background commits)")
+      ->capture_default_str();
+  bench->add_option("--server-binary", b.server_binary, "raftlab-server to run (default: beside this binary)");
+  bench->add_option("--etcd-binary", b.etcd_binary, "etcd to run (default: etcd on PATH)");
   if (argc < 2) return Bad("command line: expected a command: " + std::string(kCommands) + " (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];
     if (first != "test" && first != "analyze" && first != "validate" && first != "matrix" && first != "matrix-merge" &&
-        first != "--help" && first != "-h" && first != "--help-all") {
+        first != "bench-compare" && first != "--help" && first != "-h" && first != "--help-all") {
       return Bad("command line: unknown command \"" + first + "\" (expected " + std::string(kCommands) + "; see --help)");
     }
   }
@@ -243,6 +283,20 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
     if (auto b = SelectBugs(v.bugs, v.quick); !b.ok()) return b.status();
     return Command(v);
   }
+  if (bench->parsed()) {
+    if (b.rounds < 1 || b.rounds > 100) return Bad("--rounds: must be between 1 and 100");
+    if (b.fsm_sync_mode != "sync" && b.fsm_sync_mode != "nosync") {
+      return Bad("--fsm-sync-mode: must be sync or nosync, not \"" + b.fsm_sync_mode + "\"");
+    }
+    if (!(b.scale > 0 && b.scale <= 100)) return Bad("--scale: must be in (0, 100]");
+    if (!b.server_binary.empty() && access(b.server_binary.c_str(), X_OK) != 0) {
+      return Bad("--server-binary: " + b.server_binary + " is not an executable file");
+    }
+    if (!b.etcd_binary.empty() && access(b.etcd_binary.c_str(), X_OK) != 0) {
+      return Bad("--etcd-binary: " + b.etcd_binary + " is not an executable file");
+    }
+    return Command(b);
+  }
   if (analyze->parsed()) {
     if (!(a.check_timeout_s > 0)) return Bad("--check-timeout: must be positive");
     return Command(a);
@@ -250,7 +304,12 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
   if (auto w = workloads::MakeWorkload(t.workload, {}); !w.ok()) return w.status();
   // Against --endpoints no faults run unless asked for (and then refused below).
   const bool nemesis_given = test->get_option("--nemesis")->count() > 0;
-  if (!nemesis_given) nemesis = endpoints.empty() ? DefaultNemesis(t.workload) : "none";
+  if (!nemesis_given) {
+    nemesis = !endpoints.empty()      ? "none"
+              : t.system == "raftlab" ? DefaultNemesis(t.workload)
+              : t.network == "netns"  ? "partition,kill,pause"
+                                      : "kill,pause";
+  }
   if (auto b = faults::ParsePlantedBugs(t.unsafe_bugs); !b.ok()) return b.status();
   auto faults = ParseNemesisList(nemesis);
   if (!faults.ok()) return faults.status();

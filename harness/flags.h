@@ -7,12 +7,14 @@
 //   raftlab-harness validate [--bugs all|a,b] [--seeds N] [--time-limit S] [--quick]
 //   raftlab-harness matrix [--file F] [--budget 60m] [--seeds N] [--shard i/n] [--out DIR]
 //   raftlab-harness matrix-merge --out DIR SHARD_DIR...
+//   raftlab-harness bench-compare --out DIR [--rounds N] [--scale X]
 // Every bad flag gives one message naming the flag; the caller exits 3.
 
 #include <string>
 #include <variant>
 
 #include "absl/status/statusor.h"
+#include "harness/etcd/bench_compare.h"
 #include "harness/matrix/options.h"
 #include "harness/runner.h"
 #include "harness/validate.h"
@@ -28,8 +30,8 @@ struct HelpShown {
   std::string text;
 };
 
-using Command =
-    std::variant<TestOptions, AnalyzeCommand, ValidateOptions, MatrixOptions, MatrixMergeOptions, HelpShown>;
+using Command = std::variant<TestOptions, AnalyzeCommand, ValidateOptions, MatrixOptions, MatrixMergeOptions,
+                             BenchCompareOptions, HelpShown>;
 
 // Parses argv (argv[0] is the program). TestOptions::command is the exact command line.
 absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv);

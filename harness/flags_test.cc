@@ -89,7 +89,7 @@ TEST(CommandLine, BadFlagsNameTheFlag) {
   ExpectError({"test", "--election-ticks", "30", "--out", "/tmp/x"},
               "--lease-margin-ms: 300 leaves no lease: it must be below the election timeout");
   ExpectError({"launch"}, "unknown command \"launch\"");
-  ExpectError({}, "expected a command: test, analyze, validate, matrix or matrix-merge");
+  ExpectError({}, "expected a command: test, analyze, validate, matrix, matrix-merge or bench-compare");
 }
 
 TEST(CommandLine, BinaryExitsThreeWithTheMessage) {

@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
     return RunMatrix(*m, g_stop);
   }
   if (auto* mm = std::get_if<MatrixMergeOptions>(&*cmd)) return MergeMatrix(*mm);
+  if (auto* b = std::get_if<BenchCompareOptions>(&*cmd)) return RunBenchCompare(*b, g_stop);
   TestOptions t = std::get<TestOptions>(*cmd);
   t.progress_tty = isatty(STDERR_FILENO) != 0;
   return RunTest(t, g_stop);

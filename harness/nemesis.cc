@@ -57,6 +57,7 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"crash-point", &Nemesis::StartCrashPoint, "a libfiu crash point exits a node at a critical moment"},
       {"link", &Nemesis::StartLink, "delay, drop and duplicate a random node's outbound raft traffic"},
       {"link-leader", &Nemesis::StartLink, "delay, drop and duplicate the leader's outbound raft traffic"},
+      {"net-delay", &Nemesis::StartNetDelay, "delay a random node's outbound peer traffic (netns proxies)"},
       {"clock-drift", &Nemesis::StartClock, "skew one node's clock within the lease margin (must stay valid)"},
       {"clock-drift-unsafe", &Nemesis::StartClock, "slow the leader's clock beyond the lease margin"},
       {"clock", &Nemesis::StartClock, "skew one node's clock (offset, rate); flagged when beyond the margin"},
@@ -112,7 +113,7 @@ absl::StatusOr<std::vector<std::string>> ParseNemesisList(const std::string& csv
   return out;
 }
 
-Nemesis::Nemesis(LocalCluster& cluster, HistoryRecorder& recorder, NemesisOptions options,
+Nemesis::Nemesis(SystemUnderTest& cluster, HistoryRecorder& recorder, NemesisOptions options,
                  std::function<void(const std::string&)> scrape)
     : cluster_(cluster), recorder_(recorder), options_(std::move(options)), scrape_(std::move(scrape)),
       rng_(options_.seed ^ 0x6e656d65736973ULL) {}
@@ -121,6 +122,10 @@ uint64_t Nemesis::RandomNode() {
   auto ids = cluster_.ids();
   return ids[std::uniform_int_distribution<size_t>(0, ids.size() - 1)(rng_)];
 }
+
+LocalCluster& Nemesis::Raftlab() { return *cluster_.raftlab(); }
+
+client::AdminClient& Nemesis::Admin() { return Raftlab().admin(); }
 
 uint64_t Nemesis::RandomReachableNode() {
   std::vector<uint64_t> up;
@@ -132,12 +137,16 @@ uint64_t Nemesis::RandomReachableNode() {
 }
 
 uint64_t Nemesis::LeaderOrRandom() {
+  if (cluster_.raftlab() == nullptr) {
+    const auto leader = cluster_.Leader();
+    return leader ? *leader : RandomNode();
+  }
   // The node claiming leadership in the highest term: right after a restart the nodes may
   // not agree yet, and a deposed leader may still claim an older term.
   uint64_t best = 0, best_term = 0;
   for (uint64_t id : cluster_.ids()) {
     if (!Reachable(id)) continue;
-    auto st = cluster_.admin().Status(cluster_.endpoint(id));
+    auto st = Admin().Status(cluster_.endpoint(id));
     if (!st.ok()) continue;
     for (const auto& g : st->groups()) {
       if (g.group_id() == 1 && g.role() == "leader" && g.term() > best_term) {
@@ -253,12 +262,12 @@ Nemesis::ActiveFault Nemesis::StartPause(const std::string& name, milliseconds) 
 Nemesis::ActiveFault Nemesis::StartStall(const std::string& name, milliseconds duration) {
   const uint64_t id = name == "stall" ? RandomNode() : LeaderOrRandom();
   const auto ms = static_cast<uint32_t>(std::clamp<int64_t>(duration.count(), 1, 600000));
-  auto r = cluster_.admin().Stall(cluster_.endpoint(id), 0, ms);
+  auto r = Admin().Stall(cluster_.endpoint(id), 0, ms);
   const std::string detail = NodeText(id) + " every group for " + std::to_string(ms) + " ms";
   recorder_.Nemesis(true, name, detail + Err(r.status()));
   // A 1 ms stall replaces a longer one: the loop resumes at once.
   return {0, name, detail, [this, id] {
-            if (Reachable(id)) (void)cluster_.admin().Stall(cluster_.endpoint(id), 0, 1);
+            if (Reachable(id)) (void)Admin().Stall(cluster_.endpoint(id), 0, 1);
           }};
 }
 
@@ -275,14 +284,14 @@ Nemesis::ActiveFault Nemesis::StartCrashPoint(const std::string& name, milliseco
   req.set_name(point);
   req.set_probability(on_snapshot ? 1.0 : options_.crash_probability);
   req.set_one_shot(true);
-  auto r = cluster_.admin().EnableFault(cluster_.endpoint(id), req);
+  auto r = Admin().EnableFault(cluster_.endpoint(id), req);
   // Snapshots are rare: make one happen so the point is reached.
-  if (r.ok() && on_snapshot) (void)cluster_.admin().TriggerSnapshot(cluster_.endpoint(id), 1);
+  if (r.ok() && on_snapshot) (void)Admin().TriggerSnapshot(cluster_.endpoint(id), 1);
   const std::string detail = NodeText(id) + " " + point + " p=" + Fixed(req.probability(), 2);
   recorder_.Nemesis(true, name, detail + Err(r.status()));
   return {0, name, detail, [this, id, point, name] {
             if (cluster_.Running(id)) {
-              if (!cluster_.Paused(id)) (void)cluster_.admin().DisableFault(cluster_.endpoint(id), point);
+              if (!cluster_.Paused(id)) (void)Admin().DisableFault(cluster_.endpoint(id), point);
               return;
             }
             Revive(id, name + " " + point);
@@ -306,12 +315,12 @@ Nemesis::ActiveFault Nemesis::StartLink(const std::string& name, milliseconds) {
     links.push_back(l);
   }
   links_used_ = true;
-  auto r = cluster_.admin().SetLinkFaults(cluster_.endpoint(id), links);
+  auto r = Admin().SetLinkFaults(cluster_.endpoint(id), links);
   const std::string detail = NodeText(id) + " outbound delay " + std::to_string(delay) + " ms drop " + Fixed(drop, 2) +
                              " dup " + Fixed(dup, 2);
   recorder_.Nemesis(true, name, detail + Err(r.status()));
   return {0, name, detail, [this, id] {
-            if (Reachable(id)) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(id), {});
+            if (Reachable(id)) (void)Admin().SetLinkFaults(cluster_.endpoint(id), {});
           }};
 }
 
@@ -344,13 +353,13 @@ Nemesis::ActiveFault Nemesis::StartClock(const std::string& name, milliseconds) 
   }
   const bool within = rate >= slow_ok && rate <= fast_ok && offset_ms >= -margin / 2;
   clock_used_ = true;
-  auto r = cluster_.admin().SetClock(cluster_.endpoint(id), offset_ms * 1000000, rate);
+  auto r = Admin().SetClock(cluster_.endpoint(id), offset_ms * 1000000, rate);
   std::string detail = NodeText(id) + " offset " + std::to_string(offset_ms) + " ms rate " + Fixed(rate, 2) +
                        (within ? " (within the lease margin)" : std::string(" (beyond the lease margin: ") +
                                                                     kOutsideAssumption + ")");
   recorder_.Nemesis(true, name, detail + Err(r.status()));
   return {0, name, detail, [this, id] {
-            if (Reachable(id)) (void)cluster_.admin().SetClock(cluster_.endpoint(id), 0, 1.0);
+            if (Reachable(id)) (void)Admin().SetClock(cluster_.endpoint(id), 0, 1.0);
           }};
 }
 
@@ -360,7 +369,7 @@ Nemesis::ActiveFault Nemesis::StartFiu(const std::string& name, milliseconds) {
   req.set_name(options_.fiu_point);
   req.set_probability(options_.fiu_probability);
   fiu_points_used_.push_back(options_.fiu_point);
-  auto r = cluster_.admin().EnableFault(cluster_.endpoint(id), req);
+  auto r = Admin().EnableFault(cluster_.endpoint(id), req);
   const std::string detail = NodeText(id) + " " + options_.fiu_point + " p=" + Fixed(options_.fiu_probability, 2);
   recorder_.Nemesis(true, name, detail + Err(r.status()));
   return {0, name, detail, [this, id, name] {
@@ -368,7 +377,7 @@ Nemesis::ActiveFault Nemesis::StartFiu(const std::string& name, milliseconds) {
             if (!cluster_.Running(id)) {
               Revive(id, name + " " + options_.fiu_point);
             } else if (!cluster_.Paused(id)) {
-              (void)cluster_.admin().DisableFault(cluster_.endpoint(id), options_.fiu_point);
+              (void)Admin().DisableFault(cluster_.endpoint(id), options_.fiu_point);
             }
           },
           id};
@@ -377,17 +386,17 @@ Nemesis::ActiveFault Nemesis::StartFiu(const std::string& name, milliseconds) {
 Nemesis::ActiveFault Nemesis::StartRolling(const std::string& name, milliseconds) {
   std::string detail;
   for (uint64_t id : cluster_.ids()) {
-    NodeSettings s = Toggled(cluster_.node(id).settings, cluster_.options().settings.lease_margin_ms);
+    NodeSettings s = Toggled(Raftlab().node(id).settings, Raftlab().options().settings.lease_margin_ms);
     detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " lanes " +
               std::to_string(s.dispatcher_lanes) + " " + s.fsm_sync_mode + " margin " +
               std::to_string(s.lease_margin_ms) + "ms";
   }
   recorder_.Nemesis(true, name, detail);
   for (uint64_t id : cluster_.ids()) {
-    NodeSettings s = Toggled(cluster_.node(id).settings, cluster_.options().settings.lease_margin_ms);
+    NodeSettings s = Toggled(Raftlab().node(id).settings, Raftlab().options().settings.lease_margin_ms);
     if (cluster_.Paused(id)) (void)cluster_.Resume(id);
     if (cluster_.Running(id)) (void)cluster_.Stop(id);
-    cluster_.SetSettings(id, s);
+    Raftlab().SetSettings(id, s);
     (void)cluster_.Restart(id);
     (void)cluster_.WaitHealthy(milliseconds(10000));
   }
@@ -399,7 +408,7 @@ Nemesis::ActiveFault Nemesis::StartTransfer(const std::string& name, millisecond
   const uint64_t from = LeaderOrRandom();
   uint64_t to = RandomNode();
   for (int i = 0; i < 8 && to == from; ++i) to = RandomNode();
-  auto r = cluster_.admin().TransferLeader(1, to);
+  auto r = Admin().TransferLeader(1, to);
   std::string detail = "group 1 from node " + std::to_string(from) + " to node " + std::to_string(to);
   recorder_.Nemesis(true, name, detail + Err(r.status()));
   recorder_.Nemesis(false, name, r.ok() ? "leader now " + std::to_string(r->leader_id()) : detail);
@@ -411,7 +420,7 @@ std::string Nemesis::SnapshotEveryGroup(uint64_t except) {
   for (uint64_t id : cluster_.ids()) {
     if (id == except || !Reachable(id)) continue;
     for (int g = options_.groups; g >= 1; --g) {
-      auto r = cluster_.admin().TriggerSnapshot(cluster_.endpoint(id), static_cast<uint64_t>(g));
+      auto r = Admin().TriggerSnapshot(cluster_.endpoint(id), static_cast<uint64_t>(g));
       if (g != 1) continue;
       detail += (detail.empty() ? "" : ", ") + std::string("n") + std::to_string(id) + " at " +
                 (r.ok() ? std::to_string(r->snapshot_index()) : "?" + Err(r.status()));
@@ -447,14 +456,14 @@ Nemesis::ActiveFault Nemesis::StartSnapshotInstall(const std::string& name, mill
             slow.set_delay_ms(delay_ms);
             links_used_ = true;
             for (uint64_t other : cluster_.ids()) {
-              if (other != id && Reachable(other)) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(other), {slow});
+              if (other != id && Reachable(other)) (void)Admin().SetLinkFaults(cluster_.endpoint(other), {slow});
             }
             for (uint64_t node : cluster_.ids()) {
-              if (Reachable(node)) (void)cluster_.admin().Heal(cluster_.endpoint(node));
+              if (Reachable(node)) (void)Admin().Heal(cluster_.endpoint(node));
             }
             // The fault ends once the installs are done (or a bound passed): a fault drawn
             // next does not cut them short.
-            (void)WatchCatchUp(cluster_, kSnapshotInstallWaitS);
+            (void)WatchCatchUp(Raftlab(), kSnapshotInstallWaitS);
             HealNetwork();
           }};
 }
@@ -465,7 +474,7 @@ Nemesis::ActiveFault Nemesis::StartPowerLossFault(const std::string& name, milli
     recorder_.Nemesis(false, name, "skipped");
     return {};
   }
-  PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
+  PowerLossFault f = StartPowerLoss(name, Raftlab(), *options_.power_disks, recorder_, rng_);
   ActiveFault a{0, name, f.detail, std::move(f.undo)};
   a.stops_any = true;
   return a;
@@ -505,17 +514,19 @@ void Nemesis::HealAll() {
     if (cluster_.Paused(id)) (void)cluster_.Resume(id);
     if (!cluster_.Running(id)) Revive(id, "");
   }
+  if (cluster_.network() != nullptr) (void)cluster_.network()->Heal();
+  if (cluster_.raftlab() == nullptr) return;
   // A restarted node may need a moment before its Admin service answers.
   for (uint64_t id : cluster_.ids()) {
     const std::string ep = cluster_.endpoint(id);
     for (int attempt = 0; attempt < 20; ++attempt) {
-      if (cluster_.admin().Heal(ep).ok()) break;
+      if (Admin().Heal(ep).ok()) break;
       std::this_thread::sleep_for(milliseconds(100));
     }
-    if (links_used_) (void)cluster_.admin().SetLinkFaults(ep, {});
-    if (clock_used_) (void)cluster_.admin().SetClock(ep, 0, 1.0);
-    for (const auto& p : fiu_points_used_) (void)cluster_.admin().DisableFault(ep, p);
-    (void)cluster_.admin().Stall(ep, 0, 1);
+    if (links_used_) (void)Admin().SetLinkFaults(ep, {});
+    if (clock_used_) (void)Admin().SetClock(ep, 0, 1.0);
+    for (const auto& p : fiu_points_used_) (void)Admin().DisableFault(ep, p);
+    (void)Admin().Stall(ep, 0, 1);
   }
 }
 

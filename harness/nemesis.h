@@ -1,5 +1,5 @@
 #pragma once
-// Nemesis: the faults a test injects into a LocalCluster. The runner executes a schedule
+// Nemesis: the faults a test injects into a system under test (system.h). The runner executes a schedule
 // (schedule.h: fault, start, stop) by calling Start(name) and later Stop(handle). Each fault
 // is recorded in the history as a nemesis start event when it begins and a stop event when
 // it is undone, so the report can shade the interval and name the faults that overlap a
@@ -14,7 +14,8 @@
 //                (SIGSTOP/SIGCONT), stall, stall-leader (Admin Stall: the Ready loop stops,
 //                gRPC keeps answering), crash-point (a libfiu crash point fires), rolling
 //   network      link, link-leader (per-link delay, drops, duplicates on one node's
-//                outbound links)
+//                outbound links); net-delay (--network netns: the same node's peer traffic
+//                held by the harness's proxies)
 //   time         clock-drift (rate and jumps within the lease margin: must stay valid),
 //                clock-drift-unsafe / clock (beyond it: outside the server's assumption)
 //   raft         transfer (leader transfer), snapshot (snapshot every node now),
@@ -90,7 +91,7 @@ struct NodeExit {
 class Nemesis {
  public:
   // scrape(label) collects /metrics from every node (called at the start of each fault).
-  Nemesis(LocalCluster& cluster, HistoryRecorder& recorder, NemesisOptions options,
+  Nemesis(SystemUnderTest& cluster, HistoryRecorder& recorder, NemesisOptions options,
           std::function<void(const std::string&)> scrape);
 
   bool enabled() const { return !options_.faults.empty(); }
@@ -141,6 +142,7 @@ class Nemesis {
   ActiveFault StartStall(const std::string& name, std::chrono::milliseconds duration);
   ActiveFault StartCrashPoint(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLink(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartNetDelay(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartClock(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartFiu(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartRolling(const std::string& name, std::chrono::milliseconds);
@@ -153,6 +155,10 @@ class Nemesis {
   // symmetric grudge, inbound drops for a one-way one. Returns the errors met, "" if none.
   std::string ApplyGrudge(const Grudge& grudge);
   void HealNetwork();
+  // The raftlab cluster and its Admin API, for the faults only raftlab supports (the
+  // command line refuses them for other systems: SupportsFault).
+  LocalCluster& Raftlab();
+  client::AdminClient& Admin();
   // Slows node `id`'s clock for partition-leader-slow; returns the rate, appends errors.
   double SlowIsolatedClock(uint64_t id, std::string* errors);
   // Writes `entries` puts through the leader (filler keys no workload reads).
@@ -175,7 +181,7 @@ class Nemesis {
   NodeIds ShuffledIds();
   void SetActiveText();
 
-  LocalCluster& cluster_;
+  SystemUnderTest& cluster_;
   HistoryRecorder& recorder_;
   const NemesisOptions options_;
   std::function<void(const std::string&)> scrape_;

@@ -8,6 +8,10 @@
 namespace raftlab::harness {
 
 std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
+  if (NetworkControl* net = cluster_.network(); net != nullptr) {
+    absl::Status s = net->ApplyGrudge(grudge);
+    return s.ok() ? "" : " (error: " + std::string(s.message()) + ")";
+  }
   std::string errors;
   auto note = [&](uint64_t id, const absl::Status& s) {
     if (!s.ok()) errors += " node " + std::to_string(id) + " (error: " + std::string(s.message()) + ")";
@@ -16,14 +20,14 @@ std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
     for (uint64_t id : cluster_.ids()) {
       const std::set<uint64_t> peers = BidirectionalPeers(grudge, id);
       if (peers.empty() || !Reachable(id)) continue;
-      note(id, cluster_.admin().SetPartition(cluster_.endpoint(id), {peers.begin(), peers.end()}).status());
+      note(id, Admin().SetPartition(cluster_.endpoint(id), {peers.begin(), peers.end()}).status());
     }
     return errors;
   }
   // One-way: each node drops, on arrival, what the nodes it holds a grudge against send.
   for (const auto& [id, from] : grudge) {
     if (from.empty() || !Reachable(id)) continue;
-    note(id, cluster_.admin()
+    note(id, Admin()
                  .SetPartition(cluster_.endpoint(id), {from.begin(), from.end()}, admin::PARTITION_DIRECTION_INBOUND)
                  .status());
   }
@@ -31,10 +35,14 @@ std::string Nemesis::ApplyGrudge(const Grudge& grudge) {
 }
 
 void Nemesis::HealNetwork() {
+  if (NetworkControl* net = cluster_.network(); net != nullptr) {
+    (void)net->Heal();
+    if (cluster_.raftlab() == nullptr) return;
+  }
   for (uint64_t id : cluster_.ids()) {
     if (!Reachable(id)) continue;
-    (void)cluster_.admin().Heal(cluster_.endpoint(id));
-    if (links_used_) (void)cluster_.admin().SetLinkFaults(cluster_.endpoint(id), {});
+    (void)Admin().Heal(cluster_.endpoint(id));
+    if (links_used_) (void)Admin().SetLinkFaults(cluster_.endpoint(id), {});
   }
 }
 
@@ -87,7 +95,7 @@ Nemesis::ActiveFault Nemesis::StartPartition(const std::string& requested, std::
   recorder_.Nemesis(true, name, detail + errors);
   return {0, name, detail, [this, isolated] {
             HealNetwork();
-            if (isolated != 0 && Reachable(isolated)) (void)cluster_.admin().SetClock(cluster_.endpoint(isolated), 0, 1.0);
+            if (isolated != 0 && Reachable(isolated)) (void)Admin().SetClock(cluster_.endpoint(isolated), 0, 1.0);
           }};
 }
 
@@ -96,9 +104,22 @@ double Nemesis::SlowIsolatedClock(uint64_t id, std::string* errors) {
   // timeouts on its clock) comes well after the majority elected a new leader.
   const double rate = std::uniform_real_distribution<double>(0.2, 0.35)(rng_);
   clock_used_ = true;
-  auto r = cluster_.admin().SetClock(cluster_.endpoint(id), 0, rate);
+  auto r = Admin().SetClock(cluster_.endpoint(id), 0, rate);
   if (!r.ok()) *errors += " (clock: " + std::string(r.status().message()) + ")";
   return rate;
+}
+
+Nemesis::ActiveFault Nemesis::StartNetDelay(const std::string& name, std::chrono::milliseconds) {
+  const uint64_t id = RandomNode();
+  const auto delay = std::chrono::milliseconds(std::uniform_int_distribution<int>(20, 200)(rng_));
+  NetworkControl* net = cluster_.network();
+  const absl::Status s = net != nullptr ? net->SetOutboundDelay(id, delay)
+                                        : absl::FailedPreconditionError("needs --network netns");
+  const std::string detail = "node " + std::to_string(id) + " outbound +" + std::to_string(delay.count()) + " ms";
+  recorder_.Nemesis(true, name, detail + (s.ok() ? "" : " (error: " + std::string(s.message()) + ")"));
+  return {0, name, detail, [net, id] {
+            if (net != nullptr) (void)net->SetOutboundDelay(id, std::chrono::milliseconds(0));
+          }};
 }
 
 }  // namespace raftlab::harness

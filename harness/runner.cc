@@ -22,6 +22,8 @@
 #include "harness/cluster.h"
 #include "harness/coverage.h"
 #include "harness/election_safety.h"
+#include "harness/etcd/etcd_cluster.h"
+#include "harness/netns/netns_network.h"
 #include "harness/leader_view.h"
 #include "harness/nemesis.h"
 #include "harness/power_loss.h"
@@ -58,19 +60,6 @@ int HarnessError(const std::string& message) {
   return 3;
 }
 
-std::string DefaultServerBinary() {
-  char buf[4096];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return "raftlab-server";
-  fs::path self(std::string(buf, static_cast<size_t>(n)));
-  // build/harness/raftlab-harness -> build/server/api/raftlab-server
-  for (const fs::path& candidate : {self.parent_path() / "raftlab-server",
-                                    self.parent_path().parent_path() / "server/api/raftlab-server"}) {
-    if (fs::exists(candidate)) return candidate.string();
-  }
-  return "raftlab-server";
-}
-
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
   char buf[32];
@@ -99,6 +88,8 @@ class Run {
   // metrics/<label>-node<i>.prom.
   void Scrape(const std::string& label);
   absl::StatusOr<std::vector<ScheduledFault>> LoadSchedule();
+  // Starts the system under test (and its network) and waits for a leader.
+  absl::Status StartSystem();
   void RunSchedule(const std::vector<ScheduledFault>& schedule);
   void Progress(Clock::time_point start, bool final_line);
   void FinalReads();
@@ -109,7 +100,8 @@ class Run {
   std::unique_ptr<workloads::Workload> workload_;
   std::unique_ptr<HistoryRecorder> recorder_;
   std::unique_ptr<PowerDisks> disks_;  // outlives the cluster: servers die before unmounting
-  std::unique_ptr<LocalCluster> cluster_;
+  std::unique_ptr<NetnsNetwork> network_;  // outlives the cluster: members die before it goes
+  std::unique_ptr<SystemUnderTest> cluster_;
   std::unique_ptr<client::KvClient> kv_;
   std::unique_ptr<Nemesis> nemesis_;
   std::unique_ptr<LeaderView> leader_view_;
@@ -176,12 +168,13 @@ workloads::Targets Run::PickTargets(std::mt19937_64& rng) {
 }
 
 void Run::Scrape(const std::string& label) {
-  if (!cluster_) return;
+  LocalCluster* raftlab = cluster_ ? cluster_->raftlab() : nullptr;
+  if (raftlab == nullptr) return;
   std::error_code ec;
   if (!label.empty()) fs::create_directories(o_.out + "/metrics", ec);
   for (uint64_t id : cluster_->ids()) {
     if (!cluster_->Running(id) || cluster_->Paused(id)) continue;
-    auto body = cluster_->HttpGet(id, "/metrics");
+    auto body = raftlab->HttpGet(id, "/metrics");
     if (body.ok()) coverage_.Observe(id, cluster_->starts(id), *body);
     if (label.empty()) continue;
     std::ofstream out(o_.out + "/metrics/" + label + "-node" + std::to_string(id) + ".prom");
@@ -201,6 +194,9 @@ absl::StatusOr<std::vector<ScheduledFault>> Run::LoadSchedule() {
       const auto& known = NemesisNames();
       if (std::find(known.begin(), known.end(), f.fault) == known.end()) {
         return absl::InvalidArgumentError(o_.schedule_file + ": unknown fault \"" + f.fault + "\"");
+      }
+      if (auto ok = SupportsFault(o_.system, o_.network, f.fault); !ok.ok()) {
+        return absl::InvalidArgumentError(o_.schedule_file + ": " + std::string(ok.message()));
       }
     }
     return s;
@@ -299,6 +295,59 @@ void Run::FinalReads() {
   }
 }
 
+absl::Status Run::StartSystem() {
+  if (o_.network == "netns") {
+    const bool delays = std::find(o_.nemesis.begin(), o_.nemesis.end(), "net-delay") != o_.nemesis.end();
+    auto net = NetnsNetwork::Create(o_.nodes, delays);
+    if (!net.ok()) return net.status();
+    network_ = std::move(*net);
+  }
+  if (o_.system == "etcd") {
+    EtcdClusterOptions eo;
+    if (o_.etcd_binary.empty()) {
+      auto etcd = FindEtcd();
+      if (!etcd.ok()) return etcd.status();
+      eo.etcd_binary = *etcd;
+    } else {
+      eo.etcd_binary = o_.etcd_binary;
+    }
+    eo.run_dir = o_.out;
+    eo.nodes = o_.nodes;
+    eo.heartbeat_ms = o_.tick_ms * o_.heartbeat_ticks;
+    eo.election_ms = o_.tick_ms * o_.election_ticks;
+    eo.network = network_.get();
+    auto cluster = EtcdCluster::Start(eo);
+    if (!cluster.ok()) return cluster.status();
+    cluster_ = std::move(*cluster);
+  } else {
+    ClusterOptions co;
+    co.server_binary = o_.server_binary.empty() ? DefaultServerBinary() : o_.server_binary;
+    co.run_dir = o_.out;
+    co.nodes = o_.nodes;
+    co.tick_ms = o_.tick_ms;
+    co.election_ticks = o_.election_ticks;
+    co.heartbeat_ticks = o_.heartbeat_ticks;
+    co.settings.dispatcher_lanes = o_.dispatcher_lanes;
+    co.settings.fsm_sync_mode = o_.fsm_sync_mode;
+    co.settings.lease_margin_ms = o_.lease_margin_ms;
+    co.snapshot_every = o_.snapshot_every;
+    co.groups = o_.groups;
+    co.compaction_lag = o_.compaction_lag;
+    co.seed = o_.seed;
+    co.network = network_.get();
+    if (NeedsPowerDisks(o_.nemesis)) {
+      auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
+      if (!disks.ok()) return disks.status();
+      disks_ = std::move(*disks);
+    }
+    if (!o_.unsafe_bugs.empty()) co.settings.extra_args = {"--unsafe-bug", o_.unsafe_bugs};
+    auto cluster = LocalCluster::Start(co);
+    if (!cluster.ok()) return cluster.status();
+    cluster_ = std::move(*cluster);
+  }
+  return cluster_->WaitHealthy(kHealthyTimeout);
+}
+
 int Run::Go() {
   std::error_code ec;
   fs::create_directories(o_.out, ec);
@@ -336,6 +385,8 @@ int Run::Go() {
                            {"fsm_sync_mode", o_.fsm_sync_mode},
                            {"seed", o_.seed},
                            {"unsafe_bug", o_.unsafe_bugs},
+                           {"system", o_.system},
+                           {"network", o_.network},
                            {"op_timeout_ms", o_.op_timeout_ms},
                            {"command", o_.command},
                            {"started_at", NowUtc()}};
@@ -346,40 +397,20 @@ int Run::Go() {
   std::ofstream(o_.out + "/command.txt") << o_.command << "\n";
 
   if (o_.endpoints.empty()) {
-    ClusterOptions co;
-    co.server_binary = o_.server_binary.empty() ? DefaultServerBinary() : o_.server_binary;
-    co.run_dir = o_.out;
-    co.nodes = o_.nodes;
-    co.tick_ms = o_.tick_ms;
-    co.election_ticks = o_.election_ticks;
-    co.heartbeat_ticks = o_.heartbeat_ticks;
-    co.settings.dispatcher_lanes = o_.dispatcher_lanes;
-    co.settings.fsm_sync_mode = o_.fsm_sync_mode;
-    co.settings.lease_margin_ms = o_.lease_margin_ms;
-    co.snapshot_every = o_.snapshot_every;
-    co.groups = o_.groups;
-    co.compaction_lag = o_.compaction_lag;
-    co.seed = o_.seed;
-    if (NeedsPowerDisks(o_.nemesis)) {
-      auto disks = PowerDisks::Mount({"", o_.out, o_.nodes});
-      if (!disks.ok()) return HarnessError(std::string(disks.status().message()));
-      disks_ = std::move(*disks);
-    }
-    if (!o_.unsafe_bugs.empty()) co.settings.extra_args = {"--unsafe-bug", o_.unsafe_bugs};
-    auto cluster = LocalCluster::Start(co);
-    if (!cluster.ok()) return HarnessError(std::string(cluster.status().message()));
-    cluster_ = std::move(*cluster);
-    if (auto s = cluster_->WaitHealthy(kHealthyTimeout); !s.ok()) return HarnessError(std::string(s.message()));
+    if (auto st = StartSystem(); !st.ok()) return HarnessError(std::string(st.message()));
     endpoints_ = cluster_->endpoints();
+    auto kv = cluster_->MakeKvClient(milliseconds(o_.op_timeout_ms));
+    if (!kv.ok()) return HarnessError(std::string(kv.status().message()));
+    kv_ = std::move(*kv);
   } else {
     endpoints_ = o_.endpoints;
+    client::KvClientOptions ko;
+    ko.endpoints = endpoints_;
+    ko.timeout = milliseconds(o_.op_timeout_ms);
+    auto kv = client::KvClient::Create(ko);
+    if (!kv.ok()) return HarnessError(std::string(kv.status().message()));
+    kv_ = std::move(*kv);
   }
-  client::KvClientOptions ko;
-  ko.endpoints = endpoints_;
-  ko.timeout = milliseconds(o_.op_timeout_ms);
-  auto kv = client::KvClient::Create(ko);
-  if (!kv.ok()) return HarnessError(std::string(kv.status().message()));
-  kv_ = std::move(*kv);
   Scrape("start");
 
   // Time 0 of the history is here, when the cluster is healthy and the clients begin.
@@ -403,9 +434,13 @@ int Run::Go() {
     no.groups = o_.groups;
     no.compaction_lag = o_.compaction_lag;
     nemesis_ = std::make_unique<Nemesis>(*cluster_, *recorder_, no, [this](const std::string& l) { Scrape(l); });
-    std::map<uint64_t, std::string> nodes;
-    for (uint64_t id : cluster_->ids()) nodes[id] = cluster_->endpoint(id);
-    leader_view_ = std::make_unique<LeaderView>(nodes, 1, kLeaderPollEvery);
+    // The view of who claims leadership asks raftlab's Admin API; etcd's members forward
+    // writes to their leader themselves.
+    if (cluster_->raftlab() != nullptr) {
+      std::map<uint64_t, std::string> nodes;
+      for (uint64_t id : cluster_->ids()) nodes[id] = cluster_->endpoint(id);
+      leader_view_ = std::make_unique<LeaderView>(nodes, 1, kLeaderPollEvery);
+    }
   }
   std::fprintf(stderr, "raftlab-harness: %zu nodes healthy; running %s for %.0f s (run folder %s)\n", endpoints_.size(),
                o_.workload.c_str(), o_.time_limit_s, o_.out.c_str());
@@ -439,10 +474,10 @@ int Run::Go() {
       }
       availability = availability_->Finish(nemesis_.get(), leader_view_.get(), healthy.ok(),
                                            std::string(healthy.message()));
-      if (healthy.ok()) {
+      if (healthy.ok() && cluster_->raftlab() != nullptr) {
         // As long as a group may stay leaderless, a healed follower may take to catch up.
         const double bound_s = static_cast<double>(o_.tick_ms * o_.election_ticks * o_.leaderless_timeouts) / 1000;
-        const std::vector<std::string> behind = WatchCatchUp(*cluster_, bound_s);
+        const std::vector<std::string> behind = WatchCatchUp(*cluster_->raftlab(), bound_s);
         for (const std::string& f : behind) {
           availability["findings"].push_back(f);
           availability_->AppendLive(f);
@@ -456,7 +491,8 @@ int Run::Go() {
     availability = availability_->SoFar();
   }
   if (cluster_) {
-    if (cluster_) {
+    // Election Safety is read from raftlab-server's own log lines.
+    if (cluster_->raftlab() != nullptr) {
       std::map<uint64_t, std::string> logs;
       for (uint64_t id : cluster_->ids()) logs[id] = ReadFileOrEmpty(o_.out + "/node" + std::to_string(id) + ".log");
       const std::vector<std::string> elections = ElectionSafetyViolations(logs);
@@ -473,6 +509,7 @@ int Run::Go() {
   leader_view_.reset();
   nemesis_.reset();
   cluster_.reset();  // kills every node
+  network_.reset();
   disks_.reset();
   kv_.reset();
   if (auto s = recorder_->status(); !s.ok()) return HarnessError(std::string(s.message()));
@@ -506,6 +543,19 @@ int Run::Go() {
 }
 
 }  // namespace
+
+std::string DefaultServerBinary() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+  if (n <= 0) return "raftlab-server";
+  fs::path self(std::string(buf, static_cast<size_t>(n)));
+  // build/harness/raftlab-harness -> build/server/api/raftlab-server
+  for (const fs::path& candidate : {self.parent_path() / "raftlab-server",
+                                    self.parent_path().parent_path() / "server/api/raftlab-server"}) {
+    if (fs::exists(candidate)) return candidate.string();
+  }
+  return "raftlab-server";
+}
 
 int RunTest(const TestOptions& options, const std::atomic<bool>& stop) {
   Run run(options, stop);

@@ -60,6 +60,9 @@ struct TestOptions {
   // Non-empty: run against these already-running nodes (host:port) instead of starting a
   // cluster; no nemesis, no scrapes. Used to measure the harness's own ceiling.
   std::vector<std::string> endpoints;
+  std::string system = "raftlab";  // the system under test: raftlab or etcd (system.h)
+  std::string network = "loopback";  // loopback, or netns (netns/netns_network.h)
+  std::string etcd_binary;  // default: etcd on PATH
   std::string command;        // the exact command line, for the report
   bool progress_tty = false;  // one live line on a terminal; plain lines otherwise
 };
@@ -68,5 +71,9 @@ struct TestOptions {
 // `stop` (set from a signal handler) ends the run early: the cluster is torn down, the
 // prefix is analyzed, and the status is 3.
 int RunTest(const TestOptions& options, const std::atomic<bool>& stop);
+
+// raftlab-server beside the harness binary (or in the build tree's server/api), else the
+// bare name.
+std::string DefaultServerBinary();
 
 }  // namespace raftlab::harness

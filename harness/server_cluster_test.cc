@@ -275,7 +275,8 @@ TEST_F(ServerCluster, CrashAfterVotePointExitsTheVoterOnceItsVoteCounted) {
   // The vote left before the exit: the candidate won with it.
   const uint64_t candidate = followers[0] == voter ? followers[1] : followers[0];
   EXPECT_TRUE(WaitFor([&] { return wins(candidate) > wins_before[candidate]; }, milliseconds(5000)))
-      << "node " << candidate << " did not win an election after the kill; its log:\n" << NodeLog("aftervote", candidate);
+      << "node " << candidate << " did not win an election after the kill; its log:\n"
+      << NodeLog("aftervote", candidate);
 }
 
 TEST_F(ServerCluster, FaultRpcsAreRefusedWithoutAllowFaults) {

@@ -108,11 +108,14 @@ TEST(BenchResultFile, FromGoogleBenchmarkAndCtlOutput) {
       {"name": "BM_A/8", "run_name": "BM_A/8", "run_type": "iteration", "repetitions": 2, "repetition_index": 1,
        "real_time": 2.5, "cpu_time": 2.4, "time_unit": "us", "items_per_second": 900},
       {"name": "BM_A/8_mean", "run_name": "BM_A/8", "run_type": "aggregate", "aggregate_name": "mean",
-       "real_time": 2.0, "cpu_time": 1.9, "time_unit": "us"}]})";
+       "real_time": 2.0, "cpu_time": 1.9, "time_unit": "us"},
+      {"name": "BM_A/8_cv", "run_name": "BM_A/8", "run_type": "aggregate", "aggregate_name": "cv",
+       "real_time": 0.2, "cpu_time": 0.2, "time_unit": "us", "drops": NaN, "x_per_second": -nan}]})";
   BenchResult r;
   ASSERT_TRUE(AddGoogleBenchmarkJson(gbench, "g.json", "raft_bench", &r).ok());
   ASSERT_NE(r.Find("raft_bench/BM_A/8"), nullptr);
-  EXPECT_EQ(r.Find("raft_bench/BM_A/8")->values, (std::vector<double>{1500, 2500})) << "ns, aggregates skipped";
+  EXPECT_EQ(r.Find("raft_bench/BM_A/8")->values, (std::vector<double>{1500, 2500}))
+      << "ns, aggregates skipped, a bare nan read";
   ASSERT_NE(r.Find("raft_bench/BM_A/8:items_per_second"), nullptr);
   EXPECT_TRUE(r.Find("raft_bench/BM_A/8:items_per_second")->higher_is_better);
   EXPECT_EQ(r.machine["gbench"]["mhz_per_cpu"], 2400);

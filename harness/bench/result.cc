@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -111,7 +112,10 @@ absl::StatusOr<BenchResult> ReadResult(const std::string& path) {
 
 absl::Status AddGoogleBenchmarkJson(const std::string& text, const std::string& path, const std::string& prefix,
                                     BenchResult* out) {
-  json j = json::parse(text, nullptr, false);
+  // Google Benchmark prints a counter's undefined aggregate (the cv of a constant) as a bare
+  // nan, which is not JSON: it is read as null.
+  static const std::regex kNan(R"((:\s*)-?(nan|inf(inity)?)\b)", std::regex::icase);
+  json j = json::parse(std::regex_replace(text, kNan, "$1null"), nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("benchmarks") || !j["benchmarks"].is_array()) {
     return absl::InvalidArgumentError(path + ": not Google Benchmark JSON (no \"benchmarks\" list)");
   }

@@ -11,7 +11,7 @@ namespace {
 
 using checkers::HtmlEscape;
 
-constexpr double kWidth = 640, kHeight = 170, kLeft = 70, kRight = 20, kTop = 14, kBottom = 36;
+constexpr double kWidth = 640, kHeight = 170, kLeft = 70, kRight = 45, kTop = 14, kBottom = 36;
 
 std::string Num(double x, const char* fmt = "%.1f") {
   char buf[48];

@@ -149,5 +149,16 @@ TEST(MatrixRun, BadCellsAndFlagsAreRefusedBeforeAnythingRuns) {
   EXPECT_FALSE(fs::exists(dir.path() + "/dry"));
 }
 
+TEST(MatrixRun, ShippedMatrixFilesAreAccepted) {
+  // Every cell of the shipped matrices passes the harness's own flag checks.
+  for (auto [file, cells] : {std::pair{"nightly.json", "97 configurations x 1 seed(s) = 97 cells"},
+                             std::pair{"smoke.json", "3 configurations x 1 seed(s) = 3 cells"}}) {
+    auto r = testing::RunCommand(Harness() + " matrix --dry-run --seeds 1 --file " + std::string(RAFTLAB_SOURCE_DIR) +
+                                 "/ci/matrix/" + file);
+    EXPECT_EQ(r.exit_code, 0) << file << ": " << r.output;
+    EXPECT_NE(r.output.find(cells), std::string::npos) << r.output;
+  }
+}
+
 }  // namespace
 }  // namespace raftlab::harness

@@ -37,34 +37,41 @@ struct CallOptions {
   std::optional<std::chrono::milliseconds> timeout;  // overrides KvClientOptions::timeout
 };
 
+// Methods are virtual so the harness can speak another system's API behind the same
+// interface (harness/etcd/etcd_client.h).
 class KvClient {
  public:
+  virtual ~KvClient() = default;
   // Checks every endpoint is host:port (the error names it). `pool` may be shared with an
   // AdminClient; null creates a private one.
   static absl::StatusOr<std::unique_ptr<KvClient>> Create(KvClientOptions options,
                                                           std::shared_ptr<ChannelPool> pool = nullptr);
 
-  absl::StatusOr<kv::GetResponse> Get(const std::string& key, kv::ReadMode mode, const CallOptions& call = {});
-  absl::StatusOr<kv::PutResponse> Put(const std::string& key, const std::string& value, const CallOptions& call = {});
-  absl::StatusOr<kv::DeleteResponse> Delete(const std::string& key, const CallOptions& call = {});
+  virtual absl::StatusOr<kv::GetResponse> Get(const std::string& key, kv::ReadMode mode, const CallOptions& call = {});
+  virtual absl::StatusOr<kv::PutResponse> Put(const std::string& key, const std::string& value, const CallOptions& call = {});
+  virtual absl::StatusOr<kv::DeleteResponse> Delete(const std::string& key, const CallOptions& call = {});
   // `expected` nullopt: succeed only if the key is absent.
-  absl::StatusOr<kv::CompareAndSwapResponse> CompareAndSwap(const std::string& key,
+  virtual absl::StatusOr<kv::CompareAndSwapResponse> CompareAndSwap(const std::string& key,
                                                             const std::optional<std::string>& expected,
                                                             const std::string& new_value, const CallOptions& call = {});
   // [start, end); empty end = to the end of the key space; limit 0 = the server's limit.
-  absl::StatusOr<kv::ScanResponse> Scan(const std::string& start, const std::string& end, uint32_t limit,
+  virtual absl::StatusOr<kv::ScanResponse> Scan(const std::string& start, const std::string& end, uint32_t limit,
                                         kv::ReadMode mode, const CallOptions& call = {});
   // A gets-only request (no compares, no failure branch) is treated as a read.
-  absl::StatusOr<kv::TxnResponse> Txn(const kv::TxnRequest& request, const CallOptions& call = {});
-  absl::StatusOr<kv::AppendResponse> Append(const std::string& key, const std::string& element,
+  virtual absl::StatusOr<kv::TxnResponse> Txn(const kv::TxnRequest& request, const CallOptions& call = {});
+  virtual absl::StatusOr<kv::AppendResponse> Append(const std::string& key, const std::string& element,
                                             const CallOptions& call = {});
 
   // The endpoint that last answered a leader-seeking write; empty if none.
-  std::string KnownLeader() const;
+  virtual std::string KnownLeader() const;
   const std::vector<std::string>& endpoints() const { return endpoints_.all(); }
 
- private:
+ protected:
   KvClient(KvClientOptions options, std::shared_ptr<ChannelPool> pool);
+  const KvClientOptions& options() const { return options_; }
+  ChannelPool& pool() { return *pool_; }
+
+ private:
   template <typename Resp, typename Call>
   absl::StatusOr<Resp> Invoke(bool read, const CallOptions& call, Call&& fn);
 
