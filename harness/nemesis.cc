@@ -61,8 +61,6 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
        "delay every link into the leader by about an election timeout: its acks arrive late"},
       {"link-leader-inbound-short", &Nemesis::StartLinkLeaderInbound,
        "delay every link into the leader by a third to a half of its lease: it hears of a new term late"},
-      {"link-replication", &Nemesis::StartLinkReplication,
-       "delay every node's replication lanes; heartbeats and votes pass"},
       {"failover-lagging-commit", &Nemesis::StartLaggingCommitFailover,
        "slow the leader's links, cut it off, slow the others' replication: the new leader lags its commit index"},
       {"net-delay", &Nemesis::StartNetDelay, "delay a random node's outbound peer traffic (netns proxies)"},
@@ -394,17 +392,6 @@ Nemesis::ActiveFault Nemesis::StartLinkLeaderInbound(const std::string& name, mi
     if (id != leader) errors += DelayLinks(id, leader, delay, {});
   }
   const std::string detail = "into node " + std::to_string(leader) + " delay " + std::to_string(delay.count()) + " ms";
-  recorder_.Nemesis(true, name, detail + errors);
-  ActiveFault f{0, name, detail, [this] { ClearLinks(); }};
-  f.settle = delay;
-  return f;
-}
-
-Nemesis::ActiveFault Nemesis::StartLinkReplication(const std::string& name, milliseconds) {
-  const milliseconds delay = ElectionFraction(0.3, 0.9);
-  std::string errors;
-  for (uint64_t id : cluster_.ids()) errors += DelayLinks(id, 0, delay, ReplicationLanes());
-  const std::string detail = "every node's replication lanes delay " + std::to_string(delay.count()) + " ms";
   recorder_.Nemesis(true, name, detail + errors);
   ActiveFault f{0, name, detail, [this] { ClearLinks(); }};
   f.settle = delay;

@@ -21,9 +21,8 @@
 //   network      link, link-leader (per-link delay, drops, duplicates on one node's
 //                outbound links), net-delay (--network netns: the same node's peer traffic
 //                held by the harness's proxies), link-leader-inbound (every link into the leader delayed),
-//                link-replication (every node's replication lanes delayed, heartbeats and
-//                votes not), failover-lagging-commit (the leader's links slowed, then it is
-//                cut off while the others' replication lags their heartbeats)
+//                failover-lagging-commit (the leader's links slowed, then it is cut off
+//                while the others' replication lanes lag their heartbeats)
 //   time         clock-drift (rate and jumps within the lease margin: must stay valid),
 //                clock-drift-unsafe / clock (beyond it: outside the server's assumption)
 //   raft         transfer (leader transfer), snapshot (snapshot every node now),
@@ -156,7 +155,6 @@ class Nemesis {
   ActiveFault StartCrashPoint(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLink(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLinkLeaderInbound(const std::string& name, std::chrono::milliseconds);
-  ActiveFault StartLinkReplication(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLaggingCommitFailover(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartNetDelay(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartClock(const std::string& name, std::chrono::milliseconds);
