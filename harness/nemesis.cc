@@ -64,6 +64,8 @@ const std::vector<Nemesis::FaultKind>& Nemesis::Table() {
       {"failover-lagging-commit", &Nemesis::StartLaggingCommitFailover,
        "slow the leader's links, cut it off, slow the others' replication: the new leader lags its commit index"},
       {"net-delay", &Nemesis::StartNetDelay, "delay a random node's outbound peer traffic (netns proxies)"},
+      {"net-delay-leader-inbound", &Nemesis::StartNetDelayLeaderInbound,
+       "delay every link into the leader by about an election timeout (netns proxies)"},
       {"clock-drift", &Nemesis::StartClock, "skew one node's clock within the lease margin (must stay valid)"},
       {"clock-drift-unsafe", &Nemesis::StartClock, "slow the leader's clock beyond the lease margin"},
       {"clock", &Nemesis::StartClock, "skew one node's clock (offset, rate); flagged when beyond the margin"},

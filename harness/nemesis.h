@@ -20,7 +20,8 @@
 //                gRPC keeps answering), crash-point (a libfiu crash point fires), rolling
 //   network      link, link-leader (per-link delay, drops, duplicates on one node's
 //                outbound links), net-delay (--network netns: the same node's peer traffic
-//                held by the harness's proxies), link-leader-inbound (every link into the leader delayed),
+//                held by the harness's proxies), net-delay-leader-inbound (the same for
+//                every link into the leader), link-leader-inbound (every link into the leader delayed),
 //                failover-lagging-commit (the leader's links slowed, then it is cut off
 //                while the others' replication lanes lag their heartbeats)
 //   time         clock-drift (rate and jumps within the lease margin: must stay valid),
@@ -157,6 +158,7 @@ class Nemesis {
   ActiveFault StartLinkLeaderInbound(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartLaggingCommitFailover(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartNetDelay(const std::string& name, std::chrono::milliseconds);
+  ActiveFault StartNetDelayLeaderInbound(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartClock(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartFiu(const std::string& name, std::chrono::milliseconds);
   ActiveFault StartRolling(const std::string& name, std::chrono::milliseconds);

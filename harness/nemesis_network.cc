@@ -122,4 +122,28 @@ Nemesis::ActiveFault Nemesis::StartNetDelay(const std::string& name, std::chrono
           }};
 }
 
+Nemesis::ActiveFault Nemesis::StartNetDelayLeaderInbound(const std::string& name, std::chrono::milliseconds) {
+  // As link-leader-inbound, through the proxies: about one election timeout, so the acks
+  // of the leader's last rounds before a cut arrive after the followers' timers could fire.
+  const uint64_t leader = LeaderOrRandom();
+  const std::chrono::milliseconds delay = ElectionFraction(0.7, 1.1);
+  NetworkControl* net = cluster_.network();
+  std::string errors;
+  for (uint64_t id : cluster_.ids()) {
+    if (id == leader) continue;
+    const absl::Status s = net != nullptr ? net->SetLinkDelay(id, leader, delay)
+                                          : absl::FailedPreconditionError("needs --network netns");
+    if (!s.ok()) errors += " (error: " + std::string(s.message()) + ")";
+  }
+  const std::string detail = "into node " + std::to_string(leader) + " delay " + std::to_string(delay.count()) + " ms";
+  recorder_.Nemesis(true, name, detail + errors);
+  ActiveFault f{0, name, detail, [this, net, leader] {
+                  for (uint64_t id : cluster_.ids()) {
+                    if (net != nullptr && id != leader) (void)net->SetLinkDelay(id, leader, std::chrono::milliseconds(0));
+                  }
+                }};
+  f.settle = delay;
+  return f;
+}
+
 }  // namespace raftlab::harness

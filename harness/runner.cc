@@ -297,7 +297,10 @@ void Run::FinalReads() {
 
 absl::Status Run::StartSystem() {
   if (o_.network == "netns") {
-    const bool delays = std::find(o_.nemesis.begin(), o_.nemesis.end(), "net-delay") != o_.nemesis.end();
+    bool delays = false;
+    for (const std::string& entry : o_.nemesis) {
+      for (const std::string& part : FaultParts(entry)) delays = delays || part.rfind("net-delay", 0) == 0;
+    }
     auto net = NetnsNetwork::Create(o_.nodes, delays);
     if (!net.ok()) return net.status();
     network_ = std::move(*net);

@@ -3,13 +3,14 @@
 namespace raftlab::harness {
 
 absl::Status SupportsFault(const std::string& system, const std::string& network, const std::string& name) {
-  if (name == "net-delay" && network != "netns") {
-    return absl::InvalidArgumentError("--nemesis net-delay: delays messages through the netns proxies; add --network netns");
+  if (name.rfind("net-delay", 0) == 0 && network != "netns") {
+    return absl::InvalidArgumentError("--nemesis " + name + ": delays messages through the netns proxies; add --network netns");
   }
   if (system == "raftlab") return absl::OkStatus();
   // What every system supports: its processes are the harness's children, and its data
   // directories can sit on raftlab-powerfs.
-  for (const char* generic : {"kill", "kill-leader", "pause", "pause-leader", "net-delay", "power-loss", "torn-write"}) {
+  for (const char* generic : {"kill", "kill-leader", "pause", "pause-leader", "net-delay", "net-delay-leader-inbound", "power-loss",
+                              "torn-write"}) {
     if (name == generic) return absl::OkStatus();
   }
   // Slows the isolated leader's clock through the Admin API.

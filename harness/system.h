@@ -49,6 +49,8 @@ class NetworkControl {
   virtual absl::Status RoutePeers(const std::map<uint64_t, int>& peer_ports) = 0;
   // Delays everything member `id` sends its peers (0 = none); an error when not routed.
   virtual absl::Status SetOutboundDelay(uint64_t id, std::chrono::milliseconds delay) = 0;
+  // Delays what member `from` sends member `to` (0 = none); an error when not routed.
+  virtual absl::Status SetLinkDelay(uint64_t from, uint64_t to, std::chrono::milliseconds delay) = 0;
 };
 
 class SystemUnderTest {

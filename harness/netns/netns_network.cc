@@ -248,10 +248,19 @@ absl::Status NetnsNetwork::RoutePeers(const std::map<uint64_t, int>& peer_ports)
 }
 
 absl::Status NetnsNetwork::SetOutboundDelay(uint64_t id, std::chrono::milliseconds delay) {
+  for (int peer = 1; peer <= nodes_; ++peer) {
+    if (static_cast<uint64_t>(peer) == id) continue;
+    if (absl::Status s = SetLinkDelay(id, static_cast<uint64_t>(peer), delay); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NetnsNetwork::SetLinkDelay(uint64_t from, uint64_t to, std::chrono::milliseconds delay) {
   if (proxies_.empty()) return absl::FailedPreconditionError("net-delay: peer traffic is not routed through proxies");
-  outbound_delay_[id] = delay;
-  // A proxy's forward bytes are its connecting member's, the backward ones its target's.
-  for (auto& [link, proxy] : proxies_) proxy->SetDelay(outbound_delay_[link.first], outbound_delay_[link.second]);
+  link_delay_[{from, to}] = delay;
+  // What `from` sends `to` travels forward on from's connections to `to` and backward on
+  // to's connections to `from`.
+  for (auto& [link, proxy] : proxies_) proxy->SetDelay(link_delay_[link], link_delay_[{link.second, link.first}]);
   return absl::OkStatus();
 }
 

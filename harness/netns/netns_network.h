@@ -46,6 +46,7 @@ class NetnsNetwork : public NetworkControl {
   ProcessSpec Enter(uint64_t id, ProcessSpec spec) const override;
   absl::Status RoutePeers(const std::map<uint64_t, int>& peer_ports) override;
   absl::Status SetOutboundDelay(uint64_t id, std::chrono::milliseconds delay) override;
+  absl::Status SetLinkDelay(uint64_t from, uint64_t to, std::chrono::milliseconds delay) override;
 
   std::string Namespace(uint64_t id) const;
   std::string Bridge() const;
@@ -62,7 +63,7 @@ class NetnsNetwork : public NetworkControl {
   const int nodes_;
   const bool delays_;
   std::map<std::pair<uint64_t, uint64_t>, std::unique_ptr<LinkProxy>> proxies_;  // (from, to)
-  std::map<uint64_t, std::chrono::milliseconds> outbound_delay_;
+  std::map<std::pair<uint64_t, uint64_t>, std::chrono::milliseconds> link_delay_;  // (from, to)
   const std::string prefix_;  // "rlh<pid>"
   const std::string subnet_;  // "10.X.Y."
   bool torn_down_ = false;
