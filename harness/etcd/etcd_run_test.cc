@@ -186,10 +186,12 @@ TEST(EtcdFlags, AdminFaultsAreRefusedNamingTheFault) {
   auto c = ParseCommandLine(8, loopback);
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("--network netns"), std::string::npos) << c.status();
-  const char* delay[] = {"raftlab-harness", "test", "--nemesis", "net-delay", "--out", "/x"};
-  c = ParseCommandLine(6, delay);
-  ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("--nemesis net-delay: "), std::string::npos) << c.status();
+  for (const char* fault : {"net-delay", "net-delay-leader-inbound"}) {
+    const char* delay[] = {"raftlab-harness", "test", "--nemesis", fault, "--out", "/x"};
+    c = ParseCommandLine(6, delay);
+    ASSERT_FALSE(c.ok()) << fault;
+    EXPECT_NE(c.status().message().find(std::string("--nemesis ") + fault + ": "), std::string::npos) << c.status();
+  }
   // Power loss needs only the data directories on raftlab-powerfs, which etcd's are too.
   for (const char* fault : {"power-loss", "torn-write"}) {
     const char* argv[] = {"raftlab-harness", "test", "--system", "etcd", "--nemesis", fault, "--out", "/x"};
