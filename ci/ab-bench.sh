@@ -3,7 +3,9 @@
 # 3-node loopback cluster of A, then of B (alternating, so both see the same machine load),
 # each driven by `raftlab-ctl bench` (put and linearizable get, 100 clients over 10
 # connections). Prints each run, then per load the B/A throughput ratio of each repetition
-# (its two runs ran back to back) and the medians. On a shared machine only ratios mean anything.
+# (its two runs ran back to back), the medians, and the servers' CPU time per request (user +
+# system of the three processes over the load, from /proc), which other processes' load
+# disturbs less than throughput. On a shared machine only ratios mean anything.
 #
 #   bash ci/ab-bench.sh A_SERVER B_SERVER CTL [--reps N] [--total T] [--out DIR]
 #
@@ -53,6 +55,17 @@ print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
 }
 
+CLK_TCK=$(getconf CLK_TCK)
+cpu_seconds() {  # user + system CPU of the running cluster's processes, in seconds
+  local ticks=0 pid f
+  for pid in "${pids[@]}"; do
+    read -r -a f <"/proc/$pid/stat"
+    # Fields 14 and 15 (utime, stime); the command name (field 2) has no spaces here.
+    ticks=$((ticks + f[13] + f[14]))
+  done
+  awk -v t="$ticks" -v hz="$CLK_TCK" 'BEGIN { printf "%.3f\n", t / hz }'
+}
+
 failed() {
   echo "$0: $1 failed; output and logs kept in $OUT" >&2
   KEEP=1
@@ -80,12 +93,17 @@ run() {
     sleep 0.2
   done
   [[ $up -eq 1 ]] || failed "the cluster of $server taking a first write"
+  local before
+  before=$(cpu_seconds)
   "$CTL" --endpoints "$endpoints" bench put --clients 100 --conns 10 --total "$TOTAL" --key-size 8 \
     --val-size 256 --key-space 100000 --json "$OUT/$name-$rep-put.json" >"$OUT/$name-$rep-put.txt" 2>&1 ||
     failed "bench put of $name ($server) repetition $rep"
+  awk -v a="$(cpu_seconds)" -v b="$before" 'BEGIN { printf "%.3f\n", a - b }' >"$OUT/$name-$rep-put.cpu"
+  before=$(cpu_seconds)
   "$CTL" --endpoints "$endpoints" bench get --clients 100 --conns 10 --total "$TOTAL" \
     --read-mode linearizable --json "$OUT/$name-$rep-get.json" >"$OUT/$name-$rep-get.txt" 2>&1 ||
     failed "bench get of $name ($server) repetition $rep"
+  awk -v a="$(cpu_seconds)" -v b="$before" 'BEGIN { printf "%.3f\n", a - b }' >"$OUT/$name-$rep-get.cpu"
   stop_cluster
   rm -rf "$dir"
 }
@@ -100,17 +118,22 @@ import json, statistics, sys
 out, reps = sys.argv[1], int(sys.argv[2])
 def load(name, rep, op):
     with open(f"{out}/{name}-{rep}-{op}.json") as f:
-        return json.load(f)
+        j = json.load(f)
+    with open(f"{out}/{name}-{rep}-{op}.cpu") as f:
+        j["cpu_us_per_req"] = float(f.read()) * 1e6 / j["total"]
+    return j
 for op in ("put", "get"):
     rows = {n: [load(n, r, op) for r in range(1, reps + 1)] for n in ("A", "B")}
     for n in ("A", "B"):
         for r, j in enumerate(rows[n], 1):
             print(f"{op} {n} rep {r}: {j['requests_per_s']:.0f} req/s, avg {j['average_ms']:.2f} ms, "
-                  f"p99 {j['percentiles_ms']['p99']:.1f} ms, errors {j['errors']}")
+                  f"p99 {j['percentiles_ms']['p99']:.1f} ms, server CPU {j['cpu_us_per_req']:.0f} us/req, errors {j['errors']}")
     # Runs of one repetition ran back to back: their ratio is the least disturbed by load.
     pairs = [b["requests_per_s"] / a["requests_per_s"] for a, b in zip(rows["A"], rows["B"])]
     print(f"{op}: B/A throughput per repetition " + " ".join(f"{p:.3f}" for p in pairs) +
           f", median {statistics.median(pairs):.3f}")
+    cpu = {n: statistics.median(j["cpu_us_per_req"] for j in rows[n]) for n in ("A", "B")}
+    print(f"{op}: server CPU per request, median A {cpu['A']:.0f} us | B {cpu['B']:.0f} us | B/A {cpu['B'] / cpu['A']:.3f}")
     med = {n: (statistics.median(j["requests_per_s"] for j in rows[n]),
                statistics.median(j["percentiles_ms"]["p99"] for j in rows[n])) for n in ("A", "B")}
     print(f"{op}: median A {med['A'][0]:.0f} req/s p99 {med['A'][1]:.1f} ms | B {med['B'][0]:.0f} req/s "
