@@ -218,12 +218,7 @@ void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback d
                                                       : ReadResult::Code::kAborted),
           path, o.read_index});
   });
-  if (join == ReadJoin::kJoined) {
-    // The read that opened the queue posted the wake-up; the loop takes the whole queue.
-    gm_->read_index_joined->Inc();
-    return;
-  }
-  gm_->read_index_started->Inc();
+  (join == ReadJoin::kStarted ? gm_->read_index_started : gm_->read_index_joined)->Inc();
   Post(Wake{});
 }
 
@@ -287,20 +282,12 @@ void GroupEngine::Loop() {
     }
     for (auto& ev : events) Handle(ev);
     events.clear();
-    IssueReadRound();
-    while (node_->HasReady()) {
-      HandleReady();
-      // Reads queued behind a round answered in that Ready go now: they posted no wake-up.
-      IssueReadRound();
+    if (auto ctx = reads_.TakeRoundToIssue()) {
+      if (auto s = node_->ReadIndex(std::move(*ctx)); !s.ok()) {
+        // Dropped (e.g. no leader known): the round is retried after read_retry_ticks.
+      }
     }
-  }
-}
-
-void GroupEngine::IssueReadRound() {
-  if (auto ctx = reads_.TakeRoundToIssue()) {
-    if (auto s = node_->ReadIndex(std::move(*ctx)); !s.ok()) {
-      // Dropped (e.g. no leader known): the round is retried after read_retry_ticks.
-    }
+    while (node_->HasReady()) HandleReady();
   }
 }
 

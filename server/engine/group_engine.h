@@ -216,8 +216,6 @@ class GroupEngine {
   void TickerLoop();
   void Handle(Event& event);
   void HandleProposal(ProposalIn& p);
-  // Starts a ReadIndex round for the queued reads unless one is in flight.
-  void IssueReadRound();
   void HandleReady();
   void ApplyCommitted(const std::vector<raftpb::Entry>& entries);
   void CompleteApplied(uint64_t index, uint64_t term, const storage::ApplyResult* result);
