@@ -91,13 +91,18 @@ absl::Status DurableLog::RecordLocalSnapshot(const raftpb::SnapshotMetadata& wri
 absl::Status DurableLog::CommitLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
                                              std::string image, const raftpb::SnapshotMetadata* written) {
   if (index <= snapshot_index_) return absl::OkStatus();
+  if (written != nullptr) {
+    // Checked before storage_ changes: a refused snapshot leaves the log as it was.
+    auto term = storage_.Term(index);
+    if (!term.ok()) return term.status();
+    if (*term != written->term()) {
+      return absl::InternalError(snap_dir_ + ": snapshot file at index " + std::to_string(index) +
+                                 " was written with term " + std::to_string(written->term()) +
+                                 " but the log has term " + std::to_string(*term));
+    }
+  }
   auto snap = storage_.CreateSnapshot(index, &conf_state, std::move(image));
   if (!snap.ok()) return snap.status();
-  if (written != nullptr && written->term() != snap->metadata().term()) {
-    return absl::InternalError(snap_dir_ + ": snapshot file at index " + std::to_string(index) +
-                               " was written with term " + std::to_string(written->term()) +
-                               " but the log has term " + std::to_string(snap->metadata().term()));
-  }
   // The in-memory hard state carries the latest commit (commit-only Readys are not written).
   if (auto s = WriteSnapshot(*snap, storage_.hard_state(), written != nullptr); !s.ok()) return s;
   snapshot_index_ = index;
