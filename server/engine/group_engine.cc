@@ -354,9 +354,24 @@ void GroupEngine::HandleReady() {
   events_.OnReady(rd, node_->raft());
   UpdateLease(rd, sent_at);
 
+  // A leader replicates while it writes its own log: its entries count toward the commit
+  // only after Advance below (raw_node.h, MaySendBeforePersist); the rest vouches for
+  // what this persist makes durable, so it waits.
+  std::vector<raftpb::Message> after_persist;
+  bool sent_early = false;
+  for (auto& m : rd.messages) {
+    if (raft::MaySendBeforePersist(rd, m)) {
+      outbox_->Send(options_.group_id, std::move(m));
+      sent_early = true;
+    } else {
+      after_persist.push_back(std::move(m));
+    }
+  }
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
+  if (sent_early && persisted) faults::CrashAt(faults::kCrashBeforeWalSave);
   const auto persist_start = Clock::now();
   if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
+  if (!rd.entries.empty() && options_.on_persisted) options_.on_persisted(rd.entries.back().index());
   if (persisted) {
     gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
   } else if (rd.hard_state.has_value()) {
@@ -364,11 +379,11 @@ void GroupEngine::HandleReady() {
   }
 
   faults::CrashAt(faults::kCrashAfterWalSave);
-  const bool grants_vote = std::any_of(rd.messages.begin(), rd.messages.end(), [](const raftpb::Message& m) {
+  const bool grants_vote = std::any_of(after_persist.begin(), after_persist.end(), [](const raftpb::Message& m) {
     return m.type() == raftpb::MsgVoteResp && !m.reject();
   });
-  for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
-  if (!rd.messages.empty()) faults::CrashAt(faults::kCrashAfterSend);
+  for (auto& m : after_persist) outbox_->Send(options_.group_id, std::move(m));
+  if (sent_early || !after_persist.empty()) faults::CrashAt(faults::kCrashAfterSend);
   // The dispatcher sends asynchronously: linger so the granted vote reaches the candidate.
   if (grants_vote) faults::CrashAfterSending(faults::kCrashAfterVote, kVoteLingerMs);
 

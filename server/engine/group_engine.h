@@ -85,6 +85,10 @@ struct GroupEngineOptions {
   // or an installed snapshot changed the state machine (so a watcher, e.g. of the route
   // table, can re-read it). Must be quick and must not call back into this engine.
   std::function<void(uint64_t applied_index)> on_applied;
+  // Called on the Ready loop thread right after a Ready's entries are written (fsynced
+  // unless the WAL runs nosync), with the last index written: a durability watcher for
+  // tests. Must be quick and must not call back into this engine.
+  std::function<void(uint64_t last_index)> on_persisted;
 };
 
 // What a write's client is told.
