@@ -97,10 +97,24 @@ inline constexpr FaultPoint kCrashAfterSnapshotSave{
 inline constexpr FaultPoint kCrashAfterVote{
     "raftlab/crash/after_vote", "exit right after a Ready that grants a vote is sent"};
 
+// The node log's batched write (storage::NodeWal), one point per stage, for the records of
+// several groups written together: before the write, in the middle of it (part of the
+// batch reaches the file, cut inside a record of its second group), after the write but
+// before the fdatasync, and after the fdatasync before any group is told.
+inline constexpr FaultPoint kCrashWalBatchBeforeWrite{
+    "raftlab/crash/wal_batch_before_write", "exit right before a WAL batch is written"};
+inline constexpr FaultPoint kCrashWalBatchTornWrite{
+    "raftlab/crash/wal_batch_torn_write", "write part of a WAL batch, then exit (a torn batch)"};
+inline constexpr FaultPoint kCrashWalBatchBeforeSync{
+    "raftlab/crash/wal_batch_before_sync", "exit after a WAL batch is written, before its fdatasync"};
+inline constexpr FaultPoint kCrashWalBatchAfterSync{
+    "raftlab/crash/wal_batch_after_sync", "exit after a WAL batch's fdatasync, before its groups are woken"};
+
 inline constexpr std::array kAllFaultPoints{
     kWalWrite,      kWalFsync,       kWalOpen,      kSnapshotWrite, kSnapshotLoad,
     kFsmCommit,     kTransportSend,  kTransportDelay, kSnapshotSend, kSnapshotApply,
     kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave, kCrashAfterVote,
+    kCrashWalBatchBeforeWrite, kCrashWalBatchTornWrite, kCrashWalBatchBeforeSync, kCrashWalBatchAfterSync,
 };
 
 // Every catalogued point, for enumeration by the Admin API and fault tooling.
