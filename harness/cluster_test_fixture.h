@@ -1,14 +1,19 @@
 #pragma once
 // A gtest fixture for tests that run real raftlab-server processes: a fresh run directory
 // per test (removed when the test passes, kept and named when it fails), a LocalCluster
-// with fast timings, and a KvClient over every node.
+// with fast timings, and a KvClient over every node. Run directories left by a test process
+// that was killed (no failure marker, owner gone) are swept at the next SetUp.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,8 +27,9 @@ namespace raftlab::harness {
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/raftlab-cluster-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    SweepKilledRuns();
+    std::string tmpl = std::string(kRunPrefix) + std::to_string(getpid()) + "-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     root_ = tmpl;
   }
 
@@ -32,9 +38,28 @@ class ClusterTest : public ::testing::Test {
     if (!HasFailure()) {
       std::filesystem::remove_all(root_);
     } else {
+      std::ofstream(root_ + "/" + kFailedMarker) << "kept for the failing test's reader\n";
       std::fprintf(stderr, "node logs kept in %s\n", root_.c_str());
     }
   }
+
+  // Removes /tmp/raftlab-cluster-test-<pid>-* folders whose test process is gone and that
+  // no failing test kept: a killed test cannot clean up after itself.
+  static void SweepKilledRuns() {
+    namespace fs = std::filesystem;
+    const std::string prefix = fs::path(kRunPrefix).filename().string();
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(kRunPrefix).parent_path(), ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0 || fs::exists(entry.path() / kFailedMarker)) continue;
+      const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+      if (pid <= 0 || pid == getpid() || kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+      fs::remove_all(entry.path(), ec);
+    }
+  }
+
+  static constexpr const char* kRunPrefix = "/tmp/raftlab-cluster-test-";
+  static constexpr const char* kFailedMarker = "FAILED-TEST-KEPT";
 
   // Election in ~300 ms and a short lease, so faults play out quickly.
   ClusterOptions Options(const std::string& name, int groups = 1) {

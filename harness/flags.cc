@@ -248,6 +248,11 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
       ->capture_default_str();
   bench->add_option("--server-binary", b.server_binary, "raftlab-server to run (default: beside this binary)");
   bench->add_option("--etcd-binary", b.etcd_binary, "etcd to run (default: etcd on PATH)");
+  bench->add_option("--groups", b.groups, "then the 100-client put against raftlab with these group counts, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  bench->add_flag_callback("--no-groups", [&b] { b.groups.clear(); }, "skip the group-count comparison");
   if (argc < 2) return Bad("command line: expected a command: " + std::string(kCommands) + " (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];

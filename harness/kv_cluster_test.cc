@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -49,6 +52,27 @@ class KvCluster : public ClusterTest {
     return v;
   }
 };
+
+TEST_F(KvCluster, SetUpSweepsRunFoldersOfKilledTestsButKeepsFailedAndLiveOnes) {
+  namespace fs = std::filesystem;
+  const pid_t gone = fork();
+  ASSERT_GE(gone, 0);
+  if (gone == 0) _exit(0);
+  ASSERT_EQ(waitpid(gone, nullptr, 0), gone);
+  const std::string killed = std::string(kRunPrefix) + std::to_string(gone) + "-killed";
+  const std::string failed = std::string(kRunPrefix) + std::to_string(gone) + "-failed";
+  const std::string live = std::string(kRunPrefix) + std::to_string(getpid()) + "-live";
+  fs::create_directories(killed + "/node1");
+  fs::create_directories(failed);
+  std::ofstream(failed + "/" + kFailedMarker) << "kept\n";
+  fs::create_directories(live);
+  SweepKilledRuns();
+  EXPECT_FALSE(fs::exists(killed)) << "the folder of a killed test process stays";
+  EXPECT_TRUE(fs::exists(failed)) << "a failing test's folder was swept";
+  EXPECT_TRUE(fs::exists(live)) << "a running test's folder was swept";
+  fs::remove_all(failed);
+  fs::remove_all(live);
+}
 
 TEST_F(KvCluster, FourGroupsWithLeadersSpreadByTransferLeaderEachServeTheirKeys) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(Options("spread", 4)));

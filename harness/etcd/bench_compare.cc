@@ -10,7 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cluster.h"
+#include "harness/etcd/bench_figures.h"
+#include "harness/etcd/bench_groups.h"
 #include "harness/etcd/etcd_bench.h"
+#include "harness/etcd/fsync_floor.h"
 #include "harness/etcd/etcd_cluster.h"
 #include "harness/runner.h"
 #include "server/api/client/admin_client.h"
@@ -33,6 +36,7 @@ struct Shape {
 };
 
 constexpr int64_t kKeySpace = 1000;  // preloaded for the gets
+constexpr int kFsyncSamples = 200;   // per round
 
 std::vector<Shape> Shapes(double scale) {
   auto total = [&](int64_t n) { return std::max<int64_t>(100, static_cast<int64_t>(static_cast<double>(n) * scale)); };
@@ -59,50 +63,11 @@ std::vector<Shape> Shapes(double scale) {
   };
 }
 
-// One run's figures.
-struct Figures {
-  double rps = 0, p50_ms = 0, p99_ms = 0;
-  int64_t errors = 0;
-};
-
-Figures FiguresOf(const client::BenchResult& r) {
-  Figures f;
-  f.rps = r.summary.requests_per_s;
-  f.errors = r.errors;
-  for (const auto& [pct, s] : r.summary.percentiles) {
-    if (pct == 50) f.p50_ms = s * 1000;
-    if (pct == 99) f.p99_ms = s * 1000;
-  }
-  return f;
-}
-
-// The median of each figure over the rounds.
-Figures Median(std::vector<Figures> runs) {
-  Figures m;
-  if (runs.empty()) return m;
-  auto med = [&](auto field) {
-    std::vector<double> v;
-    for (const auto& r : runs) v.push_back(r.*field);
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
-  m.rps = med(&Figures::rps);
-  m.p50_ms = med(&Figures::p50_ms);
-  m.p99_ms = med(&Figures::p99_ms);
-  for (const auto& r : runs) m.errors += r.errors;
-  return m;
-}
-
 int Fail(const std::string& message) {
   std::fprintf(stderr, "raftlab-harness bench-compare: error: %s\n", message.c_str());
   return 3;
 }
 
-std::string Fmt(const char* fmt, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
 
 }  // namespace
 
@@ -150,9 +115,14 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
   }
 
   const auto shapes = Shapes(o.scale);
-  std::vector<std::vector<Figures>> etcd_runs(shapes.size()), raftlab_runs(shapes.size());
+  std::vector<std::vector<BenchFigures>> etcd_runs(shapes.size()), raftlab_runs(shapes.size());
   nlohmann::json runs = nlohmann::json::array();
+  std::vector<BenchFigures> floors;  // rps unused: p50_ms is the round's fsync floor
   for (int round = 0; round < o.rounds && !stop.load(); ++round) {
+    auto floor = FsyncFloorP50Ms(o.out + "/raftlab", kFsyncSamples);
+    if (!floor.ok()) return Fail(std::string(floor.status().message()));
+    floors.push_back({.p50_ms = *floor});
+    std::fprintf(stderr, "round %d  disk     4 KiB append + fdatasync, p50 %.3f ms\n", round + 1, *floor);
     for (size_t i = 0; i < shapes.size() && !stop.load(); ++i) {
       const Shape& s = shapes[i];
       // Alternate which system goes first, so neither always meets a warmer machine.
@@ -165,7 +135,7 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
         c.seed = static_cast<uint64_t>(round + 1);
         auto r = on_etcd ? RunEtcdBench(c, (*etcd)->endpoints(), etcd_leader()) : client::RunBench(c, (*raftlab)->endpoints());
         if (!r.ok()) return Fail(s.name + " on " + (on_etcd ? "etcd" : "raftlab") + ": " + r.status().ToString());
-        const Figures f = FiguresOf(*r);
+        const BenchFigures f = FiguresOf(*r);
         (on_etcd ? etcd_runs : raftlab_runs)[i].push_back(f);
         runs.push_back({{"shape", s.name}, {"system", on_etcd ? "etcd" : "raftlab"}, {"round", round + 1},
                         {"requests_per_s", f.rps}, {"p50_ms", f.p50_ms}, {"p99_ms", f.p99_ms}, {"errors", f.errors},
@@ -181,10 +151,10 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
       "| shape | etcd req/s | raftlab req/s | raftlab/etcd | etcd p50 / p99 ms | raftlab p50 / p99 ms |\n"
       "|---|---:|---:|---:|---:|---:|\n";
   for (size_t i = 0; i < shapes.size(); ++i) {
-    const Figures r = Median(raftlab_runs[i]);
+    const BenchFigures r = Median(raftlab_runs[i]);
     std::string etcd_rps = "n/a", ratio = "n/a", etcd_lat = "n/a";
     if (shapes[i].etcd) {
-      const Figures e = Median(etcd_runs[i]);
+      const BenchFigures e = Median(etcd_runs[i]);
       etcd_rps = Fmt("%.0f", e.rps);
       ratio = e.rps > 0 ? Fmt("%.2f", r.rps / e.rps) : "n/a";
       etcd_lat = Fmt("%.2f", e.p50_ms) + " / " + Fmt("%.2f", e.p99_ms);
@@ -195,10 +165,30 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
   const std::string header = "Medians over " + std::to_string(o.rounds) + " rounds (scale " + Fmt("%.2f", o.scale) +
                              "), 3-node etcd and 3-node raftlab (fsm-sync-mode " + o.fsm_sync_mode +
                              ") on loopback, connections to the leader.\n\n";
-  std::printf("%s%s", header.c_str(), table.c_str());
-  std::ofstream(o.out + "/bench-compare.md") << header << table;
-  std::ofstream(o.out + "/bench-compare.json") << nlohmann::json{{"rounds", o.rounds}, {"scale", o.scale}, {"runs", runs}}.dump(2)
-                                               << "\n";
+  const double floor_ms = Median(floors).p50_ms;
+  const double put1_avg_ms = Median(raftlab_runs[0]).avg_ms;
+  const std::string floor_line = "\nFsync floor (4 KiB append + fdatasync in raftlab's data folder, median of the rounds' p50): " +
+                                 Fmt("%.3f", floor_ms) + " ms; raftlab put, 1 client: average " + Fmt("%.2f", put1_avg_ms) +
+                                 " ms = " + Fmt("%.1f", floor_ms > 0 ? put1_avg_ms / floor_ms : 0) + "x the floor.\n";
+  std::printf("%s%s%s", header.c_str(), table.c_str(), floor_line.c_str());
+  nlohmann::json report{{"rounds", o.rounds}, {"scale", o.scale}, {"runs", runs}, {"fsync_floor_p50_ms", floor_ms}};
+  std::string groups_table;
+  if (!o.groups.empty()) {
+    // The etcd comparison is over: free the machine for the group clusters.
+    etcd->reset();
+    raftlab->reset();
+    GroupsBenchOptions go{o.out, o.groups, o.rounds, shapes[1].config, o.fsm_sync_mode, o.server_binary};
+    auto rows = RunGroupsBench(go, stop);
+    if (!rows.ok()) return Fail("groups: " + std::string(rows.status().message()));
+    groups_table = "\n" + GroupsTable(*rows);
+    std::printf("%s", groups_table.c_str());
+    for (const auto& row : *rows) {
+      report["groups"].push_back({{"groups", row.groups}, {"requests_per_s", row.median.rps},
+                                  {"p50_ms", row.median.p50_ms}, {"p99_ms", row.median.p99_ms}});
+    }
+  }
+  std::ofstream(o.out + "/bench-compare.md") << header << table << floor_line << groups_table;
+  std::ofstream(o.out + "/bench-compare.json") << report.dump(2) << "\n";
   return 0;
 }
 

@@ -6,9 +6,12 @@
 // Shapes (etcd's benchmark tool's, 256-byte values, 8-byte keys):
 //   put 1 client; put 100 clients / 10 connections; get linearizable, 100 clients /
 //   10 connections; get serializable (etcd) vs stale (raftlab); get lease (raftlab only).
+// Each round also measures the disk's fsync floor (fsync_floor.h); after the comparison the
+// 100-client put runs against raftlab with 1, 4 and 16 groups (bench_groups.h).
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 namespace raftlab::harness {
 
@@ -21,6 +24,9 @@ struct BenchCompareOptions {
   std::string fsm_sync_mode = "sync";
   std::string server_binary;   // default: raftlab-server beside the harness
   std::string etcd_binary;     // default: etcd on PATH
+  // Then the 100-client put against raftlab clusters of these group counts (see
+  // bench_groups.h); empty skips it.
+  std::vector<int> groups = {1, 4, 16};
 };
 
 // Exit status: 0 when every run completed, 3 on a harness error (message on stderr).

@@ -9,6 +9,7 @@
 #include "faults/control.h"
 #include "faults/points.h"
 #include "kv.pb.h"
+#include "server/api/grpc_status.h"
 #include "server/log/log.h"
 #include "server/transport/lanes.h"
 
@@ -58,17 +59,6 @@ std::string JoinIds(const std::vector<uint64_t>& ids) {
   return out;
 }
 
-grpc::Status FromAbsl(const absl::Status& s) {
-  switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument: return {StatusCode::INVALID_ARGUMENT, std::string(s.message())};
-    case absl::StatusCode::kNotFound: return {StatusCode::NOT_FOUND, std::string(s.message())};
-    case absl::StatusCode::kFailedPrecondition: return {StatusCode::FAILED_PRECONDITION, std::string(s.message())};
-    case absl::StatusCode::kDeadlineExceeded: return {StatusCode::DEADLINE_EXCEEDED, std::string(s.message())};
-    case absl::StatusCode::kUnavailable: return {StatusCode::UNAVAILABLE, std::string(s.message())};
-    default: return {StatusCode::INTERNAL, std::string(s.message())};
-  }
-}
-
 }  // namespace
 
 void ToProto(const kv::RouteTable& table, pb::RouteTable* out) {
@@ -99,7 +89,7 @@ void AdminService::FillStatus(pb::StatusResponse* out) const {
   }
   // User groups first, in id order, then the system group: tools that look at the first
   // group of a one-group cluster keep seeing group 1.
-  std::vector<engine::GroupEngine*> engines = c_.coordinator->Engines();
+  std::vector<engine::GroupEngine*> engines = c_.host->Engines();
   std::stable_partition(engines.begin(), engines.end(),
                         [](engine::GroupEngine* e) { return e->group_id() != kv::kSystemGroup; });
   for (engine::GroupEngine* e : engines) {
@@ -232,7 +222,7 @@ grpc::Status AdminService::SetClock(Ctx*, const pb::SetClockRequest* req, pb::Se
 
 grpc::Status AdminService::TriggerSnapshot(Ctx*, const pb::TriggerSnapshotRequest* req,
                                            pb::TriggerSnapshotResponse* out) {
-  engine::GroupEngine* e = c_.coordinator->Group(req->group_id() == 0 ? 1 : req->group_id());
+  engine::GroupEngine* e = c_.host->Find(req->group_id() == 0 ? 1 : req->group_id());
   if (e == nullptr) return {StatusCode::NOT_FOUND, "TriggerSnapshot: group not hosted here"};
   RAFTLAB_LOG(kInfo, "snapshot_requested").Kv("group", e->group_id());
   auto index = e->TriggerSnapshot(std::chrono::seconds(30));
@@ -243,7 +233,7 @@ grpc::Status AdminService::TriggerSnapshot(Ctx*, const pb::TriggerSnapshotReques
 
 grpc::Status AdminService::TransferLeader(Ctx* ctx, const pb::TransferLeaderRequest* req,
                                           pb::TransferLeaderResponse* out) {
-  engine::GroupEngine* e = c_.coordinator->Group(req->group_id() == 0 ? 1 : req->group_id());
+  engine::GroupEngine* e = c_.host->Find(req->group_id() == 0 ? 1 : req->group_id());
   if (e == nullptr) return {StatusCode::NOT_FOUND, "TransferLeader: group not hosted here"};
   if (!c_.peers.count(req->target_node())) {
     return {StatusCode::INVALID_ARGUMENT,
@@ -325,7 +315,7 @@ grpc::Status AdminService::Stall(Ctx*, const pb::StallRequest* req, pb::StallRes
   if (req->duration_ms() < 1 || req->duration_ms() > 600000) {
     return {StatusCode::INVALID_ARGUMENT, "Stall.duration_ms: must be in 1..600000"};
   }
-  for (engine::GroupEngine* e : c_.coordinator->Engines()) {
+  for (engine::GroupEngine* e : c_.host->Engines()) {
     if (req->group_id() != 0 && e->group_id() != req->group_id()) continue;
     e->Stall(std::chrono::milliseconds(req->duration_ms()));
     out->add_group_ids(e->group_id());

@@ -15,12 +15,14 @@
 #include "faults/partition_filter.h"
 #include "server/kv/coordinator.h"
 #include "server/kv/route_store.h"
+#include "server/node/group_host.h"
 
 namespace raftlab::api {
 
 struct AdminContext {
   uint64_t node_id = 0;
-  kv::Coordinator* coordinator = nullptr;
+  kv::Coordinator* coordinator = nullptr;  // the route table
+  node::GroupHost* host = nullptr;         // the groups
   // The replicated route table (SplitRange); null = splits refused.
   kv::RouteStore* routes = nullptr;
   faults::Clock* clock = nullptr;

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 
+#include "server/api/grpc_status.h"
+
 namespace raftlab::api {
 namespace {
 
 using engine::ProposeResult;
 using engine::ReadPath;
-using engine::ReadResult;
 using grpc::Status;
 using grpc::StatusCode;
 namespace pb = raftlab::kv;
@@ -30,13 +31,6 @@ pb::ReadPath ToPb(ReadPath p) {
     case ReadPath::kStale: return pb::READ_PATH_STALE;
   }
   return pb::READ_PATH_NONE;
-}
-
-Status ReadFailure(const ReadResult& r) {
-  if (r.code == ReadResult::Code::kTimeout) {
-    return Status(StatusCode::DEADLINE_EXCEEDED, "read not confirmed before the deadline");
-  }
-  return Status(StatusCode::UNAVAILABLE, "group stopped while the read waited");
 }
 
 Status Internal(const absl::Status& s) { return Status(StatusCode::INTERNAL, std::string(s.message())); }
@@ -65,9 +59,14 @@ std::chrono::steady_clock::time_point SteadyDeadline(const grpc::CallbackServerC
   return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(capped);
 }
 
-KvService::KvService(uint64_t node_id, kv::Coordinator* coordinator,
+KvService::KvService(uint64_t node_id, kv::Coordinator* coordinator, node::GroupHost* host,
                      std::map<uint64_t, std::string> peers, KvLimits limits, kv::KeyVizSampler* keyviz)
-    : node_id_(node_id), coordinator_(coordinator), peers_(std::move(peers)), limits_(limits), keyviz_(keyviz) {}
+    : node_id_(node_id),
+      coordinator_(coordinator),
+      host_(host),
+      peers_(std::move(peers)),
+      limits_(limits),
+      keyviz_(keyviz) {}
 
 Status KvService::CheckKey(const std::string& key, const char* field) const {
   if (key.empty()) return Status(StatusCode::INVALID_ARGUMENT, std::string(field) + ": key is empty");
@@ -112,10 +111,10 @@ Status KvService::NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, ui
                 detail.SerializeAsString());
 }
 
-void KvService::FillHeader(pb::ResponseHeader* h, engine::GroupEngine* e, ReadPath* path) const {
-  h->set_group_id(e->group_id());
-  h->set_term(e->term());
-  h->set_applied_index(e->applied_index());
+void KvService::FillHeader(pb::ResponseHeader* h, const node::GroupHeader& g, const ReadPath* path) const {
+  h->set_group_id(g.group_id);
+  h->set_term(g.term);
+  h->set_applied_index(g.applied_index);
   h->set_node_id(node_id_);
   h->set_read_path(path != nullptr ? ToPb(*path) : pb::READ_PATH_NONE);
 }
@@ -127,45 +126,37 @@ grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const
     reactor->Finish(s);
     return reactor;
   }
-  auto target = coordinator_->ForKey(req->key());
-  if (!target.ok()) {
-    reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(target.status().message())));
-    return reactor;
-  }
-  engine::GroupEngine* e = target->engine;
-  const std::string key = req->key();
-  const uint64_t route_id = target->route.route_id;
-  e->Read(ToMode(req->read_mode()), SteadyDeadline(ctx), [this, reactor, resp, e, key, route_id](const ReadResult& r) {
-    if (r.code != ReadResult::Code::kOk) {
-      reactor->Finish(ReadFailure(r));
-      return;
-    }
-    auto v = e->state_machine()->Get(e->group_id(), key);
-    if (!v.ok()) {
-      reactor->Finish(Internal(v.status()));
-      return;
-    }
-    ReadPath path = r.path;
-    FillHeader(resp->mutable_header(), e, &path);
-    if (Status s = FillValue(resp, *v); !s.ok()) {
-      reactor->Finish(s);
-      return;
-    }
-    if (keyviz_ != nullptr) {
-      keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key.size(), v->has_value() ? (*v)->size() : 0);
-    }
-    reactor->Finish(Status::OK);
-  });
+  const kv::Route route = coordinator_->ForKey(req->key());
+  const uint64_t route_id = route.route_id;
+  const size_t key_len = req->key().size();
+  absl::Status hosted = host_->Read(
+      route.group_id, {req->key()}, ToMode(req->read_mode()), SteadyDeadline(ctx),
+      [this, reactor, resp, route_id, key_len](const node::ReadReply& r) {
+        if (!r.status.ok()) {
+          reactor->Finish(FromAbsl(r.status));
+          return;
+        }
+        const std::optional<std::string>& v = r.values[0];
+        FillHeader(resp->mutable_header(), r.header, &r.path);
+        if (Status s = FillValue(resp, v); !s.ok()) {
+          reactor->Finish(s);
+          return;
+        }
+        if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_len, v ? v->size() : 0);
+        reactor->Finish(Status::OK);
+      });
+  if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
   return reactor;
 }
 
-void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                      const kv::Coordinator::Target& target, storage::KvCommand command, size_t key_len,
-                      size_t value_len, std::function<void(const ProposeResult&)> fill) {
-  engine::GroupEngine* e = target.engine;
-  const uint64_t route_id = target.route.route_id;
-  e->Propose(std::move(command), SteadyDeadline(ctx),
-             [this, ctx, reactor, e, route_id, key_len, value_len, fill = std::move(fill)](const ProposeResult& r) {
+void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, const kv::Route& route,
+                      storage::KvCommand command, size_t key_len, size_t value_len, WriteFill fill) {
+  const uint64_t group = route.group_id;
+  const uint64_t route_id = route.route_id;
+  absl::Status hosted = host_->Propose(
+      group, std::move(command), SteadyDeadline(ctx),
+      [this, ctx, reactor, group, route_id, key_len, value_len, fill = std::move(fill)](
+          const ProposeResult& r, const node::GroupHeader& header) {
                // Every outcome but a refusal means this node led the group and proposed it.
                if (keyviz_ != nullptr && r.code != ProposeResult::Code::kNotLeader &&
                    r.code != ProposeResult::Code::kRefused) {
@@ -182,13 +173,13 @@ void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor
                      reactor->Finish(Status(StatusCode::FAILED_PRECONDITION, r.apply.error + "; nothing applied"));
                      return;
                    }
-                   fill(r);
+                   fill(r, header);
                    reactor->Finish(Status::OK);
                    return;
                  case ProposeResult::Code::kNotLeader:
                  case ProposeResult::Code::kSuperseded:
                    // Certainly not applied: the client may retry at the leader.
-                   reactor->Finish(NotLeader(ctx, e->group_id(), r.leader_hint));
+                   reactor->Finish(NotLeader(ctx, group, r.leader_hint));
                    return;
                  case ProposeResult::Code::kRefused:
                    reactor->Finish(Status(StatusCode::RESOURCE_EXHAUSTED, "proposal refused: " + r.error));
@@ -202,6 +193,7 @@ void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor
                    return;
                }
              });
+  if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
 }
 
 grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const pb::PutRequest* req,
@@ -209,16 +201,14 @@ grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const
   auto* reactor = ctx->DefaultReactor();
   Status s = CheckKey(req->key(), "PutRequest.key");
   if (s.ok()) s = CheckPutValue(req->value(), "PutRequest.value");
-  auto target = coordinator_->ForKey(req->key());
-  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
   if (!s.ok()) {
     reactor->Finish(s);
     return reactor;
   }
-  engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, *target, storage::KvCommand::Put(req->key(), req->value()), req->key().size(),
+  const kv::Route route = coordinator_->ForKey(req->key());
+  Write(ctx, reactor, route, storage::KvCommand::Put(req->key(), req->value()), req->key().size(),
         req->value().size(),
-        [this, resp, e](const ProposeResult&) { FillHeader(resp->mutable_header(), e, nullptr); });
+        [this, resp](const ProposeResult&, const node::GroupHeader& h) { FillHeader(resp->mutable_header(), h, nullptr); });
   return reactor;
 }
 
@@ -226,19 +216,18 @@ grpc::ServerUnaryReactor* KvService::Delete(grpc::CallbackServerContext* ctx, co
                                             pb::DeleteResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   Status s = CheckKey(req->key(), "DeleteRequest.key");
-  auto target = coordinator_->ForKey(req->key());
-  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
   if (!s.ok()) {
     reactor->Finish(s);
     return reactor;
   }
+  const kv::Route route = coordinator_->ForKey(req->key());
   // "Is it absent? then nothing, else delete it": the compare reports whether it existed.
   storage::KvCommand cmd;
   cmd.compares.push_back({req->key(), std::nullopt});
   cmd.failure.push_back({storage::KvMutation::Kind::kDelete, req->key(), ""});
-  engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, *target, std::move(cmd), req->key().size(), 0, [this, resp, e](const ProposeResult& r) {
-    FillHeader(resp->mutable_header(), e, nullptr);
+  Write(ctx, reactor, route, std::move(cmd), req->key().size(), 0,
+        [this, resp](const ProposeResult& r, const node::GroupHeader& h) {
+    FillHeader(resp->mutable_header(), h, nullptr);
     resp->set_deleted(!r.apply.succeeded);
   });
   return reactor;
@@ -251,19 +240,17 @@ grpc::ServerUnaryReactor* KvService::CompareAndSwap(grpc::CallbackServerContext*
   Status s = CheckKey(req->key(), "CompareAndSwapRequest.key");
   if (s.ok()) s = CheckPutValue(req->new_value(), "CompareAndSwapRequest.new_value");
   if (s.ok()) s = CheckValue(req->expected_value(), "CompareAndSwapRequest.expected_value");
-  auto target = coordinator_->ForKey(req->key());
-  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
   if (!s.ok()) {
     reactor->Finish(s);
     return reactor;
   }
+  const kv::Route route = coordinator_->ForKey(req->key());
   std::optional<std::string> expected;
   if (!req->expect_absent()) expected = req->expected_value();
-  engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, *target, storage::KvCommand::Cas(req->key(), expected, req->new_value()), req->key().size(),
+  Write(ctx, reactor, route, storage::KvCommand::Cas(req->key(), expected, req->new_value()), req->key().size(),
         req->new_value().size(),
-        [this, resp, e](const ProposeResult& r) {
-          FillHeader(resp->mutable_header(), e, nullptr);
+        [this, resp](const ProposeResult& r, const node::GroupHeader& h) {
+          FillHeader(resp->mutable_header(), h, nullptr);
           resp->set_succeeded(r.apply.succeeded);
           if (!r.apply.compares.empty()) {
             resp->set_found(r.apply.compares[0].found);
@@ -277,7 +264,7 @@ struct KvService::ScanState {
   grpc::CallbackServerContext* ctx;
   grpc::ServerUnaryReactor* reactor;
   pb::ScanResponse* resp;
-  std::vector<kv::Coordinator::Target> targets;
+  std::vector<kv::Route> routes;
   size_t next = 0;
   std::string start, end;
   uint32_t limit;
@@ -286,51 +273,47 @@ struct KvService::ScanState {
 };
 
 void KvService::ScanNext(std::shared_ptr<ScanState> st) {
-  if (st->next >= st->targets.size()) {
+  if (st->next >= st->routes.size()) {
     st->reactor->Finish(Status::OK);
     return;
   }
-  const kv::Coordinator::Target t = st->targets[st->next++];
-  engine::GroupEngine* e = t.engine;
-  e->Read(st->mode, st->deadline, [this, st, e, t](const ReadResult& r) {
-    if (r.code != ReadResult::Code::kOk) {
-      st->reactor->Finish(ReadFailure(r));
-      return;
-    }
-    const std::string lo = std::max(st->start, t.route.start);
-    std::string hi = st->end;
-    if (!t.route.end.empty() && (hi.empty() || t.route.end < hi)) hi = t.route.end;
-    const uint32_t remaining = st->limit - static_cast<uint32_t>(st->resp->kvs_size());
-    // One extra pair tells whether the limit cut the scan short.
-    auto kvs = e->state_machine()->Scan(e->group_id(), lo, hi, remaining + 1);
-    if (!kvs.ok()) {
-      st->reactor->Finish(Internal(kvs.status()));
-      return;
-    }
-    ReadPath path = r.path;
-    FillHeader(st->resp->add_headers(), e, &path);
-    // One read observation per route scanned, with the bytes it returned.
-    size_t key_bytes = 0, value_bytes = 0;
-    bool cut = false;
-    for (auto& [k, v] : *kvs) {
-      if (static_cast<uint32_t>(st->resp->kvs_size()) == st->limit) {
-        cut = true;
-        break;
-      }
-      auto* kv = st->resp->add_kvs();
-      kv->set_key(k);
-      kv->set_value(v);
-      key_bytes += k.size();
-      value_bytes += v.size();
-    }
-    if (keyviz_ != nullptr) keyviz_->Observe(t.route.route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
-    if (cut) {
-      st->resp->set_more(true);
-      st->reactor->Finish(Status::OK);
-      return;
-    }
-    ScanNext(st);
-  });
+  const kv::Route& t = st->routes[st->next++];
+  std::string lo = std::max(st->start, t.start);
+  std::string hi = st->end;
+  if (!t.end.empty() && (hi.empty() || t.end < hi)) hi = t.end;
+  const uint32_t remaining = st->limit - static_cast<uint32_t>(st->resp->kvs_size());
+  // One extra pair tells whether the limit cut the scan short.
+  absl::Status hosted = host_->Scan(
+      t.group_id, std::move(lo), std::move(hi), remaining + 1, st->mode, st->deadline,
+      [this, st, route_id = t.route_id](const node::ScanReply& r) {
+        if (!r.status.ok()) {
+          st->reactor->Finish(FromAbsl(r.status));
+          return;
+        }
+        FillHeader(st->resp->add_headers(), r.header, &r.path);
+        // One read observation per route scanned, with the bytes it returned.
+        size_t key_bytes = 0, value_bytes = 0;
+        bool cut = false;
+        for (const auto& [k, v] : r.kvs) {
+          if (static_cast<uint32_t>(st->resp->kvs_size()) == st->limit) {
+            cut = true;
+            break;
+          }
+          auto* kv = st->resp->add_kvs();
+          kv->set_key(k);
+          kv->set_value(v);
+          key_bytes += k.size();
+          value_bytes += v.size();
+        }
+        if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
+        if (cut) {
+          st->resp->set_more(true);
+          st->reactor->Finish(Status::OK);
+          return;
+        }
+        ScanNext(st);
+      });
+  if (!hosted.ok()) st->reactor->Finish(FromAbsl(hosted));
 }
 
 grpc::ServerUnaryReactor* KvService::Scan(grpc::CallbackServerContext* ctx, const pb::ScanRequest* req,
@@ -345,16 +328,19 @@ grpc::ServerUnaryReactor* KvService::Scan(grpc::CallbackServerContext* ctx, cons
                                                              std::to_string(limits_.max_scan_limit)));
     return reactor;
   }
-  auto targets = coordinator_->ForRange(req->start_key(), req->end_key());
-  if (!targets.ok()) {
-    reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(targets.status().message())));
-    return reactor;
+  std::vector<kv::Route> routes = coordinator_->ForRange(req->start_key(), req->end_key());
+  // Every group is checked before any is read, so a scan is refused whole or served whole.
+  for (const kv::Route& r : routes) {
+    if (absl::Status hosted = host_->CheckHosted(r.group_id); !hosted.ok()) {
+      reactor->Finish(FromAbsl(hosted));
+      return reactor;
+    }
   }
   auto st = std::make_shared<ScanState>();
   st->ctx = ctx;
   st->reactor = reactor;
   st->resp = resp;
-  st->targets = std::move(*targets);
+  st->routes = std::move(routes);
   st->start = req->start_key();
   st->end = req->end_key();
   st->limit = req->limit() == 0 ? limits_.max_scan_limit : req->limit();
@@ -421,20 +407,15 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
   if (auto err = ops(req->success(), "success", &cmd.success); !err.empty()) return fail(err);
   if (auto err = ops(req->failure(), "failure", &cmd.failure); !err.empty()) return fail(err);
   if (keys.empty()) return fail("TxnRequest: no compares and no ops");
-  auto target = coordinator_->ForKeys(keys);
-  if (!target.ok()) {
-    if (absl::IsInvalidArgument(target.status())) return fail("TxnRequest: " + std::string(target.status().message()));
-    reactor->Finish(Status(StatusCode::UNAVAILABLE, std::string(target.status().message())));
-    return reactor;
-  }
+  auto route = coordinator_->ForKeys(keys);
+  if (!route.ok()) return fail("TxnRequest: " + std::string(route.status().message()));
   const bool read_only = cmd.compares.empty() && cmd.failure.empty() &&
                          std::all_of(cmd.success.begin(), cmd.success.end(),
                                      [](const auto& m) { return m.kind == storage::KvMutation::Kind::kRead; });
   if (read_only) {
-    ReadTxn(ctx, reactor, *target, std::move(keys), req->read_mode(), resp);
+    ReadTxn(ctx, reactor, *route, std::move(keys), req->read_mode(), resp);
     return reactor;
   }
-  engine::GroupEngine* e = target->engine;
   // Observed once, on the route of its first key, with the bytes of every key and value.
   size_t key_bytes = 0, value_bytes = 0;
   for (const std::string& k : keys) key_bytes += k.size();
@@ -443,24 +424,24 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
   std::vector<storage::KvMutation::Kind> success_kinds, failure_kinds;
   for (const auto& m : cmd.success) success_kinds.push_back(m.kind);
   for (const auto& m : cmd.failure) failure_kinds.push_back(m.kind);
-  Write(ctx, reactor, *target, std::move(cmd), key_bytes, value_bytes,
-        [this, resp, e, success_kinds, failure_kinds](const ProposeResult& r) {
-          FillHeader(resp->mutable_header(), e, nullptr);
+  Write(ctx, reactor, *route, std::move(cmd), key_bytes, value_bytes,
+        [this, resp, success_kinds, failure_kinds](const ProposeResult& r, const node::GroupHeader& h) {
+          FillHeader(resp->mutable_header(), h, nullptr);
           resp->set_succeeded(r.apply.succeeded);
           size_t read = 0;
           for (auto kind : r.apply.succeeded ? success_kinds : failure_kinds) {
             pb::ResponseOp* op = resp->add_responses();
             switch (kind) {
-              case storage::KvMutation::Kind::kPut: FillHeader(op->mutable_put()->mutable_header(), e, nullptr); break;
+              case storage::KvMutation::Kind::kPut: FillHeader(op->mutable_put()->mutable_header(), h, nullptr); break;
               case storage::KvMutation::Kind::kDelete:
-                FillHeader(op->mutable_delete_()->mutable_header(), e, nullptr);
+                FillHeader(op->mutable_delete_()->mutable_header(), h, nullptr);
                 break;
               case storage::KvMutation::Kind::kAppend:
-                FillHeader(op->mutable_append()->mutable_header(), e, nullptr);
+                FillHeader(op->mutable_append()->mutable_header(), h, nullptr);
                 break;
               case storage::KvMutation::Kind::kRead: {
                 // Read at the transaction's log index: as linearizable as the write.
-                FillHeader(op->mutable_get()->mutable_header(), e, nullptr);
+                FillHeader(op->mutable_get()->mutable_header(), h, nullptr);
                 if (read >= r.apply.reads.size()) break;  // never for an applied command
                 const storage::CompareResult& v = r.apply.reads[read++];
                 FillValue(op->mutable_get(), v.found ? std::optional<std::string>(v.value) : std::nullopt);
@@ -472,39 +453,33 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
   return reactor;
 }
 
-void KvService::ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                        const kv::Coordinator::Target& target, std::vector<std::string> keys, pb::ReadMode mode,
-                        pb::TxnResponse* resp) {
-  engine::GroupEngine* e = target.engine;
-  const uint64_t route_id = target.route.route_id;
-  e->Read(ToMode(mode), SteadyDeadline(ctx),
-          [this, reactor, resp, e, route_id, keys = std::move(keys)](const ReadResult& r) {
-            if (r.code != ReadResult::Code::kOk) {
-              reactor->Finish(ReadFailure(r));
-              return;
-            }
-            auto values = e->state_machine()->MultiGet(e->group_id(), keys);
-            if (!values.ok()) {
-              reactor->Finish(Internal(values.status()));
-              return;
-            }
-            ReadPath path = r.path;
-            FillHeader(resp->mutable_header(), e, &path);
-            resp->set_succeeded(true);
-            size_t key_bytes = 0, value_bytes = 0;
-            for (size_t i = 0; i < keys.size(); ++i) {
-              pb::GetResponse* get = resp->add_responses()->mutable_get();
-              FillHeader(get->mutable_header(), e, &path);
-              if (Status s = FillValue(get, (*values)[i]); !s.ok()) {
-                reactor->Finish(s);
-                return;
-              }
-              key_bytes += keys[i].size();
-              value_bytes += (*values)[i] ? (*values)[i]->size() : 0;
-            }
-            if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
-            reactor->Finish(Status::OK);
-          });
+void KvService::ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, const kv::Route& route,
+                        std::vector<std::string> keys, pb::ReadMode mode, pb::TxnResponse* resp) {
+  size_t key_bytes = 0;
+  for (const std::string& k : keys) key_bytes += k.size();
+  absl::Status hosted = host_->Read(
+      route.group_id, std::move(keys), ToMode(mode), SteadyDeadline(ctx),
+      [this, reactor, resp, route_id = route.route_id, key_bytes](const node::ReadReply& r) {
+        if (!r.status.ok()) {
+          reactor->Finish(FromAbsl(r.status));
+          return;
+        }
+        FillHeader(resp->mutable_header(), r.header, &r.path);
+        resp->set_succeeded(true);
+        size_t value_bytes = 0;
+        for (const std::optional<std::string>& v : r.values) {
+          pb::GetResponse* get = resp->add_responses()->mutable_get();
+          FillHeader(get->mutable_header(), r.header, &r.path);
+          if (Status s = FillValue(get, v); !s.ok()) {
+            reactor->Finish(s);
+            return;
+          }
+          value_bytes += v ? v->size() : 0;
+        }
+        if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
+        reactor->Finish(Status::OK);
+      });
+  if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
 }
 
 grpc::ServerUnaryReactor* KvService::Append(grpc::CallbackServerContext* ctx, const pb::AppendRequest* req,
@@ -512,17 +487,15 @@ grpc::ServerUnaryReactor* KvService::Append(grpc::CallbackServerContext* ctx, co
   auto* reactor = ctx->DefaultReactor();
   Status s = CheckKey(req->key(), "AppendRequest.key");
   if (s.ok()) s = CheckValue(req->element(), "AppendRequest.element");
-  auto target = coordinator_->ForKey(req->key());
-  if (s.ok() && !target.ok()) s = Status(StatusCode::UNAVAILABLE, std::string(target.status().message()));
   if (!s.ok()) {
     reactor->Finish(s);
     return reactor;
   }
+  const kv::Route route = coordinator_->ForKey(req->key());
   storage::KvCommand cmd;
   cmd.success.push_back({storage::KvMutation::Kind::kAppend, req->key(), req->element()});
-  engine::GroupEngine* e = target->engine;
-  Write(ctx, reactor, *target, std::move(cmd), req->key().size(), req->element().size(),
-        [this, resp, e](const ProposeResult&) { FillHeader(resp->mutable_header(), e, nullptr); });
+  Write(ctx, reactor, route, std::move(cmd), req->key().size(), req->element().size(),
+        [this, resp](const ProposeResult&, const node::GroupHeader& h) { FillHeader(resp->mutable_header(), h, nullptr); });
   return reactor;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-// KvService: the gRPC KV API (proto/kv.proto) over the Coordinator.
+// KvService: the gRPC KV API (proto/kv.proto). The Coordinator says which group holds a key;
+// the GroupHost serves the request in that group.
 //
 // Every handler validates its request, routes it, and completes asynchronously (gRPC
-// callback API) when the group engine answers, so no gRPC thread waits on Raft. Errors
+// callback API) when the group answers, so no gRPC thread waits on Raft. Errors
 // follow kv.proto: NOT_LEADER = FAILED_PRECONDITION with a NotLeader detail and the
 // raftlab-leader-id / raftlab-leader-address trailers; a write whose outcome is unknown is
 // DEADLINE_EXCEEDED or UNAVAILABLE, never a definite error.
@@ -14,6 +15,7 @@
 #include "kv.grpc.pb.h"
 #include "server/kv/coordinator.h"
 #include "server/kv/keyviz.h"
+#include "server/node/group_host.h"
 
 namespace raftlab::api {
 
@@ -28,8 +30,8 @@ class KvService final : public raftlab::kv::KV::CallbackService {
  public:
   // peers: node id → client address, for leader hints. keyviz: the sampler, or null when
   // keyviz is off (then no observation costs more than that null test).
-  KvService(uint64_t node_id, kv::Coordinator* coordinator, std::map<uint64_t, std::string> peers,
-            KvLimits limits, kv::KeyVizSampler* keyviz = nullptr);
+  KvService(uint64_t node_id, kv::Coordinator* coordinator, node::GroupHost* host,
+            std::map<uint64_t, std::string> peers, KvLimits limits, kv::KeyVizSampler* keyviz = nullptr);
 
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* ctx, const raftlab::kv::GetRequest* req,
                                 raftlab::kv::GetResponse* resp) override;
@@ -55,20 +57,20 @@ class KvService final : public raftlab::kv::KV::CallbackService {
   // CheckValue, and refuses values that would read back as lists (only Append makes them).
   grpc::Status CheckPutValue(const std::string& value, const char* field) const;
   // A transaction of gets only, served in its read mode from one snapshot.
-  void ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-               const kv::Coordinator::Target& target, std::vector<std::string> keys, raftlab::kv::ReadMode mode,
-               raftlab::kv::TxnResponse* resp);
-  // Proposes command to target's group and finishes the call; fill writes the response.
+  void ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, const kv::Route& route,
+               std::vector<std::string> keys, raftlab::kv::ReadMode mode, raftlab::kv::TxnResponse* resp);
+  // Proposes command to route's group and finishes the call; fill writes the response.
   // The write is observed for keyviz (route, bytes) once the leader took the proposal.
-  void Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-             const kv::Coordinator::Target& target, storage::KvCommand command, size_t key_len, size_t value_len,
-             std::function<void(const engine::ProposeResult&)> fill);
+  using WriteFill = std::function<void(const engine::ProposeResult&, const node::GroupHeader&)>;
+  void Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, const kv::Route& route,
+             storage::KvCommand command, size_t key_len, size_t value_len, WriteFill fill);
   grpc::Status NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, uint64_t leader) const;
-  void FillHeader(raftlab::kv::ResponseHeader* h, engine::GroupEngine* e, engine::ReadPath* path) const;
+  void FillHeader(raftlab::kv::ResponseHeader* h, const node::GroupHeader& g, const engine::ReadPath* path) const;
   void ScanNext(std::shared_ptr<ScanState> state);
 
   const uint64_t node_id_;
   kv::Coordinator* const coordinator_;
+  node::GroupHost* const host_;
   const std::map<uint64_t, std::string> peers_;
   const KvLimits limits_;
   kv::KeyVizSampler* const keyviz_;

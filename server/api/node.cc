@@ -15,40 +15,6 @@
 #include "server/transport/lanes.h"
 
 namespace raftlab::api {
-namespace {
-
-// splitmix64 of the three: distinct streams per node and group for one run seed.
-uint64_t MixSeed(uint64_t seed, uint64_t node, uint64_t group) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + node * 0xbf58476d1ce4e5b9ULL + group * 0x94d049bb133111ebULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return (z ^ (z >> 31)) | 1;
-}
-
-}  // namespace
-
-// Tells the owning group when a snapshot reached its peer: the dispatcher reports only
-// failures, and Raft needs the success too to leave the snapshot state promptly.
-class Node::SnapshotReportingSender final : public transport::BatchSender {
- public:
-  SnapshotReportingSender(transport::BatchSender& inner, kv::Coordinator& coordinator)
-      : inner_(inner), coordinator_(coordinator) {}
-  absl::Status Send(uint64_t peer, std::string_view lane,
-                    std::span<const transport::OutboundMessage> batch) override {
-    absl::Status s = inner_.Send(peer, lane, batch);
-    if (s.ok()) {
-      for (const auto& m : batch) {
-        if (m.message.type() != raftpb::MsgSnap) continue;
-        if (engine::GroupEngine* e = coordinator_.Group(m.group_id)) e->ReportSnapshot(peer, true);
-      }
-    }
-    return s;
-  }
-
- private:
-  transport::BatchSender& inner_;
-  kv::Coordinator& coordinator_;
-};
 
 Node::Node(const ServerConfig& config) : config_(config) {}
 
@@ -123,55 +89,28 @@ absl::Status Node::Open() {
   for (const auto& [id, addr] : addresses) {
     if (id != c.id) so2.peer_addresses[id] = addr;
   }
-  so2.seed = c.seed == 0 ? c.id : MixSeed(c.seed, c.id, 0);
+  so2.seed = c.seed == 0 ? c.id : node::MixSeed(c.seed, c.id, 0);
   so2.partition = &partitions_;
   so2.links = &links_;
   grpc_sender_ = std::make_unique<transport::GrpcBatchSender>(so2, *transport_metrics_);
-  sender_ = std::make_unique<SnapshotReportingSender>(*grpc_sender_, *coordinator_);
-  transport::DispatcherOptions dopts;
-  dopts.layout = lanes.layout;
-  dispatcher_ = std::make_unique<transport::Dispatcher>(
-      dopts, *sender_,
-      [this](uint64_t group, const raftpb::Message& m, transport::DropReason) {
-        engine::GroupEngine* e = coordinator_->Group(group);
-        if (e == nullptr) return;
-        if (m.type() == raftpb::MsgSnap) {
-          e->ReportSnapshot(m.to(), false);
-        } else {
-          e->ReportUnreachable(m.to());
-        }
-      },
-      registry_);
-  for (uint64_t id : voters) {
-    if (id == c.id) continue;
-    if (absl::Status s = dispatcher_->AddPeer(id); !s.ok()) return s;
-  }
 
-  std::set<uint64_t> groups = {kv::kSystemGroup};
-  for (uint64_t g : bootstrap->Groups()) groups.insert(g);
-  for (uint64_t g : coordinator_->table().Groups()) groups.insert(g);
-  for (uint64_t g : groups) {
-    engine::GroupEngineOptions o;
-    o.group_id = g;
-    o.node_id = c.id;
-    o.voters = voters;
-    o.dir = c.data_dir + "/groups/" + std::to_string(g);
-    o.tick = std::chrono::milliseconds(c.tick_ms);
-    o.election_ticks = c.election_ticks;
-    o.heartbeat_ticks = c.heartbeat_ticks;
-    o.lease_margin = std::chrono::milliseconds(c.lease_margin_ms);
-    o.snapshot_every = c.snapshot_every;
-    o.compaction_lag = c.compaction_lag;
-    if (c.seed != 0) o.rng_seed = MixSeed(c.seed, c.id, g);
-    if (g == kv::kSystemGroup) {
-      o.on_applied = [store = route_store_.get()](uint64_t) { store->OnApplied(); };
-    }
-    auto e = engine::GroupEngine::Open(o, fsm_.get(), this, &clock_, engine_metrics_.get());
-    if (!e.ok()) return e.status();
-    if (g == kv::kSystemGroup) route_store_->Attach(e->get());
-    coordinator_->AddGroup(e->get());
-    engines_.push_back(std::move(*e));
-  }
+  node::GroupHostOptions ho;
+  ho.node_id = c.id;
+  ho.voters = voters;
+  ho.data_dir = c.data_dir;
+  ho.seed = c.seed;
+  ho.engine.tick = std::chrono::milliseconds(c.tick_ms);
+  ho.engine.election_ticks = c.election_ticks;
+  ho.engine.heartbeat_ticks = c.heartbeat_ticks;
+  ho.engine.lease_margin = std::chrono::milliseconds(c.lease_margin_ms);
+  ho.engine.snapshot_every = c.snapshot_every;
+  ho.engine.compaction_lag = c.compaction_lag;
+  ho.dispatcher.layout = lanes.layout;
+  auto host = node::GroupHost::Create(std::move(ho), fsm_.get(), &clock_, engine_metrics_.get(), *grpc_sender_,
+                                      registry_);
+  if (!host.ok()) return host.status();
+  host_ = std::move(*host);
+  if (absl::Status s = OpenGroups(*bootstrap); !s.ok()) return s;
 
   KvLimits limits;
   limits.max_key_bytes = c.max_key_bytes;
@@ -182,10 +121,11 @@ absl::Status Node::Open() {
     ko.columns = c.keyviz_columns;
     keyviz_ = std::make_unique<kv::KeyVizSampler>(ko);
   }
-  kv_service_ = std::make_unique<KvService>(c.id, coordinator_.get(), addresses, limits, keyviz_.get());
+  kv_service_ = std::make_unique<KvService>(c.id, coordinator_.get(), host_.get(), addresses, limits, keyviz_.get());
   AdminContext ac;
   ac.node_id = c.id;
   ac.coordinator = coordinator_.get();
+  ac.host = host_.get();
   ac.routes = route_store_.get();
   if (keyviz_) {
     ac.keyviz = [this] { return KeyVizToProto(keyviz_->Snapshot(), coordinator_->table()); };
@@ -201,7 +141,7 @@ absl::Status Node::Open() {
   transport::RaftTransportServiceOptions to;
   to.self_id = c.id;
   to.partition = &partitions_;
-  transport_service_ = std::make_unique<transport::RaftTransportService>(to, *this, *transport_metrics_);
+  transport_service_ = std::make_unique<transport::RaftTransportService>(to, *host_, *transport_metrics_);
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -238,8 +178,21 @@ absl::Status Node::Open() {
   if (!http.ok()) return http.status();
   http_ = std::move(*http);
 
-  for (auto& e : engines_) e->Start();
+  host_->Start();
   route_store_->Start();
+  return absl::OkStatus();
+}
+
+absl::Status Node::OpenGroups(const kv::RouteTable& bootstrap) {
+  std::set<uint64_t> groups = {kv::kSystemGroup};
+  for (uint64_t g : bootstrap.Groups()) groups.insert(g);
+  for (uint64_t g : coordinator_->table().Groups()) groups.insert(g);
+  for (uint64_t g : groups) {
+    std::function<void(uint64_t)> on_applied;
+    if (g == kv::kSystemGroup) on_applied = [store = route_store_.get()](uint64_t) { store->OnApplied(); };
+    if (absl::Status s = host_->OpenGroup(g, std::move(on_applied)); !s.ok()) return s;
+  }
+  route_store_->Attach(host_->Find(kv::kSystemGroup));
   return absl::OkStatus();
 }
 
@@ -257,26 +210,16 @@ std::string Node::RenderStatusJson() const {
 
 uint16_t Node::http_port() const { return http_ ? http_->port() : 0; }
 
-void Node::Deliver(uint64_t group_id, raftpb::Message&& msg) {
-  if (coordinator_ == nullptr) return;
-  if (engine::GroupEngine* e = coordinator_->Group(group_id)) e->Deliver(std::move(msg));
-}
-
-void Node::Send(uint64_t group_id, raftpb::Message message) {
-  dispatcher_->Enqueue(group_id, std::move(message));
-}
-
 void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   http_.reset();
-  // Order matters: the sender first (in-flight sends return), then the dispatcher, then
-  // the engines that post into it.
+  // Order matters: the sender first (in-flight sends return), then the host (its dispatcher,
+  // then the engines that post into it).
   if (route_store_) route_store_->Stop();
   if (grpc_sender_) grpc_sender_->Shutdown();
-  if (dispatcher_) dispatcher_->Shutdown();
-  for (auto& e : engines_) e->Stop();
+  if (host_) host_->Shutdown();
   if (server_) server_->Wait();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// Node: one raftlab-server process. It opens the node's state machine and one GroupEngine
-// per Raft group, wires the engines to the dispatcher and the gRPC transport, and serves
-// the KV, Admin and RaftTransport services on one gRPC port plus the HTTP endpoints.
+// Node: one raftlab-server process, composed from its flags: the node's state machine, the
+// group host (server/node: every Raft group's engine, the dispatcher), the gRPC transport,
+// the route table (coordinator, route store), and the KV, Admin and RaftTransport services
+// on one gRPC port plus the HTTP endpoints.
 //
 // Data directory: <data-dir>/fsm (RocksDB, a column family per group) and
 // <data-dir>/groups/<id>/{wal,snap}.
@@ -11,7 +12,7 @@
 // with the last stored version when there is one, else the bootstrap one (--groups N or
 // --cluster-file), until the system group has stored it.
 //
-// Threads: Start and Shutdown from the main thread; Deliver from gRPC threads.
+// Threads: Start and Shutdown from the main thread.
 
 #include <cstdint>
 #include <memory>
@@ -26,15 +27,13 @@
 #include "server/api/http_server.h"
 #include "server/api/kv_service.h"
 #include "server/api/server_flags.h"
-#include "server/engine/group_engine.h"
 #include "server/kv/coordinator.h"
 #include "server/kv/keyviz.h"
 #include "server/kv/route_store.h"
 #include "server/metrics/registry.h"
+#include "server/node/group_host.h"
 #include "server/storage/state_machine.h"
-#include "server/transport/dispatcher.h"
 #include "server/transport/grpc_batch_sender.h"
-#include "server/transport/inbound_handler.h"
 #include "server/transport/raft_transport_service.h"
 
 namespace grpc {
@@ -43,11 +42,11 @@ class Server;
 
 namespace raftlab::api {
 
-class Node final : public transport::InboundHandler, public engine::Outbox {
+class Node final {
  public:
   // Recovers every group and starts serving; an error names what failed (flag, file).
   static absl::StatusOr<std::unique_ptr<Node>> Start(const ServerConfig& config);
-  ~Node() override;
+  ~Node();
 
   // Stops serving and the engines; idempotent.
   void Shutdown();
@@ -56,15 +55,11 @@ class Node final : public transport::InboundHandler, public engine::Outbox {
   // Warnings produced while resolving settings (bad env values), for the log.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
-  // transport::InboundHandler
-  void Deliver(uint64_t group_id, raftpb::Message&& msg) override;
-  // engine::Outbox
-  void Send(uint64_t group_id, raftpb::Message message) override;
-
  private:
-  class SnapshotReportingSender;
   explicit Node(const ServerConfig& config);
   absl::Status Open();
+  // Opens the system group and every group of the bootstrap and the current route table.
+  absl::Status OpenGroups(const kv::RouteTable& bootstrap);
   std::string RenderStatusJson() const;
 
   const ServerConfig config_;
@@ -77,9 +72,7 @@ class Node final : public transport::InboundHandler, public engine::Outbox {
   std::unique_ptr<transport::TransportMetrics> transport_metrics_;
   std::unique_ptr<storage::StateMachine> fsm_;
   std::unique_ptr<transport::GrpcBatchSender> grpc_sender_;
-  std::unique_ptr<SnapshotReportingSender> sender_;
-  std::unique_ptr<transport::Dispatcher> dispatcher_;
-  std::vector<std::unique_ptr<engine::GroupEngine>> engines_;
+  std::unique_ptr<node::GroupHost> host_;
   std::unique_ptr<kv::Coordinator> coordinator_;
   std::unique_ptr<kv::RouteStore> route_store_;
   std::unique_ptr<kv::KeyVizSampler> keyviz_;  // null when --keyviz is off

@@ -5,22 +5,15 @@
 namespace raftlab::kv {
 namespace {
 
-// Routing needs no running engine: a coordinator without engines reports which group a
-// key maps to through its error, and the table through ForKey once engines exist. These
-// tests check the table the coordinator routes with at range boundaries.
 TEST(Coordinator, KeysAtRangeBoundariesGoToTheRangeTheyStart) {
   Coordinator c(RouteTable::Even(4));
-  auto at = [&](const std::string& key) {
-    auto t = c.ForKey(key);
-    EXPECT_FALSE(t.ok()) << "no engines registered";
-    return std::string(t.status().message());
-  };
-  EXPECT_NE(at(std::string(1, '\x3f')).find("group 1 "), std::string::npos);
-  EXPECT_NE(at(std::string(1, '\x40')).find("group 2 "), std::string::npos);
-  EXPECT_NE(at(std::string("\x7f\xff\xff", 3)).find("group 2 "), std::string::npos);
-  EXPECT_NE(at(std::string(1, '\x80')).find("group 3 "), std::string::npos);
-  EXPECT_NE(at(std::string(1, '\xc0')).find("group 4 "), std::string::npos);
-  EXPECT_NE(at(std::string("\xff\xff", 2)).find("group 4 "), std::string::npos);
+  auto group = [&](const std::string& key) { return c.ForKey(key).group_id; };
+  EXPECT_EQ(group(std::string(1, '\x3f')), 1u);
+  EXPECT_EQ(group(std::string(1, '\x40')), 2u);
+  EXPECT_EQ(group(std::string("\x7f\xff\xff", 3)), 2u);
+  EXPECT_EQ(group(std::string(1, '\x80')), 3u);
+  EXPECT_EQ(group(std::string(1, '\xc0')), 4u);
+  EXPECT_EQ(group(std::string("\xff\xff", 2)), 4u);
 }
 
 TEST(Coordinator, InstallIfNewerNeverMovesBackAndInstallFollowsTheReplicatedTable) {
@@ -38,9 +31,22 @@ TEST(Coordinator, InstallIfNewerNeverMovesBackAndInstallFollowsTheReplicatedTabl
 
 TEST(Coordinator, ForRangeListsEveryRouteAcrossAGroupBoundary) {
   Coordinator c(RouteTable::Even(4));
-  auto r = c.ForRange(std::string(1, '\x3f'), std::string(1, '\x41'));
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("group 1 "), std::string::npos) << "first route first";
+  std::vector<Route> r = c.ForRange(std::string(1, '\x3f'), std::string(1, '\x41'));
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].group_id, 1u) << "first route first";
+  EXPECT_EQ(r[1].group_id, 2u);
+}
+
+TEST(Coordinator, ForKeysNamesBothGroupsWhenKeysSpanThem) {
+  Coordinator c(RouteTable::Even(2));
+  auto same = c.ForKeys({"a", "b"});
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->group_id, 1u);
+  auto spanning = c.ForKeys({"a", std::string(1, '\x90')});
+  ASSERT_FALSE(spanning.ok());
+  EXPECT_TRUE(absl::IsInvalidArgument(spanning.status()));
+  EXPECT_NE(spanning.status().message().find("keys span groups 1 and 2"), std::string::npos)
+      << spanning.status().message();
 }
 
 }  // namespace

@@ -1,0 +1,119 @@
+#include "harness/etcd/bench_groups.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "harness/cluster.h"
+#include "harness/runner.h"
+#include "server/api/client/admin_client.h"
+#include "server/api/client/bench_runner.h"
+
+namespace raftlab::harness {
+namespace {
+
+using std::chrono::milliseconds;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr milliseconds kHealthyTimeout{60000};
+constexpr uint64_t kLeaderNode = 1;
+
+absl::StatusOr<std::unique_ptr<LocalCluster>> StartGroupsCluster(const GroupsBenchOptions& o, int groups) {
+  const std::string dir = o.out + "/groups-" + std::to_string(groups);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return absl::InternalError("cannot create " + dir + ": " + ec.message());
+  const std::string cluster_file = dir + "/cluster.txt";
+  std::ofstream(cluster_file) << BenchClusterFile(groups, o.shape);
+  ClusterOptions co;
+  co.server_binary = o.server_binary.empty() ? DefaultServerBinary() : o.server_binary;
+  co.run_dir = dir;
+  co.groups = groups;
+  co.allow_faults = false;
+  co.fault_control = false;
+  co.settings.fsm_sync_mode = o.fsm_sync_mode;
+  co.settings.extra_args = {"--cluster-file", cluster_file};
+  return LocalCluster::Start(co);
+}
+
+// Moves every group's leadership to node 1 and waits until all nodes agree on it.
+absl::Status LeadAllFromOneNode(LocalCluster& cluster, int groups) {
+  const auto deadline = SteadyClock::now() + kHealthyTimeout;
+  for (int g = 1; g <= groups; ++g) {
+    while (cluster.Leader(g) != kLeaderNode) {
+      if (SteadyClock::now() > deadline) {
+        return absl::DeadlineExceededError("group " + std::to_string(g) + " did not move its leader to node 1");
+      }
+      (void)cluster.admin().TransferLeader(g, kLeaderNode);  // retried until the nodes agree
+      std::this_thread::sleep_for(milliseconds(200));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string BenchClusterFile(int groups, const client::BenchConfig& shape) {
+  std::string text = "# bench-compare: " + std::to_string(groups) + " groups over the bench key space\n";
+  std::string start = "-";
+  for (int g = 1; g <= groups; ++g) {
+    const std::string end = g == groups ? "-" : client::BenchKey(shape.key_space * g / groups, shape.key_size);
+    text += "route " + start + " " + end + " " + std::to_string(g) + "\n";
+    start = end;
+  }
+  return text;
+}
+
+absl::StatusOr<std::vector<GroupsBenchRow>> RunGroupsBench(const GroupsBenchOptions& o, const std::atomic<bool>& stop) {
+  std::vector<std::unique_ptr<LocalCluster>> clusters;
+  for (int groups : o.groups) {
+    auto c = StartGroupsCluster(o, groups);
+    if (!c.ok()) return absl::Status(c.status().code(), std::to_string(groups) + " groups: " + std::string(c.status().message()));
+    clusters.push_back(std::move(*c));
+  }
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const std::string which = std::to_string(o.groups[i]) + " groups: ";
+    if (auto s = clusters[i]->WaitHealthy(kHealthyTimeout); !s.ok()) return absl::UnavailableError(which + std::string(s.message()));
+    if (auto s = LeadAllFromOneNode(*clusters[i], o.groups[i]); !s.ok()) return absl::UnavailableError(which + std::string(s.message()));
+  }
+  std::vector<std::vector<BenchFigures>> runs(clusters.size());
+  for (int round = 0; round < o.rounds && !stop.load(); ++round) {
+    for (size_t turn = 0; turn < clusters.size() && !stop.load(); ++turn) {
+      // Rotate the order each round, so no cluster always meets a warmer machine.
+      const size_t i = (turn + static_cast<size_t>(round)) % clusters.size();
+      client::BenchConfig c = o.shape;
+      c.seed = static_cast<uint64_t>(round + 1);
+      auto r = client::RunBench(c, clusters[i]->endpoints());
+      if (!r.ok()) return absl::Status(r.status().code(), std::to_string(o.groups[i]) + " groups: " + std::string(r.status().message()));
+      const BenchFigures f = FiguresOf(*r);
+      runs[i].push_back(f);
+      const std::string name = "put, " + std::to_string(c.clients) + " clients / " + std::to_string(c.conns) +
+                               " conns, " + std::to_string(o.groups[i]) + " groups";
+      std::fprintf(stderr, "round %d  raftlab  %-70s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %lld\n", round + 1,
+                   name.c_str(), f.rps, f.p50_ms, f.p99_ms, static_cast<long long>(f.errors));
+    }
+  }
+  if (stop.load()) return absl::CancelledError("interrupted");
+  std::vector<GroupsBenchRow> rows;
+  for (size_t i = 0; i < clusters.size(); ++i) rows.push_back({o.groups[i], Median(runs[i])});
+  return rows;
+}
+
+std::string GroupsTable(const std::vector<GroupsBenchRow>& rows) {
+  std::string table =
+      "| groups (all led by node 1) | raftlab put req/s, 100 clients / 10 conns | vs " +
+      (rows.empty() ? std::string("first") : std::to_string(rows[0].groups)) +
+      " group(s) | p50 / p99 ms | errors |\n|---:|---:|---:|---:|---:|\n";
+  for (const auto& row : rows) {
+    const double ref = rows[0].median.rps;
+    table += "| " + std::to_string(row.groups) + " | " + Fmt("%.0f", row.median.rps) + " | " +
+             (ref > 0 ? Fmt("%.2f", row.median.rps / ref) : std::string("n/a")) + " | " + Fmt("%.2f", row.median.p50_ms) +
+             " / " + Fmt("%.2f", row.median.p99_ms) + " | " + std::to_string(row.median.errors) + " |\n";
+  }
+  return table;
+}
+
+}  // namespace raftlab::harness
