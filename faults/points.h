@@ -76,9 +76,15 @@ inline constexpr FaultPoint kSnapshotApply{
 // kCrashPointExitCode (faults::CrashAt), at a moment a random kill rarely hits. The harness's
 // crash-point nemesis enables one with a probability and restarts the node.
 
-// The Ready's entries and hard state are in the WAL (fsynced); its messages are not sent.
+// A leader's replication messages (MsgApp, heartbeats) left before its own WAL write, and
+// that write has not happened: followers may hold entries the leader forgets on restart.
+inline constexpr FaultPoint kCrashBeforeWalSave{
+    "raftlab/crash/before_wal_save", "exit after a leader sent its appends, before its own WAL write"};
+
+// The Ready's entries and hard state are in the WAL (fsynced); the messages that vouch for
+// them (acks, votes) are not sent (a leader's replication may have left before the write).
 inline constexpr FaultPoint kCrashAfterWalSave{
-    "raftlab/crash/after_wal_save", "exit right after the WAL fsync, before the Ready's messages are sent"};
+    "raftlab/crash/after_wal_save", "exit right after the WAL fsync, before the Ready's remaining messages are sent"};
 
 // The Ready's messages went to the dispatcher; its committed entries are not applied.
 inline constexpr FaultPoint kCrashAfterSend{
@@ -119,7 +125,7 @@ inline constexpr FaultPoint kCrashWalBatchAfterSync{
 inline constexpr std::array kAllFaultPoints{
     kWalWrite,      kWalFsync,       kWalOpen,      kSnapshotWrite, kSnapshotLoad,
     kFsmCommit,     kTransportSend,  kTransportDelay, kSnapshotSend, kSnapshotApply,
-    kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave, kCrashAfterVote,
+    kCrashBeforeWalSave, kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave, kCrashAfterVote,
     kCrashWalBatchBeforeWrite, kCrashWalBatchTornWrite, kCrashWalBatchBeforeSync, kCrashWalBatchAfterSync,
 };
 

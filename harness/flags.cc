@@ -195,6 +195,9 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
                    "bridge; partitions by iptables; needs root)")
       ->capture_default_str();
   test->add_option("--etcd-binary", t.etcd_binary, "etcd to run with --system etcd (default: etcd on PATH)");
+  test->add_flag("--strict-bootstrap", t.strict_bootstrap,
+                 "power-loss/torn-write: keep etcd's bootstrap directories as etcd left them (never fsynced), "
+                 "instead of making them durable once the cluster is up");
   test->add_option("--unsafe-bug", t.unsafe_bugs,
                    "planted bugs NAME[,NAME] the servers run with (faults/bugs.h; for validating the harness)");
   AnalyzeCommand a;

@@ -572,7 +572,7 @@ Nemesis::ActiveFault Nemesis::StartPowerLossFault(const std::string& name, milli
     recorder_.Nemesis(false, name, "skipped");
     return {};
   }
-  PowerLossFault f = StartPowerLoss(name, Raftlab(), *options_.power_disks, recorder_, rng_);
+  PowerLossFault f = StartPowerLoss(name, cluster_, *options_.power_disks, recorder_, rng_);
   ActiveFault a{0, name, f.detail, std::move(f.undo)};
   a.stops_any = true;
   return a;

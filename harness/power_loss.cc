@@ -147,12 +147,24 @@ absl::StatusOr<std::string> PowerDisks::Command(uint64_t id, const std::string& 
   return absl::NotFoundError("power disks: no disk for node " + std::to_string(id));
 }
 
+absl::Status PowerDisks::CheckpointAll() {
+  for (const auto& d : disks_) {
+    auto answer = faults::powerfs::SendCommand(d.control, "checkpoint");
+    if (!answer.ok()) return answer.status();
+    const auto j = nlohmann::json::parse(*answer, nullptr, false);
+    if (j.is_discarded() || !j.value("ok", false)) {
+      return absl::InternalError("power disks: checkpoint of node " + std::to_string(d.id) + " failed: " + *answer);
+    }
+  }
+  return absl::OkStatus();
+}
+
 void PowerDisks::RemoveBacking() {
   std::error_code ec;
   for (const auto& d : disks_) fs::remove_all(d.backing, ec);
 }
 
-PowerLossFault StartPowerLoss(const std::string& name, LocalCluster& cluster, PowerDisks& disks,
+PowerLossFault StartPowerLoss(const std::string& name, SystemUnderTest& cluster, PowerDisks& disks,
                               HistoryRecorder& recorder, std::mt19937_64& rng) {
   const bool whole = disks.power_losses++ % 2 == 0;
   std::vector<uint64_t> targets = cluster.ids();

@@ -35,7 +35,7 @@
 
 namespace raftlab::harness {
 
-class LocalCluster;
+class SystemUnderTest;
 class HistoryRecorder;
 
 // Whether the nemesis list needs the data directories on raftlab-powerfs.
@@ -56,6 +56,9 @@ class PowerDisks {
 
   // Sends a command to node `id`'s filesystem; returns its JSON answer.
   absl::StatusOr<std::string> Command(uint64_t id, const std::string& command);
+  // Makes everything written so far durable on every disk (the `checkpoint` command); the
+  // error names the node.
+  absl::Status CheckpointAll();
   // Removes the backing folders (after a valid run, like the data directories).
   void RemoveBacking();
 
@@ -79,7 +82,7 @@ struct PowerLossFault {
   std::string detail;
   std::function<void()> undo;
 };
-PowerLossFault StartPowerLoss(const std::string& name, LocalCluster& cluster, PowerDisks& disks,
+PowerLossFault StartPowerLoss(const std::string& name, SystemUnderTest& cluster, PowerDisks& disks,
                               HistoryRecorder& recorder, std::mt19937_64& rng);
 
 }  // namespace raftlab::harness

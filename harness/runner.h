@@ -63,6 +63,9 @@ struct TestOptions {
   std::string system = "raftlab";  // the system under test: raftlab or etcd (system.h)
   std::string network = "loopback";  // loopback, or netns (netns/netns_network.h)
   std::string etcd_binary;  // default: etcd on PATH
+  // With power disks: do not make a system's bootstrap durable for it when it does not
+  // fsync the directories it creates (SystemUnderTest::SyncsItsBootstrap).
+  bool strict_bootstrap = false;
   std::string command;        // the exact command line, for the report
   bool progress_tty = false;  // one live line on a terminal; plain lines otherwise
 };

@@ -82,6 +82,11 @@ class SystemUnderTest {
   virtual NetworkControl* network() = 0;
   // A client of this system's KV API, for the workloads (client::KvClient's interface).
   virtual absl::StatusOr<std::unique_ptr<client::KvClient>> MakeKvClient(std::chrono::milliseconds timeout) = 0;
+  // Whether the members fsync the directories they create when they bootstrap (data
+  // directory, subfolders, first files). When not, a power loss before the filesystem's
+  // next journal commit takes the whole bootstrap away; the runner makes it durable once
+  // the cluster is up unless --strict-bootstrap.
+  virtual bool SyncsItsBootstrap() const { return true; }
   // The raftlab cluster behind this system, for faults through its Admin API; null otherwise.
   virtual LocalCluster* raftlab() { return nullptr; }
 };

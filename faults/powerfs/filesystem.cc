@@ -13,6 +13,7 @@
 #include <filesystem>
 
 #include "faults/powerfs/control.h"
+#include "faults/powerfs/unmount_watcher.h"
 #include "spdlog/spdlog.h"
 
 namespace raftlab::faults::powerfs {
@@ -318,6 +319,9 @@ absl::Status MountAndServe(const MountOptions& o) {
     return absl::InvalidArgumentError("--mountpoint " + o.mountpoint + ": not a directory");
   }
 
+  // Forked before the mount and before any thread starts.
+  auto watcher = UnmountWatcher::Start(std::filesystem::absolute(o.mountpoint, ec).string());
+  if (!watcher.ok()) return watcher.status();
   const char* argv[] = {"raftlab-powerfs", "-o", "auto_unmount,fsname=raftlab-powerfs,subtype=powerfs"};
   fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
   const fuse_operations ops = Operations();
@@ -350,6 +354,7 @@ absl::Status MountAndServe(const MountOptions& o) {
   }
   fuse_remove_signal_handlers(se);
   fuse_unmount(f);
+  watcher->Finish();
   fuse_destroy(f);
   ::close(fs.root_fd);
   spdlog::info("powerfs: unmounted mountpoint={}", o.mountpoint);

@@ -52,6 +52,8 @@ class EtcdCluster : public SystemUnderTest {
   absl::Status WaitHealthy(std::chrono::milliseconds timeout) override;
   std::optional<uint64_t> Leader(uint64_t group = 1) override;
   NetworkControl* network() override { return options_.network; }
+  // etcd 3.4 never fsyncs its data directory, member/ or member/snap/ after creating them.
+  bool SyncsItsBootstrap() const override { return false; }
   absl::StatusOr<std::unique_ptr<client::KvClient>> MakeKvClient(std::chrono::milliseconds timeout) override;
 
  private:

@@ -149,55 +149,58 @@ grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const
   return reactor;
 }
 
-void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, const kv::Route& route,
-                      storage::KvCommand command, size_t key_len, size_t value_len, WriteFill fill) {
+void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                      const kv::Route& route, storage::KvCommand command, size_t key_len,
+                      size_t value_len, WriteFill fill) {
   const uint64_t group = route.group_id;
   const uint64_t route_id = route.route_id;
   absl::Status hosted = host_->Propose(
       group, std::move(command), SteadyDeadline(ctx),
       [this, ctx, reactor, group, route_id, key_len, value_len, fill = std::move(fill)](
           const ProposeResult& r, const node::GroupHeader& header) {
-               // Every outcome but a refusal means this node led the group and proposed it.
-               if (keyviz_ != nullptr && r.code != ProposeResult::Code::kNotLeader &&
-                   r.code != ProposeResult::Code::kRefused) {
-                 keyviz_->Observe(route_id, kv::KeyVizOp::kWrite, key_len, value_len);
-               }
-               switch (r.code) {
-                 case ProposeResult::Code::kApplied:
-                   if (r.apply.outcome == storage::ApplyResult::Outcome::kRejected) {
-                     reactor->Finish(Status(StatusCode::INTERNAL, "state machine rejected the command: " +
-                                                                      r.apply.error));
-                     return;
-                   }
-                   if (r.apply.outcome == storage::ApplyResult::Outcome::kAborted) {
-                     reactor->Finish(Status(StatusCode::FAILED_PRECONDITION, r.apply.error + "; nothing applied"));
-                     return;
-                   }
-                   fill(r, header);
-                   reactor->Finish(Status::OK);
-                   return;
-                 case ProposeResult::Code::kNotLeader:
-                 case ProposeResult::Code::kSuperseded:
-                   // Certainly not applied: the client may retry at the leader.
-                   reactor->Finish(NotLeader(ctx, group, r.leader_hint));
-                   return;
-                 case ProposeResult::Code::kRefused:
-                   reactor->Finish(Status(StatusCode::RESOURCE_EXHAUSTED, "proposal refused: " + r.error));
-                   return;
-                 case ProposeResult::Code::kTimeout:
-                   reactor->Finish(Status(StatusCode::DEADLINE_EXCEEDED,
-                                          "write not applied before the deadline; it may still apply"));
-                   return;
-                 case ProposeResult::Code::kAborted:
-                   reactor->Finish(Status(StatusCode::UNAVAILABLE, "group stopped; the write may still apply"));
-                   return;
-               }
-             });
+        // Every outcome but a refusal means this node led the group and proposed it.
+        if (keyviz_ != nullptr && r.code != ProposeResult::Code::kNotLeader &&
+            r.code != ProposeResult::Code::kRefused) {
+          keyviz_->Observe(route_id, kv::KeyVizOp::kWrite, key_len, value_len);
+        }
+        switch (r.code) {
+          case ProposeResult::Code::kApplied:
+            if (r.apply.outcome == storage::ApplyResult::Outcome::kRejected) {
+              reactor->Finish(Status(StatusCode::INTERNAL,
+                                     "state machine rejected the command: " + r.apply.error));
+              return;
+            }
+            if (r.apply.outcome == storage::ApplyResult::Outcome::kAborted) {
+              reactor->Finish(
+                  Status(StatusCode::FAILED_PRECONDITION, r.apply.error + "; nothing applied"));
+              return;
+            }
+            fill(r, header);
+            reactor->Finish(Status::OK);
+            return;
+          case ProposeResult::Code::kNotLeader:
+          case ProposeResult::Code::kSuperseded:
+            // Certainly not applied: the client may retry at the leader.
+            reactor->Finish(NotLeader(ctx, group, r.leader_hint));
+            return;
+          case ProposeResult::Code::kRefused:
+            reactor->Finish(Status(StatusCode::RESOURCE_EXHAUSTED, "proposal refused: " + r.error));
+            return;
+          case ProposeResult::Code::kTimeout:
+            reactor->Finish(Status(StatusCode::DEADLINE_EXCEEDED,
+                                   "write not applied before the deadline; it may still apply"));
+            return;
+          case ProposeResult::Code::kAborted:
+            reactor->Finish(
+                Status(StatusCode::UNAVAILABLE, "group stopped; the write may still apply"));
+            return;
+        }
+      });
   if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
 }
 
-grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx, const pb::PutRequest* req,
-                                         pb::PutResponse* resp) {
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx,
+                                         const pb::PutRequest* req, pb::PutResponse* resp) {
   auto* reactor = ctx->DefaultReactor();
   Status s = CheckKey(req->key(), "PutRequest.key");
   if (s.ok()) s = CheckPutValue(req->value(), "PutRequest.value");

@@ -50,9 +50,11 @@ absl::StatusOr<std::unique_ptr<DurableLog>> DurableLog::Open(const DurableLogOpt
 }
 
 absl::Status DurableLog::WriteSnapshot(const raftpb::Snapshot& snapshot,
-                                       const raftpb::HardState& hard_state) {
-  auto path = storage::WriteSnapshotFile(snap_dir_, snapshot);
-  if (!path.ok()) return path.status();
+                                       const raftpb::HardState& hard_state, bool file_written) {
+  if (!file_written) {
+    auto path = storage::WriteSnapshotFile(snap_dir_, snapshot);
+    if (!path.ok()) return path.status();
+  }
   if (auto s = wal_->SaveSnapshot(options_.group_id, snapshot.metadata(), hard_state); !s.ok()) return s;
   storage_.SetHardState(wal_->hard_state(options_.group_id));
   return absl::OkStatus();
@@ -85,11 +87,30 @@ absl::Status DurableLog::Persist(const raft::Ready& ready) {
 
 absl::Status DurableLog::SaveLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
                                            std::string image) {
+  return CommitLocalSnapshot(index, conf_state, std::move(image), nullptr);
+}
+
+absl::Status DurableLog::RecordLocalSnapshot(const raftpb::SnapshotMetadata& written, std::string image) {
+  return CommitLocalSnapshot(written.index(), written.conf_state(), std::move(image), &written);
+}
+
+absl::Status DurableLog::CommitLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
+                                             std::string image, const raftpb::SnapshotMetadata* written) {
   if (index <= snapshot_index_) return absl::OkStatus();
+  if (written != nullptr) {
+    // Checked before storage_ changes: a refused snapshot leaves the log as it was.
+    auto term = storage_.Term(index);
+    if (!term.ok()) return term.status();
+    if (*term != written->term()) {
+      return absl::InternalError(snap_dir_ + ": snapshot file at index " + std::to_string(index) +
+                                 " was written with term " + std::to_string(written->term()) +
+                                 " but the log has term " + std::to_string(*term));
+    }
+  }
   auto snap = storage_.CreateSnapshot(index, &conf_state, std::move(image));
   if (!snap.ok()) return snap.status();
   // The in-memory hard state carries the latest commit (commit-only Readys are not written).
-  if (auto s = WriteSnapshot(*snap, storage_.hard_state()); !s.ok()) return s;
+  if (auto s = WriteSnapshot(*snap, storage_.hard_state(), written != nullptr); !s.ok()) return s;
   snapshot_index_ = index;
   if (index > options_.compaction_lag) {
     const uint64_t compact_to = index - options_.compaction_lag;

@@ -71,11 +71,22 @@ class DurableLog {
   absl::Status SaveLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
                                  std::string image);
 
+  // Where snapshot files go. Another thread may write a local snapshot's file there while
+  // the Ready loop goes on (storage::SnapshotWriter), then hand it to RecordLocalSnapshot.
+  const std::string& snap_dir() const { return snap_dir_; }
+  // SaveLocalSnapshot for a snapshot whose file (named by `written`) is already durable in
+  // snap_dir(): writes its WAL marker, then compacts and purges. A snapshot at or below
+  // snapshot_index() (e.g. one installed from the leader meanwhile) is ignored.
+  absl::Status RecordLocalSnapshot(const raftpb::SnapshotMetadata& written, std::string image);
+
  private:
   explicit DurableLog(const DurableLogOptions& options) : options_(options) {}
-  // Writes the snapshot file, then its WAL marker with hard_state; mirrors the hard state
-  // written into storage().
-  absl::Status WriteSnapshot(const raftpb::Snapshot& snapshot, const raftpb::HardState& hard_state);
+  // Writes the snapshot file unless it is already written, then its WAL marker with
+  // hard_state; mirrors the hard state written into storage().
+  absl::Status WriteSnapshot(const raftpb::Snapshot& snapshot, const raftpb::HardState& hard_state,
+                             bool file_written = false);
+  absl::Status CommitLocalSnapshot(uint64_t index, const raftpb::ConfState& conf_state,
+                                   std::string image, const raftpb::SnapshotMetadata* written);
 
   DurableLogOptions options_;
   std::string snap_dir_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "server/raft/raw_node.h"
+#include "server/storage/snapshot_file.h"
 #include "server/storage/test_util.h"
 
 namespace raftlab::engine {
@@ -93,6 +94,37 @@ TEST(DurableLog, RestartsAfterALocalSnapshotTakenAfterCommitOnlyReadys) {
   EXPECT_EQ(r.hard_state.term(), 2u);
   EXPECT_EQ(r.hard_state.vote(), 1u);
 
+  absl::Status s = StartCore(*log);
+  EXPECT_TRUE(s.ok()) << s;
+}
+
+// A snapshot whose file another thread wrote: RecordLocalSnapshot adds only the marker
+// (with a commit raised to the snapshot), and a file whose term the log contradicts is refused.
+TEST(DurableLog, RecordsALocalSnapshotWhoseFileIsAlreadyWritten) {
+  TempDir dir;
+  {
+    auto log = OpenOrDie(dir.path());
+    ASSERT_TRUE(log->Persist(AppendReady(State(2, 1, 3), Entries(1, 300, 2))).ok());
+    ASSERT_TRUE(log->Persist(CommitOnlyReady(State(2, 1, 300))).ok());
+    raftpb::SnapshotMetadata written;
+    written.set_index(200);
+    written.set_term(3);
+    *written.mutable_conf_state() = Voters123();
+    EXPECT_EQ(log->RecordLocalSnapshot(written, "image@200").code(), absl::StatusCode::kInternal);
+    EXPECT_EQ(log->snapshot_index(), 0u);
+
+    written.set_term(2);
+    raftpb::Snapshot file;
+    *file.mutable_metadata() = written;
+    file.set_data("image@200");
+    ASSERT_TRUE(storage::WriteSnapshotFile(log->snap_dir(), file).ok());
+    ASSERT_TRUE(log->RecordLocalSnapshot(written, "image@200").ok());
+    EXPECT_EQ(log->snapshot_index(), 200u);
+  }
+  auto log = OpenOrDie(dir.path());
+  EXPECT_EQ(log->snapshot_index(), 200u);
+  EXPECT_EQ(log->recovered_snapshot().data(), "image@200");
+  EXPECT_GE(log->recovery_report().hard_state.commit(), 200u);
   absl::Status s = StartCore(*log);
   EXPECT_TRUE(s.ok()) << s;
 }

@@ -69,6 +69,8 @@ class TestCluster {
   void Route(uint64_t from, uint64_t group, raftpb::Message message);
 
   std::vector<uint64_t> ids() const;
+  // A node's data directory: its state machine in fsm/, its group in group1/.
+  std::string node_dir(uint64_t id) const { return root_ + "/node" + std::to_string(id); }
   faults::Clock& clock(uint64_t id) { return *clocks_.at(id); }
 
   // Adjusts a node's options at each later StartNode (e.g. to install hooks).

@@ -105,7 +105,9 @@ GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm,
       gm_(metrics->ForGroup(options_.group_id)),
       lease_(options_.tick * options_.election_ticks, options_.lease_margin),
       events_(options_.group_id, options_.node_id),
-      reads_(options_.read_retry_ticks) {}
+      reads_(options_.read_retry_ticks),
+      snapshot_worker_(std::make_unique<SnapshotWorker>(
+          [this](BuiltSnapshot built) { Post(std::move(built)); }, options_.snapshot_step_hook)) {}
 
 GroupEngine::~GroupEngine() { Stop(); }
 
@@ -123,6 +125,11 @@ void GroupEngine::Stop() {
   cv_.notify_all();
   if (ticker_thread_.joinable()) ticker_thread_.join();
   if (loop_thread_.joinable()) loop_thread_.join();
+  snapshot_worker_->Stop();  // its result, if any, was dropped by Post
+  for (auto* waiters : {&snapshot_waiters_, &next_snapshot_waiters_}) {
+    for (auto& done : *waiters) done(absl::CancelledError("engine stopped"));
+    waiters->clear();
+  }
   AbortPending();
   reads_.AbortAll();
   std::deque<Event> leftover;
@@ -306,7 +313,9 @@ void GroupEngine::Handle(Event& event) {
         } else if constexpr (std::is_same_v<T, CampaignNow>) {
           (void)node_->Campaign();
         } else if constexpr (std::is_same_v<T, SnapshotNow>) {
-          ev.done(SnapshotLocal());
+          RequestSnapshot(std::move(ev.done));
+        } else if constexpr (std::is_same_v<T, BuiltSnapshot>) {
+          OnSnapshotBuilt(ev);
         }
       },
       event);
@@ -347,9 +356,24 @@ void GroupEngine::HandleReady() {
   events_.OnReady(rd, node_->raft());
   UpdateLease(rd, sent_at);
 
+  // A leader replicates while it writes its own log: its entries count toward the commit
+  // only after Advance below (raw_node.h, MaySendBeforePersist); the rest vouches for
+  // what this persist makes durable, so it waits.
+  std::vector<raftpb::Message> after_persist;
+  bool sent_early = false;
+  for (auto& m : rd.messages) {
+    if (raft::MaySendBeforePersist(rd, m)) {
+      outbox_->Send(options_.group_id, std::move(m));
+      sent_early = true;
+    } else {
+      after_persist.push_back(std::move(m));
+    }
+  }
   const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
+  if (sent_early && persisted) faults::CrashAt(faults::kCrashBeforeWalSave);
   const auto persist_start = Clock::now();
   if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
+  if (!rd.entries.empty() && options_.on_persisted) options_.on_persisted(rd.entries.back().index());
   if (persisted) {
     gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
   } else if (rd.hard_state.has_value()) {
@@ -357,11 +381,11 @@ void GroupEngine::HandleReady() {
   }
 
   faults::CrashAt(faults::kCrashAfterWalSave);
-  const bool grants_vote = std::any_of(rd.messages.begin(), rd.messages.end(), [](const raftpb::Message& m) {
+  const bool grants_vote = std::any_of(after_persist.begin(), after_persist.end(), [](const raftpb::Message& m) {
     return m.type() == raftpb::MsgVoteResp && !m.reject();
   });
-  for (auto& m : rd.messages) outbox_->Send(options_.group_id, std::move(m));
-  if (!rd.messages.empty()) faults::CrashAt(faults::kCrashAfterSend);
+  for (auto& m : after_persist) outbox_->Send(options_.group_id, std::move(m));
+  if (sent_early || !after_persist.empty()) faults::CrashAt(faults::kCrashAfterSend);
   // The dispatcher sends asynchronously: linger so the granted vote reaches the candidate.
   if (grants_vote) faults::CrashAfterSending(faults::kCrashAfterVote, kVoteLingerMs);
 
@@ -390,9 +414,9 @@ void GroupEngine::HandleReady() {
   for (const auto& rs : rd.read_states) reads_.OnReadState(rs.context, rs.index, applied_);
   node_->Advance();
   Publish();
-  if (applied_ >= log_->snapshot_index() + options_.snapshot_every) {
-    if (auto s = SnapshotLocal(); !s.ok()) {
-      RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", s.status());
+  if (!snapshot_in_flight_ && applied_ >= log_->snapshot_index() + options_.snapshot_every) {
+    if (auto s = StartSnapshot(); !s.ok()) {
+      RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", s);
     }
   }
 }
@@ -451,23 +475,74 @@ void GroupEngine::CompleteApplied(uint64_t index, uint64_t term, const storage::
   }
 }
 
-absl::StatusOr<uint64_t> GroupEngine::SnapshotLocal() {
-  std::string image;
-  auto index = fsm_->CreateSnapshot(options_.group_id, [&](std::string_view chunk) {
-    image.append(chunk);
-    return absl::OkStatus();
-  });
-  if (!index.ok()) return index.status();
-  if (*index != applied_) {
-    return absl::FailedPreconditionError("state machine at " + std::to_string(*index) +
+void GroupEngine::RequestSnapshot(SnapshotDone done) {
+  if (snapshot_in_flight_) {
+    next_snapshot_waiters_.push_back(std::move(done));
+    return;
+  }
+  std::vector<SnapshotDone> waiters;
+  waiters.push_back(std::move(done));
+  StartSnapshotFor(std::move(waiters));
+}
+
+void GroupEngine::StartSnapshotFor(std::vector<SnapshotDone> waiters) {
+  absl::StatusOr<uint64_t> result = applied_;  // nothing applied since the last snapshot
+  if (applied_ > log_->snapshot_index()) {
+    absl::Status s = StartSnapshot();
+    if (s.ok()) {
+      for (auto& done : waiters) snapshot_waiters_.push_back(std::move(done));
+      return;
+    }
+    result = s;
+  }
+  for (auto& done : waiters) done(result);
+}
+
+absl::Status GroupEngine::StartSnapshot() {
+  auto term = log_->storage().Term(applied_);
+  if (!term.ok()) return term.status();
+  auto image = fsm_->PinImage(options_.group_id);
+  if (!image.ok()) return image.status();
+  if ((*image)->applied_index() != applied_) {
+    return absl::FailedPreconditionError("state machine at " + std::to_string((*image)->applied_index()) +
                                          " while the log is applied to " + std::to_string(applied_));
   }
-  if (*index <= log_->snapshot_index()) return *index;
-  if (auto s = log_->SaveLocalSnapshot(*index, conf_state_, std::move(image)); !s.ok()) return s;
+  raftpb::SnapshotMetadata metadata;
+  metadata.set_index(applied_);
+  metadata.set_term(*term);
+  *metadata.mutable_conf_state() = conf_state_;
+  snapshot_in_flight_ = true;
+  snapshot_worker_->Start(log_->snap_dir(), std::move(metadata), std::move(*image));
+  return absl::OkStatus();
+}
+
+void GroupEngine::OnSnapshotBuilt(BuiltSnapshot& built) {
+  snapshot_in_flight_ = false;
+  const absl::StatusOr<uint64_t> result = FinishSnapshot(built);
+  if (!result.ok()) {
+    RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", result.status());
+  }
+  std::vector<SnapshotDone> waiters;
+  waiters.swap(snapshot_waiters_);
+  for (auto& done : waiters) done(result);
+  // Requests made while this one was built want a snapshot at least as new as then.
+  std::vector<SnapshotDone> next;
+  next.swap(next_snapshot_waiters_);
+  if (!next.empty()) StartSnapshotFor(std::move(next));
+}
+
+absl::StatusOr<uint64_t> GroupEngine::FinishSnapshot(BuiltSnapshot& built) {
+  if (!built.status.ok()) return built.status;
+  const uint64_t index = built.metadata.index();
+  // A snapshot from the leader installed meanwhile covers this one: nothing to record.
+  if (index <= log_->snapshot_index()) return index;
+  if (auto s = log_->RecordLocalSnapshot(built.metadata, std::move(built.image)); !s.ok()) return s;
+  snapshot_index_.store(log_->snapshot_index(), std::memory_order_release);
   gm_->snapshots->Inc();
-  events_.OnSnapshotTaken(*index);
+  events_.OnSnapshotTaken(index);
+  if (options_.snapshot_step_hook) options_.snapshot_step_hook(SnapshotStep::kMarkerSaved);
   faults::CrashAt(faults::kCrashAfterSnapshotSave);
-  return *index;
+  return index;
 }
 
 void GroupEngine::ExpirePending(Clock::time_point now) {

@@ -41,6 +41,7 @@
 #include "server/engine/lease_tracker.h"
 #include "server/engine/published_lease.h"
 #include "server/engine/read_coalescer.h"
+#include "server/engine/snapshot_worker.h"
 #include "server/raft/raw_node.h"
 #include "server/storage/kv_command.h"
 #include "server/storage/state_machine.h"
@@ -68,8 +69,12 @@ struct GroupEngineOptions {
   int election_ticks = 200;
   int heartbeat_ticks = 20;
   std::chrono::milliseconds lease_margin{300};
-  // Take a snapshot and purge the WAL after this many applied entries.
+  // Take a snapshot and purge the WAL after this many applied entries. The image is built
+  // on a worker thread (SnapshotWorker), so writes go on meanwhile.
   uint64_t snapshot_every = 10000;
+  // Tests only: called at each step of a local snapshot, on the thread taking that step, so
+  // a test can slow a snapshot down or copy the data directory there as a crash would.
+  SnapshotStepHook snapshot_step_hook;
   // Entries kept behind a snapshot (DurableLogOptions::compaction_lag).
   uint64_t compaction_lag = 1000;
   uint64_t rng_seed = 0;
@@ -82,6 +87,10 @@ struct GroupEngineOptions {
   // or an installed snapshot changed the state machine (so a watcher, e.g. of the route
   // table, can re-read it). Must be quick and must not call back into this engine.
   std::function<void(uint64_t applied_index)> on_applied;
+  // Called on the Ready loop thread right after a Ready's entries are written (fsynced
+  // unless the WAL runs nosync), with the last index written: a durability watcher for
+  // tests. Must be quick and must not call back into this engine.
+  std::function<void(uint64_t last_index)> on_persisted;
 };
 
 // What a write's client is told.
@@ -159,7 +168,8 @@ class GroupEngine {
   void Read(ReadMode mode, Clock::time_point deadline, ReadCallback done);
   void ProposeConfChange(raftpb::ConfChange change, Clock::time_point deadline, ProposeCallback done);
   void TransferLeader(uint64_t target);
-  // Takes a snapshot now (on the Ready loop) and returns its index.
+  // Takes a snapshot now and returns its index (the applied index when it started; the
+  // index of the next one when a snapshot was already under way).
   absl::StatusOr<uint64_t> TriggerSnapshot(std::chrono::milliseconds timeout);
   // Starts an election now (tests and tooling).
   void Campaign();
@@ -192,9 +202,10 @@ class GroupEngine {
   struct SnapStatus { uint64_t peer; bool success; };
   struct Transfer { uint64_t target; };
   struct CampaignNow {};
-  struct SnapshotNow { std::function<void(absl::StatusOr<uint64_t>)> done; };
+  using SnapshotDone = std::function<void(absl::StatusOr<uint64_t>)>;
+  struct SnapshotNow { SnapshotDone done; };
   using Event = std::variant<raftpb::Message, ProposalIn, Wake, Unreachable, SnapStatus,
-                             Transfer, CampaignNow, SnapshotNow>;
+                             Transfer, CampaignNow, SnapshotNow, BuiltSnapshot>;
 
   struct Pending {
     uint64_t term;
@@ -214,7 +225,13 @@ class GroupEngine {
   void HandleReady();
   void ApplyCommitted(const std::vector<raftpb::Entry>& entries);
   void CompleteApplied(uint64_t index, uint64_t term, const storage::ApplyResult* result);
-  absl::StatusOr<uint64_t> SnapshotLocal();
+  // Local snapshots: started on the Ready loop, built by snapshot_worker_, finished back
+  // on the Ready loop (WAL marker, compaction, purge).
+  void RequestSnapshot(SnapshotDone done);
+  void StartSnapshotFor(std::vector<SnapshotDone> waiters);
+  absl::Status StartSnapshot();
+  void OnSnapshotBuilt(BuiltSnapshot& built);
+  absl::StatusOr<uint64_t> FinishSnapshot(BuiltSnapshot& built);
   void ExpirePending(Clock::time_point now);
   void AbortPending();
   void Publish();
@@ -240,6 +257,10 @@ class GroupEngine {
   std::map<uint64_t, Pending> pending_;  // by log index
 
   ReadCoalescer reads_;
+  std::unique_ptr<SnapshotWorker> snapshot_worker_;
+  bool snapshot_in_flight_ = false;
+  std::vector<SnapshotDone> snapshot_waiters_;       // of the snapshot in flight
+  std::vector<SnapshotDone> next_snapshot_waiters_;  // asked for while one was in flight
 
   std::mutex mu_;
   std::condition_variable cv_;

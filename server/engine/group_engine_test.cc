@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include "server/engine/engine_cluster_test_util.h"
 
@@ -217,6 +221,84 @@ TEST(GroupEngine, ApplyHookSeesEachNewlyAppliedIndex) {
     EXPECT_TRUE(c.WaitFor([&] { return seen.load() >= r.apply.index; })) << "write " << i;
   }
   c.StopNode(watched);  // the hook refers to this frame
+}
+
+}  // namespace
+}  // namespace raftlab::engine
+
+namespace raftlab::engine {
+namespace {
+
+// Every node's durable log end, as its on_persisted hook reports it (a lower bound: the
+// hook runs after the write), and checks of what leaves a node against it.
+struct DurabilityWatch {
+  std::mutex mu;
+  std::map<uint64_t, uint64_t> durable;  // node -> last index written
+  // Commits up to here may cover entries written before the hooks were installed.
+  uint64_t floor = 0;
+  uint64_t commits_checked = 0;
+  uint64_t appends_before_own_write = 0;
+  std::vector<std::string> violations;
+
+  void Persisted(uint64_t node, uint64_t index) {
+    std::lock_guard lock(mu);
+    durable[node] = std::max(durable[node], index);
+  }
+  // Nodes of `voters` whose durable log reaches `index`.
+  size_t DurableOn(const std::vector<uint64_t>& voters, uint64_t index) {
+    size_t n = 0;
+    for (uint64_t v : voters) n += durable[v] >= index;
+    return n;
+  }
+  void Sent(uint64_t from, const raftpb::Message& m, const std::vector<uint64_t>& voters) {
+    std::lock_guard lock(mu);
+    if (m.type() == raftpb::MsgApp && m.entries_size() > 0 &&
+        durable[from] < m.entries(m.entries_size() - 1).index()) {
+      ++appends_before_own_write;
+    }
+    if ((m.type() != raftpb::MsgApp && m.type() != raftpb::MsgHeartbeat) || m.commit() <= floor) return;
+    ++commits_checked;
+    if (durable[from] < m.commit() || DurableOn(voters, m.commit()) < voters.size() / 2 + 1) {
+      violations.push_back("node " + std::to_string(from) + " sent commit " +
+                           std::to_string(m.commit()) + " durable on the leader up to " +
+                           std::to_string(durable[from]));
+    }
+  }
+};
+
+TEST(GroupEngine, AWriteIsAcknowledgedOnlyAfterADurableQuorumIncludingTheLeader) {
+  TestCluster c(3);
+  DurabilityWatch watch;
+  const std::vector<uint64_t> voters = c.ids();
+  c.customize = [&](uint64_t id, GroupEngineOptions* o) {
+    o->on_persisted = [&watch, id](uint64_t index) { watch.Persisted(id, index); };
+  };
+  for (uint64_t id : voters) {
+    c.StopNode(id);
+    c.StartNode(id);
+  }
+  ASSERT_NE(c.WaitForLeader(), 0u);
+  {
+    std::lock_guard lock(watch.mu);
+    for (uint64_t id : voters) watch.floor = std::max(watch.floor, c.engine(id)->Status().commit_index);
+  }
+  c.SetSendHook([&](uint64_t from, const raftpb::Message& m) { watch.Sent(from, m, voters); });
+  for (int i = 0; i < 20; ++i) {
+    const uint64_t leader = c.WaitForLeader();
+    ASSERT_NE(leader, 0u);
+    const ProposeResult r = c.Put(leader, "k", "v" + std::to_string(i));
+    ASSERT_EQ(r.code, Code::kApplied) << r.error;
+    std::lock_guard lock(watch.mu);
+    // Acknowledged: the leader and a majority hold the entry on disk.
+    EXPECT_GE(watch.durable[leader], r.apply.index) << "write " << i;
+    EXPECT_GE(watch.DurableOn(voters, r.apply.index), 2u) << "write " << i;
+  }
+  c.SetSendHook({});
+  for (uint64_t id : voters) c.StopNode(id);  // the hooks refer to this frame
+  EXPECT_TRUE(watch.violations.empty()) << watch.violations.front();
+  EXPECT_GT(watch.commits_checked, 0u);
+  // The leader replicates while it writes: its appends leave before its own write.
+  EXPECT_GT(watch.appends_before_own_write, 0u);
 }
 
 }  // namespace

@@ -17,9 +17,8 @@ absl::Status ReadFailure(const engine::ReadResult& r) {
 absl::Status Internal(const absl::Status& s) { return absl::InternalError(s.message()); }
 
 // One key through Get, several through MultiGet (one snapshot for all of them).
-absl::StatusOr<std::vector<std::optional<std::string>>> ReadValues(const storage::StateMachine& fsm,
-                                                                   uint64_t group,
-                                                                   const std::vector<std::string>& keys) {
+absl::StatusOr<std::vector<std::optional<std::string>>> ReadValues(
+    const storage::StateMachine& fsm, uint64_t group, const std::vector<std::string>& keys) {
   if (keys.size() != 1) return fsm.MultiGet(group, keys);
   auto v = fsm.Get(group, keys[0]);
   if (!v.ok()) return v.status();
@@ -31,7 +30,8 @@ absl::StatusOr<std::vector<std::optional<std::string>>> ReadValues(const storage
 }  // namespace
 
 uint64_t MixSeed(uint64_t seed, uint64_t node, uint64_t group) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ULL + node * 0xbf58476d1ce4e5b9ULL + group * 0x94d049bb133111ebULL;
+  uint64_t z =
+      seed * 0x9e3779b97f4a7c15ULL + node * 0xbf58476d1ce4e5b9ULL + group * 0x94d049bb133111ebULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return (z ^ (z >> 31)) | 1;
@@ -49,16 +49,17 @@ GroupHost::GroupHost(GroupHostOptions options, storage::StateMachine* fsm, fault
       }) {
   dispatcher_ = std::make_unique<transport::Dispatcher>(
       options_.dispatcher, sender_,
-      [this](uint64_t group, const raftpb::Message& m, transport::DropReason) { OnDropped(group, m); },
+      [this](uint64_t group, const raftpb::Message& m, transport::DropReason) {
+        OnDropped(group, m);
+      },
       registry);
 }
 
-absl::StatusOr<std::unique_ptr<GroupHost>> GroupHost::Create(GroupHostOptions options,
-                                                             storage::StateMachine* fsm, faults::Clock* clock,
-                                                             engine::EngineMetrics* metrics,
-                                                             transport::BatchSender& sender,
-                                                             metrics::Registry& registry) {
-  std::unique_ptr<GroupHost> host(new GroupHost(std::move(options), fsm, clock, metrics, sender, registry));
+absl::StatusOr<std::unique_ptr<GroupHost>> GroupHost::Create(
+    GroupHostOptions options, storage::StateMachine* fsm, faults::Clock* clock,
+    engine::EngineMetrics* metrics, transport::BatchSender& sender, metrics::Registry& registry) {
+  std::unique_ptr<GroupHost> host(
+      new GroupHost(std::move(options), fsm, clock, metrics, sender, registry));
   storage::NodeWalOptions wo;
   wo.dir = host->options_.data_dir + "/wal";
   if (auto s = storage::CreateDirsDurably(wo.dir); !s.ok()) return s;
@@ -77,7 +78,8 @@ GroupHost::~GroupHost() { Shutdown(); }
 
 absl::Status GroupHost::OpenGroup(uint64_t group_id, std::function<void(uint64_t)> on_applied) {
   if (Find(group_id) != nullptr) {
-    return absl::AlreadyExistsError("group " + std::to_string(group_id) + " is already hosted here");
+    return absl::AlreadyExistsError("group " + std::to_string(group_id) +
+                                    " is already hosted here");
   }
   engine::GroupEngineOptions o = options_.engine;
   o.group_id = group_id;
@@ -117,7 +119,9 @@ void GroupHost::Shutdown() {
   for (engine::GroupEngine* e : Engines()) e->Stop();
 }
 
-void GroupHost::Deliver(uint64_t group_id, raftpb::Message&& msg) { (void)TryDeliver(group_id, std::move(msg)); }
+void GroupHost::Deliver(uint64_t group_id, raftpb::Message&& msg) {
+  (void)TryDeliver(group_id, std::move(msg));
+}
 
 absl::Status GroupHost::TryDeliver(uint64_t group_id, raftpb::Message&& msg) {
   auto e = Hosted(group_id);
@@ -151,29 +155,30 @@ GroupHeader GroupHost::HeaderOf(const engine::GroupEngine& e) {
   return GroupHeader{e.group_id(), e.term(), e.applied_index()};
 }
 
-absl::Status GroupHost::Read(uint64_t group_id, std::vector<std::string> keys, engine::ReadMode mode,
-                             Deadline deadline, ReadCallback done) {
+absl::Status GroupHost::Read(uint64_t group_id, std::vector<std::string> keys,
+                             engine::ReadMode mode, Deadline deadline, ReadCallback done) {
   auto hosted = Hosted(group_id);
   if (!hosted.ok()) return hosted.status();
   engine::GroupEngine* e = *hosted;
-  e->Read(mode, deadline, [e, keys = std::move(keys), done = std::move(done)](const engine::ReadResult& r) {
-    ReadReply reply;
-    reply.path = r.path;
-    if (r.code != engine::ReadResult::Code::kOk) {
-      reply.status = ReadFailure(r);
-      done(reply);
-      return;
-    }
-    auto values = ReadValues(*e->state_machine(), e->group_id(), keys);
-    if (!values.ok()) {
-      reply.status = Internal(values.status());
-      done(reply);
-      return;
-    }
-    reply.values = std::move(*values);
-    reply.header = HeaderOf(*e);
-    done(reply);
-  });
+  e->Read(mode, deadline,
+          [e, keys = std::move(keys), done = std::move(done)](const engine::ReadResult& r) {
+            ReadReply reply;
+            reply.path = r.path;
+            if (r.code != engine::ReadResult::Code::kOk) {
+              reply.status = ReadFailure(r);
+              done(reply);
+              return;
+            }
+            auto values = ReadValues(*e->state_machine(), e->group_id(), keys);
+            if (!values.ok()) {
+              reply.status = Internal(values.status());
+              done(reply);
+              return;
+            }
+            reply.values = std::move(*values);
+            reply.header = HeaderOf(*e);
+            done(reply);
+          });
   return absl::OkStatus();
 }
 
@@ -210,9 +215,9 @@ absl::Status GroupHost::Propose(uint64_t group_id, storage::KvCommand command, D
   auto hosted = Hosted(group_id);
   if (!hosted.ok()) return hosted.status();
   engine::GroupEngine* e = *hosted;
-  e->Propose(std::move(command), deadline, [e, done = std::move(done)](const engine::ProposeResult& r) {
-    done(r, HeaderOf(*e));
-  });
+  e->Propose(
+      std::move(command), deadline,
+      [e, done = std::move(done)](const engine::ProposeResult& r) { done(r, HeaderOf(*e)); });
   return absl::OkStatus();
 }
 

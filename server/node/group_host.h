@@ -95,19 +95,17 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
 
   // Starts dispatcher lanes to every other voter. fsm, clock, metrics, sender and registry
   // must outlive the host.
-  static absl::StatusOr<std::unique_ptr<GroupHost>> Create(GroupHostOptions options,
-                                                           storage::StateMachine* fsm,
-                                                           faults::Clock* clock,
-                                                           engine::EngineMetrics* metrics,
-                                                           transport::BatchSender& sender,
-                                                           metrics::Registry& registry);
+  static absl::StatusOr<std::unique_ptr<GroupHost>> Create(
+      GroupHostOptions options, storage::StateMachine* fsm, faults::Clock* clock,
+      engine::EngineMetrics* metrics, transport::BatchSender& sender, metrics::Registry& registry);
   ~GroupHost() override;  // Shutdown()
   GroupHost(const GroupHost&) = delete;
   GroupHost& operator=(const GroupHost&) = delete;
 
   // Recovers group_id (AlreadyExists if hosted); on_applied becomes the engine's apply hook.
   // After Start the group starts at once.
-  absl::Status OpenGroup(uint64_t group_id, std::function<void(uint64_t applied_index)> on_applied = {});
+  absl::Status OpenGroup(uint64_t group_id,
+                         std::function<void(uint64_t applied_index)> on_applied = {});
   void Start();
   // Stops the dispatcher, then every engine (pending requests complete as aborted). Idempotent.
   void Shutdown();
@@ -138,7 +136,8 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
 
  private:
   GroupHost(GroupHostOptions options, storage::StateMachine* fsm, faults::Clock* clock,
-            engine::EngineMetrics* metrics, transport::BatchSender& sender, metrics::Registry& registry);
+            engine::EngineMetrics* metrics, transport::BatchSender& sender,
+            metrics::Registry& registry);
   absl::StatusOr<engine::GroupEngine*> Hosted(uint64_t group_id) const;
   void OnDropped(uint64_t group_id, const raftpb::Message& message);
   static GroupHeader HeaderOf(const engine::GroupEngine& e);

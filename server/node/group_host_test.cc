@@ -48,15 +48,19 @@ TEST(GroupHost, RefusesEveryRequestForAGroupItDoesNotHostNamingIt) {
   GroupHost* h = c.host(1);
   auto expect_refused = [](const absl::Status& s, const char* what) {
     EXPECT_TRUE(absl::IsUnavailable(s)) << what << ": " << s;
-    EXPECT_NE(s.message().find("group 9 is not hosted here"), std::string::npos) << what << ": " << s;
+    EXPECT_NE(s.message().find("group 9 is not hosted here"), std::string::npos)
+        << what << ": " << s;
   };
   expect_refused(h->CheckHosted(9), "CheckHosted");
   expect_refused(h->TryDeliver(9, Heartbeat(2, 1, 5)), "TryDeliver");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   bool called = false;
-  expect_refused(h->Read(9, {"k"}, ReadMode::kStale, deadline, [&](const ReadReply&) { called = true; }), "Read");
-  expect_refused(h->Scan(9, "", "", 10, ReadMode::kStale, deadline, [&](const ScanReply&) { called = true; }),
-                 "Scan");
+  expect_refused(
+      h->Read(9, {"k"}, ReadMode::kStale, deadline, [&](const ReadReply&) { called = true; }),
+      "Read");
+  expect_refused(
+      h->Scan(9, "", "", 10, ReadMode::kStale, deadline, [&](const ScanReply&) { called = true; }),
+      "Scan");
   expect_refused(h->Propose(9, storage::KvCommand::Put("k", "v"), deadline,
                             [&](const ProposeResult&, const GroupHeader&) { called = true; }),
                  "Propose");
@@ -94,7 +98,8 @@ TEST(GroupHost, ReadsReturnTheGroupsValuesInEveryMode) {
       {l1, ReadMode::kStale, {ReadPath::kStale}},
   };
   for (const Case& k : cases) {
-    SCOPED_TRACE("node " + std::to_string(k.node) + " mode " + std::to_string(static_cast<int>(k.mode)));
+    SCOPED_TRACE("node " + std::to_string(k.node) + " mode " +
+                 std::to_string(static_cast<int>(k.mode)));
     // A stale read is served from whatever the replica applied: wait until it has the writes.
     if (k.mode == ReadMode::kStale) {
       ASSERT_TRUE(HostCluster::WaitFor([&] { return stale_value(k.node, 1) == Values{"one"}; }));
@@ -145,13 +150,15 @@ TEST(GroupHost, ARefusedSnapshotIsReportedSoTheLeaderSendsItAgain) {
   const uint64_t follower = leader % 3 + 1;
   c.Cut(follower);
   for (int i = 0; i < 60; ++i) {
-    ASSERT_EQ(c.Put(leader, 1, "key" + std::to_string(i), std::to_string(i)).code, ProposeResult::Code::kApplied);
+    ASSERT_EQ(c.Put(leader, 1, "key" + std::to_string(i), std::to_string(i)).code,
+              ProposeResult::Code::kApplied);
   }
   ASSERT_GE(c.host(leader)->Find(1)->Status().snapshot_index, 40u);
   c.RefuseSnapshotsTo(follower, 1);
   c.HealAll();
   EXPECT_TRUE(HostCluster::WaitFor([&] {
-    return c.Read(follower, 1, {"key59"}, ReadMode::kStale).values == std::vector<std::optional<std::string>>{"59"};
+    return c.Read(follower, 1, {"key59"}, ReadMode::kStale).values ==
+           std::vector<std::optional<std::string>>{"59"};
   }));
   const HostCluster::SnapshotCounts n = c.snapshots_to(follower);
   EXPECT_EQ(n.refused, 1);
@@ -161,7 +168,8 @@ TEST(GroupHost, ARefusedSnapshotIsReportedSoTheLeaderSendsItAgain) {
 TEST(SnapshotReportingSender, ReportsEachSnapshotOfABatchThatWasSentAndNoneOfAFailedOne) {
   transport::FakeBatchSender inner;
   std::vector<std::pair<uint64_t, uint64_t>> reported;  // (group, peer)
-  SnapshotReportingSender sender(inner, [&](uint64_t group, uint64_t peer) { reported.emplace_back(group, peer); });
+  SnapshotReportingSender sender(
+      inner, [&](uint64_t group, uint64_t peer) { reported.emplace_back(group, peer); });
   auto message = [](raftpb::MessageType type, uint64_t index) {
     raftpb::Message m;
     m.set_type(type);
@@ -169,8 +177,9 @@ TEST(SnapshotReportingSender, ReportsEachSnapshotOfABatchThatWasSentAndNoneOfAFa
     m.set_index(index);
     return m;
   };
-  std::vector<transport::OutboundMessage> batch = {
-      {1, message(raftpb::MsgApp, 10)}, {2, message(raftpb::MsgSnap, 11)}, {4, message(raftpb::MsgSnap, 12)}};
+  std::vector<transport::OutboundMessage> batch = {{1, message(raftpb::MsgApp, 10)},
+                                                   {2, message(raftpb::MsgSnap, 11)},
+                                                   {4, message(raftpb::MsgSnap, 12)}};
   ASSERT_TRUE(sender.Send(3, "normal", batch).ok());
   EXPECT_EQ(reported, (std::vector<std::pair<uint64_t, uint64_t>>{{2, 3}, {4, 3}}));
 

@@ -66,8 +66,8 @@ void HostCluster::StartNode(uint64_t id) {
   o.engine.snapshot_every = options_.snapshot_every;
   o.engine.compaction_lag = options_.compaction_lag;
   o.engine.read_retry_ticks = 20;
-  auto host = GroupHost::Create(std::move(o), node->fsm.get(), clocks_.at(id).get(), node->metrics.get(),
-                                *node->sender, node->registry);
+  auto host = GroupHost::Create(std::move(o), node->fsm.get(), clocks_.at(id).get(),
+                                node->metrics.get(), *node->sender, node->registry);
   if (!host.ok()) std::abort();
   node->host = std::move(*host);
   for (uint64_t g : options_.groups) {
@@ -100,7 +100,8 @@ GroupHost* HostCluster::host(uint64_t id) {
   return it == nodes_.end() ? nullptr : it->second->host.get();
 }
 
-absl::Status HostCluster::Route(uint64_t from, uint64_t to, std::span<const transport::OutboundMessage> batch) {
+absl::Status HostCluster::Route(uint64_t from, uint64_t to,
+                                std::span<const transport::OutboundMessage> batch) {
   // Delivered under the lock so StopNode cannot destroy the target meanwhile.
   std::lock_guard lock(mu_);
   if (cut_.count(from) || cut_.count(to)) return absl::UnavailableError("link cut");
@@ -112,10 +113,12 @@ absl::Status HostCluster::Route(uint64_t from, uint64_t to, std::span<const tran
     return absl::UnavailableError("snapshot refused");
   }
   auto target = nodes_.find(to);
-  if (target == nodes_.end()) return absl::UnavailableError("node " + std::to_string(to) + " is down");
+  if (target == nodes_.end())
+    return absl::UnavailableError("node " + std::to_string(to) + " is down");
   for (const auto& m : batch) {
     raftpb::Message copy = m.message;
-    if (absl::Status s = target->second->host->TryDeliver(m.group_id, std::move(copy)); !s.ok()) return s;
+    if (absl::Status s = target->second->host->TryDeliver(m.group_id, std::move(copy)); !s.ok())
+      return s;
   }
   if (has_snapshot) ++snapshots_[to].delivered;
   return absl::OkStatus();
@@ -153,11 +156,13 @@ uint64_t HostCluster::WaitForLeader(uint64_t group, milliseconds timeout) {
   return e != nullptr && e->is_leader() ? leader : 0;
 }
 
-ReadReply HostCluster::Read(uint64_t id, uint64_t group, std::vector<std::string> keys, engine::ReadMode mode) {
+ReadReply HostCluster::Read(uint64_t id, uint64_t group, std::vector<std::string> keys,
+                            engine::ReadMode mode) {
   auto promise = std::make_shared<std::promise<ReadReply>>();
   auto future = promise->get_future();
-  absl::Status s = host(id)->Read(group, std::move(keys), mode, Clock::now() + std::chrono::seconds(10),
-                                  [promise](const ReadReply& r) { promise->set_value(r); });
+  absl::Status s =
+      host(id)->Read(group, std::move(keys), mode, Clock::now() + std::chrono::seconds(10),
+                     [promise](const ReadReply& r) { promise->set_value(r); });
   if (!s.ok()) {
     ReadReply refused;
     refused.status = s;
@@ -166,8 +171,8 @@ ReadReply HostCluster::Read(uint64_t id, uint64_t group, std::vector<std::string
   return future.get();
 }
 
-ScanReply HostCluster::Scan(uint64_t id, uint64_t group, std::string start, std::string end, size_t limit,
-                            engine::ReadMode mode) {
+ScanReply HostCluster::Scan(uint64_t id, uint64_t group, std::string start, std::string end,
+                            size_t limit, engine::ReadMode mode) {
   auto promise = std::make_shared<std::promise<ScanReply>>();
   auto future = promise->get_future();
   absl::Status s = host(id)->Scan(group, std::move(start), std::move(end), limit, mode,
@@ -185,10 +190,9 @@ engine::ProposeResult HostCluster::Put(uint64_t id, uint64_t group, const std::s
                                        const std::string& value) {
   auto promise = std::make_shared<std::promise<engine::ProposeResult>>();
   auto future = promise->get_future();
-  absl::Status s = host(id)->Propose(group, storage::KvCommand::Put(key, value), Clock::now() + std::chrono::seconds(10),
-                                     [promise](const engine::ProposeResult& r, const GroupHeader&) {
-                                       promise->set_value(r);
-                                     });
+  absl::Status s = host(id)->Propose(
+      group, storage::KvCommand::Put(key, value), Clock::now() + std::chrono::seconds(10),
+      [promise](const engine::ProposeResult& r, const GroupHeader&) { promise->set_value(r); });
   if (!s.ok()) return engine::ProposeResult::Of(engine::ProposeResult::Code::kAborted);
   return future.get();
 }

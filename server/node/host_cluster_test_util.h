@@ -55,7 +55,8 @@ class HostCluster {
   GroupHost* host(uint64_t id);
 
   // Waits until one running node leads group and every running node agrees; 0 on timeout.
-  uint64_t WaitForLeader(uint64_t group, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  uint64_t WaitForLeader(uint64_t group,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // Polls pred until it holds; false on timeout.
   static bool WaitFor(const std::function<bool()>& pred,
                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
@@ -65,7 +66,8 @@ class HostCluster {
   ReadReply Read(uint64_t id, uint64_t group, std::vector<std::string> keys, engine::ReadMode mode);
   ScanReply Scan(uint64_t id, uint64_t group, std::string start, std::string end, size_t limit,
                  engine::ReadMode mode);
-  engine::ProposeResult Put(uint64_t id, uint64_t group, const std::string& key, const std::string& value);
+  engine::ProposeResult Put(uint64_t id, uint64_t group, const std::string& key,
+                            const std::string& value);
 
   // Refuses every batch to and from id (both directions) until HealAll.
   void Cut(uint64_t id);

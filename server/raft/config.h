@@ -58,6 +58,9 @@ struct Config {
   bool unsafe_read_index_without_quorum = false;
   // Heartbeats carry the leader's commit, and followers commit up to their last index:
   bool unsafe_heartbeat_commit_beyond_match = false;
+  // The leader counts its own entries toward the commit quorum when it appends them, not
+  // when Advance reports them durable (unsafe once messages leave before the persist):
+  bool unsafe_leader_self_ack_at_append = false;
 
   // Fills defaults and checks ranges; the error names the offending field.
   absl::Status Validate();

@@ -258,8 +258,12 @@ absl::Status Raft::AppendEntries(std::vector<Entry>& ents) {
     e.set_index(++li);
   }
   li = log_.Append(ents.data(), ents.size());
-  trk_.Get(id_)->MaybeUpdate(li);
-  MaybeCommit();
+  // The leader's own copy counts toward the quorum only once Advance reports it durable:
+  // its MsgApps may leave before its own write (see MaySendBeforePersist in raw_node.h).
+  if (cfg_.unsafe_leader_self_ack_at_append) {
+    trk_.Get(id_)->MaybeUpdate(li);
+    MaybeCommit();
+  }
   return absl::OkStatus();
 }
 
@@ -299,7 +303,7 @@ void Raft::Reset(uint64_t term) {
     pr = Progress(static_cast<size_t>(cfg_.max_inflight_msgs));
     pr.is_learner = learner;
     pr.next = last + 1;
-    if (id == id_) pr.match = last;
+    if (id == id_) pr.match = SelfMatch();
   }
   pending_conf_index_ = 0;
   uncommitted_size_ = 0;
@@ -805,6 +809,16 @@ void Raft::Advance(uint64_t applied_to, uint64_t committed_bytes, uint64_t stabl
   if (stable_snap_index > 0) log_.StableSnapTo(stable_snap_index);
   if (stable_index > 0) log_.StableTo(stable_index, stable_term);
   if (applied_to > 0) log_.AppliedTo(applied_to);
+  // Now the leader's durable entries count: this may commit, and followers must learn it.
+  Progress* self = trk_.Get(id_);
+  if (state_ == StateType::kLeader && self != nullptr && self->MaybeUpdate(SelfMatch()) &&
+      MaybeCommit()) {
+    BcastAppend();
+  }
+}
+
+uint64_t Raft::SelfMatch() const {
+  return cfg_.unsafe_leader_self_ack_at_append ? log_.LastIndex() : log_.LastStableIndex();
 }
 
 }  // namespace raftlab::raft

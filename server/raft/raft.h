@@ -75,7 +75,8 @@ class Raft {
   // Membership: applies an already-committed change; returns the new configuration.
   raftpb::ConfState ApplyConfChange(const raftpb::ConfChange& cc);
 
-  // Called by RawNode after the owner persisted/applied a Ready.
+  // Called by RawNode after the owner persisted/applied a Ready. A leader's own entries
+  // count toward the commit quorum from here on (stable_index), never at append time.
   void Advance(uint64_t applied_to, uint64_t committed_bytes, uint64_t stable_index,
                uint64_t stable_term, uint64_t stable_snap_index);
 
@@ -138,6 +139,8 @@ class Raft {
   absl::Status AppendEntries(std::vector<Entry>& ents);
   bool MaybeCommit();
   void OnCommitted();
+  // What this node's own Progress may claim: the entries it has made durable.
+  uint64_t SelfMatch() const;
 
   void Hup(CampaignType t);
   void Campaign(CampaignType t);

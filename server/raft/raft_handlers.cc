@@ -120,7 +120,7 @@ void Raft::ApplyConfState(const raftpb::ConfState& cs) {
   for (uint64_t l : cs.learners()) {
     if (!trk_.IsVoter(l)) trk_.AddLearner(l, next);
   }
-  if (Progress* self = trk_.Get(id_)) self->match = log_.LastIndex();
+  if (Progress* self = trk_.Get(id_)) self->match = SelfMatch();
   const Progress* self = trk_.Get(id_);
   is_learner_ = self != nullptr && self->is_learner;
 }
@@ -143,7 +143,7 @@ raftpb::ConfState Raft::ApplyConfChange(const raftpb::ConfChange& cc) {
       break;
   }
   if (n == id_ && cc.type() != raftpb::ConfChangeRemoveNode) {
-    if (Progress* self = trk_.Get(id_)) self->match = log_.LastIndex();
+    if (Progress* self = trk_.Get(id_)) self->MaybeUpdate(SelfMatch());
   }
   AfterConfChange();
   return trk_.ConfState();

@@ -50,6 +50,9 @@ class RaftLog {
   std::pair<uint64_t, uint64_t> FindConflictByTerm(uint64_t index, uint64_t term) const;
 
   const std::vector<Entry>& UnstableEntries() const { return unstable_.entries; }
+  // The last index up to which stable storage holds this log (0 while an unstable
+  // snapshot replaces it): what this node has made durable, as reported through StableTo.
+  uint64_t LastStableIndex() const { return unstable_.snapshot ? 0 : unstable_.offset - 1; }
   // Committed entries not yet applied, capped at max_next_ents_size bytes.
   std::vector<Entry> NextEntries() const;
   bool HasNextEntries() const;

@@ -1,7 +1,12 @@
 // raft_sim_sweep: runs the randomised Raft simulation (sim.h) over a range of seeds and
 // prints every failing seed with the command that replays it.
 //
-//   raft_sim_sweep --from 1 --to 20000 [--nodes 3|5|both] [--steps 3000] [--verbose]
+//   raft_sim_sweep --from 1 --to 20000 [--nodes 3|5|both] [--steps 3000] [--async-persist]
+//                  [--bug-leader-self-ack] [--verbose]
+//
+// --async-persist writes each Ready at a later step while the node keeps running (sim.h);
+// --bug-leader-self-ack plants Config::unsafe_leader_self_ack_at_append, which that mode
+// must catch.
 //
 // Exit status 0 when every seed passed, 1 when some failed, 2 on bad flags. A core
 // invariant abort (RAFT_CHECK) is reported with the seed that was running.
@@ -35,7 +40,7 @@ void OnAbort(int) {
 int Usage(const char* why) {
   std::fprintf(stderr,
                "raft_sim_sweep: %s\nusage: raft_sim_sweep --from A --to B [--nodes 3|5|both] "
-               "[--steps N] [--verbose]\n",
+               "[--steps N] [--async-persist] [--bug-leader-self-ack] [--verbose]\n",
                why);
   return 2;
 }
@@ -50,7 +55,8 @@ bool ParseU64(const char* s, uint64_t* out) {
 
 int main(int argc, char** argv) {
   uint64_t from = 0, to = 0, steps = 3000;
-  bool have_from = false, have_to = false, verbose = false;
+  bool have_from = false, have_to = false, verbose = false, async_persist = false,
+       self_ack_bug = false;
   std::string nodes = "both";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -75,6 +81,10 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--verbose") {
       verbose = true;
+    } else if (a == "--async-persist") {
+      async_persist = true;
+    } else if (a == "--bug-leader-self-ack") {
+      self_ack_bug = true;
     } else {
       return Usage(("unknown flag '" + a + "'").c_str());
     }
@@ -97,6 +107,8 @@ int main(int argc, char** argv) {
       o.nodes = n;
       o.steps = static_cast<int>(steps);
       o.verbose = verbose;
+      o.async_persist = async_persist;
+      o.leader_self_ack_at_append = self_ack_bug;
       auto r = raftlab::raft::sim::Run(o);
       ++runs;
       total.commits += r.commits;
@@ -109,9 +121,10 @@ int main(int argc, char** argv) {
       if (!r.ok) {
         ++failures;
         std::printf("FAIL nodes=%d %s\n  replay: raft_sim_sweep --from %llu --to %llu --nodes %d "
-                    "--steps %llu --verbose\n",
+                    "--steps %llu%s%s --verbose\n",
                     n, r.failure.c_str(), (unsigned long long)seed, (unsigned long long)seed, n,
-                    (unsigned long long)steps);
+                    (unsigned long long)steps, async_persist ? " --async-persist" : "",
+                    self_ack_bug ? " --bug-leader-self-ack" : "");
         std::fflush(stdout);
       }
     }

@@ -1,5 +1,6 @@
 #include "server/raft/raw_node.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "proto/raft_message_types.h"
@@ -13,7 +14,26 @@ bool HardStateEqual(const raftpb::HardState& a, const raftpb::HardState& b) {
   return a.term() == b.term() && a.vote() == b.vote() && a.commit() == b.commit();
 }
 
+bool SameTermAndVote(const raftpb::HardState& a, const raftpb::HardState& b) {
+  return a.term() == b.term() && a.vote() == b.vote();
+}
+
+bool MayLeaveEarly(raftpb::MessageType t) {
+  switch (t) {
+    case raftpb::MsgApp:
+    case raftpb::MsgSnap:
+    case raftpb::MsgHeartbeat:
+    case raftpb::MsgTimeoutNow:
+    case raftpb::MsgReadIndexResp: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
+
+bool MaySendBeforePersist(const Ready& rd, const raftpb::Message& m) {
+  return rd.term_vote_durable && MayLeaveEarly(m.type());
+}
 
 absl::StatusOr<std::unique_ptr<RawNode>> RawNode::Create(Config config) {
   auto r = Raft::Create(std::move(config));
@@ -26,6 +46,7 @@ RawNode::RawNode(std::unique_ptr<Raft> r) : raft_(std::move(r)) {
   // Compare against what is persisted, so a bootstrap commit is reported in the first Ready.
   auto init = raft_->config().storage->GetInitialState();
   if (init.ok()) prev_hard_ = init->hard_state;
+  durable_hard_ = prev_hard_;
   prev_term_ = raft_->term();
 }
 
@@ -149,6 +170,8 @@ Ready RawNode::GetReady() {
     prev_hard_ = hs;
   }
   if (!rd.entries.empty()) rd.must_sync = true;
+  rd.term_vote_durable = SameTermAndVote(hs, durable_hard_);
+  pending_hard_ = rd.hard_state;
   rd.term = r.term();
   rd.lease_round = r.LeaseRound();
   rd.committed_in_term = r.CommittedInTerm();
@@ -181,8 +204,21 @@ Ready RawNode::GetReady() {
 void RawNode::Advance() {
   RAFT_CHECK(ready_outstanding_, "Advance without GetReady");
   ready_outstanding_ = false;
+  if (pending_hard_) durable_hard_ = *pending_hard_;
   raft_->Advance(pending_applied_, pending_committed_bytes_, pending_stable_index_,
                  pending_stable_term_, pending_snap_index_);
+}
+
+std::vector<raftpb::Message> RawNode::TakeMessagesBeforePersist() {
+  std::vector<raftpb::Message> out;
+  if (!SameTermAndVote(raft_->HardState(), durable_hard_)) return out;
+  std::vector<raftpb::Message>& queued = raft_->messages();
+  auto keep = std::stable_partition(queued.begin(), queued.end(), [](const raftpb::Message& m) {
+    return m.type() == raftpb::MsgHeartbeat || !MayLeaveEarly(m.type());
+  });
+  out.assign(std::make_move_iterator(keep), std::make_move_iterator(queued.end()));
+  queued.erase(keep, queued.end());
+  return out;
 }
 
 }  // namespace raftlab::raft

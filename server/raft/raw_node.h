@@ -1,12 +1,17 @@
 #pragma once
 // RawNode: the interface the engine drives (etcd/raft's RawNode). Inputs go in through
 // Tick/Step/Propose/...; GetReady() collects everything the owner must do, in order:
-//   1. persist hard_state, entries and snapshot (fsync once);
-//   2. send messages (and stamp heartbeat_round with the send time, for leases);
-//   3. apply snapshot and committed_entries to the state machine (ApplyConfChange for
+//   1. stamp heartbeat_round with the send time (leases), then send the messages for
+//      which MaySendBeforePersist holds: the leader replicates while it writes;
+//   2. persist hard_state, entries and snapshot (fsync once);
+//   3. send the other messages: they vouch for what step 2 made durable;
+//   4. apply snapshot and committed_entries to the state machine (ApplyConfChange for
 //      EntryConfChange entries);
-//   4. call Advance().
-// Calling GetReady() twice without Advance() in between is a bug and aborts.
+//   5. call Advance(), which reports the persisted entries durable: only then does a
+//      leader count its own copy toward the commit quorum.
+// Sending everything after step 2 is also correct, just slower. The owner may Step and
+// Tick between GetReady() and Advance() (a driver that persists asynchronously), but
+// calling GetReady() twice without Advance() in between is a bug and aborts.
 //
 // Threading: one thread (the group's Ready loop) owns a RawNode and calls everything.
 
@@ -68,7 +73,19 @@ struct Ready {
   // Highest heartbeat round whose MsgHeartbeats are in `messages` (0: none). Every round in
   // (previous Ready's heartbeat_round, heartbeat_round] is sent with this Ready.
   uint64_t heartbeat_round = 0;
+  // The term and vote this Ready's messages were sent under are already durable (an
+  // earlier, advanced Ready persisted them and this one does not change them).
+  bool term_vote_durable = false;
 };
+
+// Whether m, a message of rd, may be sent before rd is persisted (Raft thesis §10.2.1,
+// etcd's async storage writes): a leader's outbound replication traffic, once its term is
+// durable. MsgApp may carry entries the leader has not written yet (they count for no
+// quorum until acknowledged durable), and its commit index, like MsgHeartbeat's, counts
+// the leader only after Advance. MsgSnap sends a snapshot already on disk; MsgTimeoutNow
+// goes to a peer that holds the whole log; MsgReadIndexResp carries a quorum-committed
+// index. Responses (MsgAppResp, votes) vouch for local durable state and always wait.
+bool MaySendBeforePersist(const Ready& rd, const raftpb::Message& m);
 
 class RawNode {
  public:
@@ -102,6 +119,11 @@ class RawNode {
   bool HasReady() const;
   Ready GetReady();
   void Advance();
+  // For drivers that keep stepping while a Ready is being persisted: takes the messages
+  // queued since that Ready which may leave before it is durable (MaySendBeforePersist,
+  // except heartbeats: their send time must be stamped through a Ready for leases).
+  // Empty while an unpersisted Ready changes the term or vote.
+  std::vector<raftpb::Message> TakeMessagesBeforePersist();
 
   Raft& raft() { return *raft_; }
   const Raft& raft() const { return *raft_; }
@@ -129,6 +151,9 @@ class RawNode {
   uint64_t pending_stable_term_ = 0;
   uint64_t pending_snap_index_ = 0;
   uint64_t pending_committed_bytes_ = 0;
+  std::optional<raftpb::HardState> pending_hard_;
+  // The hard state as of the last Advance: what the owner has made durable.
+  raftpb::HardState durable_hard_;
 };
 
 }  // namespace raftlab::raft

@@ -88,6 +88,9 @@ TEST(Replication, OnlyCurrentTermEntriesCommitByCounting) {
   r->BecomeCandidate();  // term 3
   r->BecomeLeader();     // empty entry at base+3, term 3
   (void)r->TakeMessages();
+  // The leader's own log is durable, so only the follower's acks decide.
+  ASSERT_TRUE(st.Append(r->log().UnstableEntries()).ok());
+  r->Advance(0, 0, r->log().LastIndex(), r->log().LastTerm(), 0);
   auto ack = Msg(2, 1, raftpb::MsgAppResp, 3);
   ack.set_index(base + 2);
   ASSERT_TRUE(r->Step(ack).ok());
@@ -95,6 +98,55 @@ TEST(Replication, OnlyCurrentTermEntriesCommitByCounting) {
   ack.set_index(base + 3);
   ASSERT_TRUE(r->Step(ack).ok());
   EXPECT_EQ(r->log().committed(), base + 3);
+}
+
+// A leader of three whose entry one follower acknowledged: whether it is committed
+// depends on the leader's own durable copy.
+struct LeaderWithAckedEntry {
+  MemoryStorage st;
+  std::unique_ptr<Raft> r;
+  uint64_t entry = 0;
+  explicit LeaderWithAckedEntry(bool self_ack_at_append) {
+    Config c = testing::TestConfig(1, {1, 2, 3}, &st);
+    c.unsafe_leader_self_ack_at_append = self_ack_at_append;
+    r = *Raft::Create(c);
+    r->BecomeCandidate();
+    r->BecomeLeader();
+    PersistAndAdvance();
+    raftpb::Message prop = Msg(1, 1, raftpb::MsgProp);
+    prop.add_entries()->set_data("x");
+    EXPECT_TRUE(r->Step(prop).ok());
+    entry = r->log().LastIndex();
+    auto ack = Msg(2, 1, raftpb::MsgAppResp, r->term());
+    ack.set_index(entry);
+    EXPECT_TRUE(r->Step(ack).ok());
+  }
+  void PersistAndAdvance() {
+    EXPECT_TRUE(st.Append(r->log().UnstableEntries()).ok());
+    r->Advance(0, 0, r->log().LastIndex(), r->log().LastTerm(), 0);
+  }
+};
+
+TEST(Replication, LeaderCountsItselfOnlyAfterItsEntryIsDurable) {
+  // The leader's MsgApp may leave before its own write: one follower's ack is not a quorum
+  // while the leader's copy is not durable, and the commit notice waits for Advance.
+  LeaderWithAckedEntry l(false);
+  EXPECT_LT(l.r->log().committed(), l.entry);
+  (void)l.r->TakeMessages();
+  l.PersistAndAdvance();
+  EXPECT_EQ(l.r->log().committed(), l.entry);
+  const auto msgs = l.r->TakeMessages();
+  ASSERT_FALSE(msgs.empty());  // followers learn the new commit index at once
+  for (const auto& m : msgs) {
+    EXPECT_EQ(m.type(), raftpb::MsgApp);
+    EXPECT_EQ(m.commit(), l.entry);
+  }
+}
+
+TEST(Replication, SelfAckAtAppendCommitsBeforeTheLeaderIsDurable) {
+  // The planted bug the simulation must catch: the leader counts its unwritten entry.
+  LeaderWithAckedEntry l(true);
+  EXPECT_EQ(l.r->log().committed(), l.entry);
 }
 
 TEST(Replication, ConflictingFollowerSuffixIsTruncated) {

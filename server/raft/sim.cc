@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -35,6 +36,9 @@ struct Node {
   uint64_t restarts = 0;
   uint64_t sm_applied = 0;        // the state machine's applied index (volatile)
   uint64_t persisted_commit = 0;  // highest commit persisted in a HardState
+  uint64_t commit_seen = 0;       // the commit index when last checked for durability
+  // async_persist: the Ready handed out and not yet written (lost by a crash).
+  std::optional<Ready> unpersisted;
   // Heartbeat rounds of the current leadership term -> tick they were sent.
   uint64_t rounds_term = 0;
   uint64_t last_round = 0;
@@ -137,6 +141,7 @@ class World {
     c.check_quorum = true;
     c.pre_vote = true;
     c.rng_seed = opt_.seed * 1000003 + id * 101 + n.restarts + 1;
+    c.unsafe_leader_self_ack_at_append = opt_.leader_self_ack_at_append;
     auto raw = RawNode::Create(c);
     if (!raw.ok()) {
       Fail("node " + std::to_string(id) + " failed to start: " + raw.status().ToString());
@@ -145,6 +150,8 @@ class World {
     n.raw = std::move(*raw);
     // The state machine is rebuilt from the persisted snapshot; the rest is re-applied.
     n.sm_applied = n.raw->raft().log().applied();
+    n.commit_seen = n.raw->raft().log().committed();
+    n.unpersisted.reset();
     n.rounds_term = 0;
     n.last_round = 0;
     n.round_sent.clear();
@@ -158,6 +165,7 @@ class World {
   struct Mix {
     int deliver, tick, propose, read, transfer, member, snapshot, crash, restart, partition,
         heal;
+    int persist = 0;  // async_persist: complete one node's pending write
   };
 
   Mix DrawMix() {
@@ -166,7 +174,7 @@ class World {
       // Lease stress: a quiet log and long-lived single-link cuts around the leader, so a
       // cut-off candidate with an up-to-date log meets voters that still hear the leader.
       lease_stress_ = true;
-      return Mix{450, 170, 2, 50, 0, 0, 10, 0, 20, 3, 3};
+      return Mix{450, 170, 2, 50, 0, 0, 10, 0, 20, 3, 3, opt_.async_persist ? 300 : 0};
     }
     m.deliver = 450;
     m.tick = 170;
@@ -179,6 +187,7 @@ class World {
     m.restart = Chance(0.5) ? 20 : 3;
     m.partition = Chance(0.5) ? 3 : 12;
     m.heal = Chance(0.5) ? 20 : 3;
+    if (opt_.async_persist) m.persist = Chance(0.5) ? 300 : 100;
     return m;
   }
 
@@ -186,7 +195,7 @@ class World {
     const Mix& m = mix_;
     int r = static_cast<int>(Rand(static_cast<uint64_t>(
         m.deliver + m.tick + m.propose + m.read + m.transfer + m.member + m.snapshot +
-        m.crash + m.restart + m.partition + m.heal)));
+        m.crash + m.restart + m.partition + m.heal + m.persist)));
     if ((r -= m.deliver) < 0) return Deliver();
     if ((r -= m.tick) < 0) return Tick();
     if ((r -= m.propose) < 0) return Propose();
@@ -197,7 +206,19 @@ class World {
     if ((r -= m.crash) < 0) return Crash();
     if ((r -= m.restart) < 0) return Restart();
     if ((r -= m.partition) < 0) return Partition();
-    Heal();
+    if ((r -= m.heal) < 0) return Heal();
+    PersistOne();
+  }
+
+  void PersistOne() {
+    std::vector<uint64_t> pending;
+    for (auto& [id, n] : nodes_) {
+      if (n.raw && n.unpersisted) pending.push_back(id);
+    }
+    if (pending.empty()) return;
+    Node& n = nodes_[pending[Rand(pending.size())]];
+    if (opt_.verbose) Log("persist node " + std::to_string(n.id));
+    Finish(n);
   }
 
   void Tick() {
@@ -237,6 +258,7 @@ class World {
     if (is_snap) ++res_.snapshots_sent;
     if (opt_.verbose) Log("deliver " + m.ShortDebugString().substr(0, 160));
     (void)it->second.raw->Step(std::move(m));
+    CheckCommitDurable(it->second);
     if (is_snap && nodes_[from].raw) nodes_[from].raw->ReportSnapshot(to, true);
   }
 
@@ -247,6 +269,7 @@ class World {
     if (!target || Chance(0.3)) target = &nodes_[alive[Rand(alive.size())]];
     const std::string data = "p" + std::to_string(++next_prop_);
     auto s = target->raw->Propose(data);
+    CheckCommitDurable(*target);
     Log("propose " + data + " at " + std::to_string(target->id) + ": " + s.ToString());
   }
 
@@ -343,8 +366,9 @@ class World {
     for (auto& [id, n] : nodes_) down += !n.raw && !n.decommissioned;
     if (alive.empty() || down >= max_down) return;
     Node& n = nodes_[alive[Rand(alive.size())]];
-    Log("crash " + std::to_string(n.id));
+    Log("crash " + std::to_string(n.id) + (n.unpersisted ? " losing its unpersisted Ready" : ""));
     n.raw.reset();
+    n.unpersisted.reset();
     n.lease_round = 0;
   }
 
@@ -411,20 +435,52 @@ class World {
     while (again && res_.ok) {
       again = false;
       for (auto& [id, n] : nodes_) {
-        if (n.raw && n.raw->HasReady()) {
-          Process(n);
+        if (n.raw && n.unpersisted) {
+          Send(n.raw->TakeMessagesBeforePersist());
+        } else if (n.raw && n.raw->HasReady()) {
+          Begin(n);
+          if (!opt_.async_persist && res_.ok) Finish(n);
           again = true;
         }
         if (n.raw && n.decommissioned) {
           n.raw.reset();  // a leader that removed itself, shut down after stepping down
+          n.unpersisted.reset();
           n.lease_round = 0;
         }
       }
     }
   }
 
-  void Process(Node& n) {
+  void Send(std::vector<raftpb::Message> msgs) {
+    for (auto& m : msgs) {
+      uint64_t delay = 0;
+      const uint64_t d = Rand(100);
+      if (d >= 60 && d < 95) {
+        delay = 1 + Rand(3);
+      } else if (d >= 95) {
+        delay = 5 + Rand(11);
+      }
+      net_.push_back(InFlight{std::move(m), tick_ + delay});
+    }
+  }
+
+  // Hands out a Ready and sends what may leave before it is persisted.
+  void Begin(Node& n) {
     Ready rd = n.raw->GetReady();
+    TrackLease(n, rd);
+    std::vector<raftpb::Message> early, later;
+    for (auto& m : rd.messages) {
+      (MaySendBeforePersist(rd, m) ? early : later).push_back(std::move(m));
+    }
+    rd.messages = std::move(later);
+    Send(std::move(early));
+    n.unpersisted = std::move(rd);
+  }
+
+  // Persists the node's Ready, sends the rest of its messages, applies and advances.
+  void Finish(Node& n) {
+    Ready rd = std::move(*n.unpersisted);
+    n.unpersisted.reset();
     MemoryStorage& st = *n.storage;
     // 1. persist
     if (rd.snapshot) {
@@ -445,18 +501,8 @@ class World {
       st.SetHardState(*rd.hard_state);
     }
     CheckLogMatching(n, rd.entries);
-    // 2. send
-    for (auto& m : rd.messages) {
-      uint64_t delay = 0;
-      const uint64_t d = Rand(100);
-      if (d >= 60 && d < 95) {
-        delay = 1 + Rand(3);
-      } else if (d >= 95) {
-        delay = 5 + Rand(11);
-      }
-      net_.push_back(InFlight{std::move(m), tick_ + delay});
-    }
-    TrackLease(n, rd);
+    // 2. send what vouches for the write
+    Send(std::move(rd.messages));
     // 3. apply
     if (rd.snapshot) {
       const uint64_t si = rd.snapshot->metadata().index();
@@ -484,6 +530,42 @@ class World {
       }
     }
     n.raw->Advance();
+    CheckCommitDurable(n);
+  }
+
+  // Whether `node` holds entry (index, term) in the storage that survives its crashes.
+  bool Durable(uint64_t node, uint64_t index, uint64_t term) {
+    auto it = nodes_.find(node);
+    if (it == nodes_.end()) return false;
+    MemoryStorage& st = *it->second.storage;
+    if (st.GetSnapshot()->metadata().index() >= index) return true;
+    auto last = st.LastIndex();
+    if (!last.ok() || *last < index) return false;
+    auto t = st.Term(index);
+    return t.ok() && *t == term;
+  }
+
+  void CheckCommitDurable(Node& n) {
+    if (!n.raw || !res_.ok) return;
+    const Raft& r = n.raw->raft();
+    const uint64_t c = r.log().committed();
+    const bool rose = c > n.commit_seen;
+    n.commit_seen = std::max(n.commit_seen, c);
+    if (!rose || r.state() != StateType::kLeader) return;
+    const uint64_t term = r.log().ZeroTermOnError(c);
+    size_t durable = 0;
+    std::string where;
+    for (uint64_t v : r.tracker().voters()) {
+      if (!Durable(v, c, term)) continue;
+      ++durable;
+      where += " " + std::to_string(v);
+    }
+    if (durable < r.tracker().Quorum()) {
+      Fail("leader " + std::to_string(n.id) + " of term " + std::to_string(r.term()) +
+           " committed index " + std::to_string(c) + " (term " + std::to_string(term) +
+           ") durable only on {" + where + " } of " + std::to_string(r.tracker().voters().size()) +
+           " voters");
+    }
   }
 
   void Apply(Node& n, const Entry& e) {

@@ -16,11 +16,21 @@
 //    same predecessor term, across all nodes and all time;
 //  - leader completeness: a new leader's log holds every entry applied anywhere;
 //  - a node's persisted commit index never moves back (including across restarts);
+//  - whenever a leader's commit index rises, the entry at it is durable (in the storage
+//    that survives crashes, or under a snapshot there) on a quorum of its voters, the
+//    leader counted only once it reported its write durable through Advance;
 //  - every node's applied sequence is a prefix of the longest applied sequence;
 //  - every ReadIndex answer is >= the highest commit index any node had when the request
 //    was made;
 //  - lease: while a leader of term t reports a quorum-acked round r whose lease
 //    (send tick of r + election_tick - 1) has not expired, no leader of a term > t exists.
+//
+// Persistence is synchronous by default (a Ready is persisted, sent and advanced in one
+// go, messages allowed by MaySendBeforePersist leaving first). With async_persist a Ready
+// is written at some later step: meanwhile the node keeps stepping messages and ticking,
+// its leader traffic leaves at once (TakeMessagesBeforePersist), and a crash loses the
+// write, as with a leader whose fsync runs while it replicates (etcd's async storage
+// writes).
 //
 // Single-threaded and deterministic: the same Options give the same run.
 
@@ -34,6 +44,10 @@ struct Options {
   int nodes = 3;     // initial voters: 3 or 5
   int steps = 3000;  // simulation actions
   bool verbose = false;
+  bool async_persist = false;
+  // The planted bug Config::unsafe_leader_self_ack_at_append, which the commit-durability
+  // invariant must catch with async_persist.
+  bool leader_self_ack_at_append = false;
 };
 
 struct Result {

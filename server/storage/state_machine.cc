@@ -349,32 +349,40 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StateMachine::S
 absl::StatusOr<uint64_t> StateMachine::CreateSnapshot(
     uint64_t group, const std::function<absl::Status(std::string_view)>& sink,
     size_t chunk_bytes) {
+  auto image = PinImage(group);
+  if (!image.ok()) return image.status();
+  if (auto s = (*image)->Stream(sink, chunk_bytes); !s.ok()) return s;
+  return (*image)->applied_index();
+}
+
+absl::StatusOr<std::unique_ptr<GroupImage>> StateMachine::PinImage(uint64_t group) {
   auto found = Find(group);
   if (!found.ok()) return found.status();
-  rocksdb::ColumnFamilyHandle* handle = (*found)->handle;
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* snap;
-    ~Release() { db->ReleaseSnapshot(snap); }
-  } release{db_.get(), snap};
+  std::unique_ptr<GroupImage> image(new GroupImage(db_.get(), (*found)->handle, db_->GetSnapshot(),
+                                                   path_ + ": group " + std::to_string(group)));
   rocksdb::ReadOptions ro;
-  ro.snapshot = snap;
-
-  uint64_t applied = 0;
+  ro.snapshot = image->snap_;
   std::string v;
-  rocksdb::Status s = db_->Get(ro, handle, kAppliedKey, &v);
+  rocksdb::Status s = db_->Get(ro, image->handle_, kAppliedKey, &v);
   if (s.ok() && v.size() == 8) {
-    applied = GetFixed64(v.data());
+    image->applied_ = GetFixed64(v.data());
   } else if (!s.IsNotFound()) {
-    return FromRocks(s, path_ + ": group " + std::to_string(group) + ": snapshot applied index");
+    return FromRocks(s, image->where_ + ": snapshot applied index");
   }
-  std::string chunk(1, static_cast<char>(kImageVersion));
-  PutFixed64(&chunk, applied);
+  return image;
+}
 
+GroupImage::~GroupImage() { db_->ReleaseSnapshot(snap_); }
+
+absl::Status GroupImage::Stream(const std::function<absl::Status(std::string_view)>& sink,
+                                size_t chunk_bytes) const {
+  std::string chunk(1, static_cast<char>(kImageVersion));
+  PutFixed64(&chunk, applied_);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap_;
   rocksdb::Slice upper(kDataEnd);
   ro.iterate_upper_bound = &upper;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle_));
   for (it->Seek(std::string(1, kDataPrefix)); it->Valid(); it->Next()) {
     const rocksdb::Slice key(it->key().data() + 1, it->key().size() - 1);
     PutFixed32(&chunk, static_cast<uint32_t>(key.size()));
@@ -386,13 +394,9 @@ absl::StatusOr<uint64_t> StateMachine::CreateSnapshot(
       chunk.clear();
     }
   }
-  if (!it->status().ok()) {
-    return FromRocks(it->status(), path_ + ": group " + std::to_string(group) + ": snapshot scan");
-  }
-  if (!chunk.empty()) {
-    if (auto st = sink(chunk); !st.ok()) return st;
-  }
-  return applied;
+  if (!it->status().ok()) return FromRocks(it->status(), where_ + ": snapshot scan");
+  if (!chunk.empty()) return sink(chunk);
+  return absl::OkStatus();
 }
 
 absl::Status StateMachine::InstallSnapshot(uint64_t group, std::string_view image) {

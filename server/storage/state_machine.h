@@ -12,8 +12,9 @@
 // newest snapshot file first (AppliedIndex tells it which case it is in).
 //
 // Threads: the database handle is thread-safe. Each group's Apply, InstallSnapshot and
-// CreateSnapshot are called by that group's engine thread only; Get, Scan and
-// AppliedIndex may be called from any thread. AddGroup may be called from any thread.
+// CreateSnapshot and PinImage are called by that group's engine thread only; Get, Scan and
+// AppliedIndex may be called from any thread, and so may a pinned GroupImage's Stream.
+// AddGroup may be called from any thread.
 #ifndef RAFTLAB_SERVER_STORAGE_STATE_MACHINE_H_
 #define RAFTLAB_SERVER_STORAGE_STATE_MACHINE_H_
 
@@ -39,6 +40,7 @@
 namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
+class Snapshot;
 }  // namespace rocksdb
 
 namespace raftlab::storage {
@@ -79,6 +81,33 @@ struct StateMachineOptions {
   bool read_only = false;
 };
 
+// A point-in-time view of one group's state (StateMachine::PinImage). Stream may be called
+// from any thread, once.
+class GroupImage {
+ public:
+  ~GroupImage();
+  GroupImage(const GroupImage&) = delete;
+  GroupImage& operator=(const GroupImage&) = delete;
+
+  // The applied index the view reflects.
+  uint64_t applied_index() const { return applied_; }
+  // Streams the image to sink in chunks of about chunk_bytes; stops at sink's first error.
+  absl::Status Stream(const std::function<absl::Status(std::string_view)>& sink,
+                      size_t chunk_bytes = 1u << 20) const;
+
+ private:
+  friend class StateMachine;
+  GroupImage(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle, const rocksdb::Snapshot* snap,
+             std::string where)
+      : db_(db), handle_(handle), snap_(snap), where_(std::move(where)) {}
+
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* handle_;
+  const rocksdb::Snapshot* snap_;
+  std::string where_;  // "<path>: group <id>", for errors
+  uint64_t applied_ = 0;
+};
+
 class StateMachine {
  public:
   static absl::StatusOr<std::unique_ptr<StateMachine>> Open(const StateMachineOptions& options);
@@ -112,6 +141,10 @@ class StateMachine {
   absl::StatusOr<uint64_t> CreateSnapshot(uint64_t group,
                                           const std::function<absl::Status(std::string_view)>& sink,
                                           size_t chunk_bytes = 1u << 20);
+  // Pins the group's state as of now (a RocksDB snapshot: cheap, no copy), so its image can
+  // be streamed later from another thread while Apply goes on. The view must be destroyed
+  // before the StateMachine.
+  absl::StatusOr<std::unique_ptr<GroupImage>> PinImage(uint64_t group);
   // Replaces the group's data and applied index with an image from CreateSnapshot, in one
   // fsynced WriteBatch. Refuses an image older than the current applied index.
   absl::Status InstallSnapshot(uint64_t group, std::string_view image);
