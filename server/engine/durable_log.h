@@ -11,14 +11,14 @@
 //
 // Durability order, which recovery relies on: a snapshot file is fsynced before the WAL
 // marker that names it; entries and hard state of a Ready are fsynced before its messages
-// are sent. An I/O error on these paths fail-stops the process (see storage::Wal).
+// are sent. An I/O error on these paths fail-stops the process (see storage::NodeWal).
 //
 // Commit-only Readys (no entries, term and vote unchanged) are not written: the commit
 // index is relearned from the leader after a restart. The WAL's last hard state may so
 // trail the commit index the node acted on, which is harmless until a snapshot: the core
 // refuses a recovered commit below the snapshot index. So every snapshot marker, local or
 // installed, is written together with the latest hard state, its commit raised to at least
-// the snapshot index (storage::Wal::SaveSnapshot), and restart works in every role.
+// the snapshot index (storage::NodeWal::SaveSnapshot), and restart works in every role.
 //
 // Threads: owned and called by the group's Ready-loop thread only.
 
