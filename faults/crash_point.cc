@@ -19,6 +19,8 @@ namespace {
 
 }  // namespace
 
+void CrashNow(const FaultPoint& point) { Crash(point); }
+
 void CrashAt(const FaultPoint& point) {
   if (ShouldFail(point)) Crash(point);
 }

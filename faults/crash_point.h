@@ -17,6 +17,10 @@ inline constexpr int kCrashPointExitCode = 86;
 // or a kill at that instant would leave the process.
 void CrashAt(const FaultPoint& point);
 
+// Crashes at once, as CrashAt does when point fires; for callers that checked the point
+// themselves (to do part of the work first, as a torn write).
+[[noreturn]] void CrashNow(const FaultPoint& point);
+
 // As CrashAt, but first lets `linger_ms` pass so messages just handed to the transport
 // leave, as when a node dies right after sending.
 void CrashAfterSending(const FaultPoint& point, int linger_ms);

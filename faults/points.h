@@ -103,10 +103,30 @@ inline constexpr FaultPoint kCrashAfterSnapshotSave{
 inline constexpr FaultPoint kCrashAfterVote{
     "raftlab/crash/after_vote", "exit right after a Ready that grants a vote is sent"};
 
+// Crash points at each stage of the node log's batched write (storage::NodeWal), whose
+// batch holds the records of several groups. A batch is about to be written: nothing of it
+// is in the file.
+inline constexpr FaultPoint kCrashWalBatchBeforeWrite{
+    "raftlab/crash/wal_batch_before_write", "exit right before a WAL batch is written"};
+
+// Part of a batch reaches the file, cut inside a record of its second request (a torn
+// batch spanning groups), then the process exits.
+inline constexpr FaultPoint kCrashWalBatchTornWrite{
+    "raftlab/crash/wal_batch_torn_write", "write part of a WAL batch, then exit (a torn batch)"};
+
+// The batch was written but not fdatasynced (a process crash keeps it in the page cache).
+inline constexpr FaultPoint kCrashWalBatchBeforeSync{
+    "raftlab/crash/wal_batch_before_sync", "exit after a WAL batch is written, before its fdatasync"};
+
+// The batch is durable and no group has been told.
+inline constexpr FaultPoint kCrashWalBatchAfterSync{
+    "raftlab/crash/wal_batch_after_sync", "exit after a WAL batch's fdatasync, before its groups are woken"};
+
 inline constexpr std::array kAllFaultPoints{
     kWalWrite,      kWalFsync,       kWalOpen,      kSnapshotWrite, kSnapshotLoad,
     kFsmCommit,     kTransportSend,  kTransportDelay, kSnapshotSend, kSnapshotApply,
     kCrashBeforeWalSave, kCrashAfterWalSave, kCrashAfterSend, kCrashBeforeApply, kCrashAfterSnapshotSave, kCrashAfterVote,
+    kCrashWalBatchBeforeWrite, kCrashWalBatchTornWrite, kCrashWalBatchBeforeSync, kCrashWalBatchAfterSync,
 };
 
 // Every catalogued point, for enumeration by the Admin API and fault tooling.

@@ -256,6 +256,9 @@ absl::StatusOr<Command> ParseCommandLine(int argc, const char* const* argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   bench->add_flag_callback("--no-groups", [&b] { b.groups.clear(); }, "skip the group-count comparison");
+  bench->add_option("--baseline-binary", b.baseline_binary,
+                    "also run the group-count comparison on this raftlab-server, side by side (e.g. main's)");
+  bench->add_flag("--groups-only", b.groups_only, "run only the group-count comparison (no etcd)");
   if (argc < 2) return Bad("command line: expected a command: " + std::string(kCommands) + " (see --help)");
   if (argc >= 2) {
     const std::string first = argv[1];

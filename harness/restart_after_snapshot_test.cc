@@ -180,7 +180,7 @@ TEST_F(RestartAfterWalDamage, NodeRefusesAWalDamagedMidSegmentAndComesBackAfterR
   ASSERT_TRUE(WaitFor([&] { return StaleRead(follower, "key19") == "v19"; }));
   ASSERT_TRUE(cluster_->Stop(follower).ok());
 
-  const std::string wal_dir = cluster_->node(follower).data_dir + "/groups/1/wal";
+  const std::string wal_dir = cluster_->node(follower).data_dir + "/wal";
   const std::string segment = storage::testing::FilesWithSuffix(wal_dir, ".wal").back();
   std::string bytes = storage::testing::ReadFileOrDie(segment);
   storage::WalSegmentReader reader(bytes);

@@ -75,6 +75,17 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) return Fail("--out: cannot create " + o.out + ": " + ec.message());
+  if (o.groups_only) {
+    if (o.groups.empty()) return Fail("--groups-only: no --groups to run");
+    GroupsBenchOptions go{o.out, o.groups, o.rounds, Shapes(o.scale)[1].config, o.fsm_sync_mode, o.server_binary,
+                          o.baseline_binary};
+    auto rows = RunGroupsBench(go, stop);
+    if (!rows.ok()) return Fail("groups: " + std::string(rows.status().message()));
+    const std::string table = GroupsTable(*rows);
+    std::printf("%s", table.c_str());
+    std::ofstream(o.out + "/bench-compare.md") << table;
+    return 0;
+  }
   EtcdClusterOptions eo;
   if (o.etcd_binary.empty()) {
     auto etcd = FindEtcd();
@@ -177,13 +188,14 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
     // The etcd comparison is over: free the machine for the group clusters.
     etcd->reset();
     raftlab->reset();
-    GroupsBenchOptions go{o.out, o.groups, o.rounds, shapes[1].config, o.fsm_sync_mode, o.server_binary};
+    GroupsBenchOptions go{o.out, o.groups, o.rounds, shapes[1].config, o.fsm_sync_mode, o.server_binary,
+                          o.baseline_binary};
     auto rows = RunGroupsBench(go, stop);
     if (!rows.ok()) return Fail("groups: " + std::string(rows.status().message()));
     groups_table = "\n" + GroupsTable(*rows);
     std::printf("%s", groups_table.c_str());
     for (const auto& row : *rows) {
-      report["groups"].push_back({{"groups", row.groups}, {"requests_per_s", row.median.rps},
+      report["groups"].push_back({{"groups", row.groups}, {"baseline", row.baseline}, {"requests_per_s", row.median.rps},
                                   {"p50_ms", row.median.p50_ms}, {"p99_ms", row.median.p99_ms}});
     }
   }

@@ -27,6 +27,10 @@ struct BenchCompareOptions {
   // Then the 100-client put against raftlab clusters of these group counts (see
   // bench_groups.h); empty skips it.
   std::vector<int> groups = {1, 4, 16};
+  // The group series also on this raftlab-server, side by side (bench_groups.h).
+  std::string baseline_binary;
+  // Only the group series: no etcd, no single-cluster shapes.
+  bool groups_only = false;
 };
 
 // Exit status: 0 when every run completed, 3 on a harness error (message on stderr).

@@ -1,5 +1,6 @@
 #include "harness/etcd/bench_groups.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -21,15 +22,23 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr milliseconds kHealthyTimeout{60000};
 constexpr uint64_t kLeaderNode = 1;
 
-absl::StatusOr<std::unique_ptr<LocalCluster>> StartGroupsCluster(const GroupsBenchOptions& o, int groups) {
-  const std::string dir = o.out + "/groups-" + std::to_string(groups);
+// One cluster of the comparison: a group count on one binary.
+struct Variant {
+  int groups;
+  bool baseline;
+  std::string Name() const { return std::to_string(groups) + " groups" + (baseline ? " (baseline)" : ""); }
+};
+
+absl::StatusOr<std::unique_ptr<LocalCluster>> StartGroupsCluster(const GroupsBenchOptions& o, const Variant& v) {
+  const int groups = v.groups;
+  const std::string dir = o.out + "/groups-" + std::to_string(groups) + (v.baseline ? "-baseline" : "");
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return absl::InternalError("cannot create " + dir + ": " + ec.message());
   const std::string cluster_file = dir + "/cluster.txt";
   std::ofstream(cluster_file) << BenchClusterFile(groups, o.shape);
   ClusterOptions co;
-  co.server_binary = o.server_binary.empty() ? DefaultServerBinary() : o.server_binary;
+  co.server_binary = v.baseline ? o.baseline_binary : o.server_binary.empty() ? DefaultServerBinary() : o.server_binary;
   co.run_dir = dir;
   co.groups = groups;
   co.allow_faults = false;
@@ -68,16 +77,21 @@ std::string BenchClusterFile(int groups, const client::BenchConfig& shape) {
 }
 
 absl::StatusOr<std::vector<GroupsBenchRow>> RunGroupsBench(const GroupsBenchOptions& o, const std::atomic<bool>& stop) {
+  std::vector<Variant> variants;
+  for (bool baseline : {true, false}) {
+    if (baseline && o.baseline_binary.empty()) continue;
+    for (int groups : o.groups) variants.push_back({groups, baseline});
+  }
   std::vector<std::unique_ptr<LocalCluster>> clusters;
-  for (int groups : o.groups) {
-    auto c = StartGroupsCluster(o, groups);
-    if (!c.ok()) return absl::Status(c.status().code(), std::to_string(groups) + " groups: " + std::string(c.status().message()));
+  for (const Variant& v : variants) {
+    auto c = StartGroupsCluster(o, v);
+    if (!c.ok()) return absl::Status(c.status().code(), v.Name() + ": " + std::string(c.status().message()));
     clusters.push_back(std::move(*c));
   }
   for (size_t i = 0; i < clusters.size(); ++i) {
-    const std::string which = std::to_string(o.groups[i]) + " groups: ";
+    const std::string which = variants[i].Name() + ": ";
     if (auto s = clusters[i]->WaitHealthy(kHealthyTimeout); !s.ok()) return absl::UnavailableError(which + std::string(s.message()));
-    if (auto s = LeadAllFromOneNode(*clusters[i], o.groups[i]); !s.ok()) return absl::UnavailableError(which + std::string(s.message()));
+    if (auto s = LeadAllFromOneNode(*clusters[i], variants[i].groups); !s.ok()) return absl::UnavailableError(which + std::string(s.message()));
   }
   std::vector<std::vector<BenchFigures>> runs(clusters.size());
   for (int round = 0; round < o.rounds && !stop.load(); ++round) {
@@ -86,32 +100,59 @@ absl::StatusOr<std::vector<GroupsBenchRow>> RunGroupsBench(const GroupsBenchOpti
       const size_t i = (turn + static_cast<size_t>(round)) % clusters.size();
       client::BenchConfig c = o.shape;
       c.seed = static_cast<uint64_t>(round + 1);
+      // An election since the last run (a stalled machine) moves a group away from node 1,
+      // and the run would measure refusals: lead from node 1 again first.
+      if (auto s = LeadAllFromOneNode(*clusters[i], variants[i].groups); !s.ok()) {
+        return absl::UnavailableError(variants[i].Name() + ": " + std::string(s.message()));
+      }
       auto r = client::RunBench(c, clusters[i]->endpoints());
-      if (!r.ok()) return absl::Status(r.status().code(), std::to_string(o.groups[i]) + " groups: " + std::string(r.status().message()));
+      if (!r.ok()) return absl::Status(r.status().code(), variants[i].Name() + ": " + std::string(r.status().message()));
       const BenchFigures f = FiguresOf(*r);
       runs[i].push_back(f);
       const std::string name = "put, " + std::to_string(c.clients) + " clients / " + std::to_string(c.conns) +
-                               " conns, " + std::to_string(o.groups[i]) + " groups";
+                               " conns, " + variants[i].Name();
       std::fprintf(stderr, "round %d  raftlab  %-70s %9.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %lld\n", round + 1,
                    name.c_str(), f.rps, f.p50_ms, f.p99_ms, static_cast<long long>(f.errors));
     }
   }
   if (stop.load()) return absl::CancelledError("interrupted");
   std::vector<GroupsBenchRow> rows;
-  for (size_t i = 0; i < clusters.size(); ++i) rows.push_back({o.groups[i], Median(runs[i])});
+  for (size_t i = 0; i < clusters.size(); ++i) rows.push_back({variants[i].groups, variants[i].baseline, Median(runs[i])});
   return rows;
 }
 
 std::string GroupsTable(const std::vector<GroupsBenchRow>& rows) {
-  std::string table =
-      "| groups (all led by node 1) | raftlab put req/s, 100 clients / 10 conns | vs " +
-      (rows.empty() ? std::string("first") : std::to_string(rows[0].groups)) +
-      " group(s) | p50 / p99 ms | errors |\n|---:|---:|---:|---:|---:|\n";
+  const bool with_baseline = std::any_of(rows.begin(), rows.end(), [](const auto& r) { return r.baseline; });
+  // The reference of a row: the first row of the same binary; the same group count on the
+  // baseline for the last column.
+  auto first_of = [&](bool baseline) -> const GroupsBenchRow* {
+    for (const auto& r : rows) {
+      if (r.baseline == baseline) return &r;
+    }
+    return nullptr;
+  };
+  auto baseline_of = [&](int groups) -> const GroupsBenchRow* {
+    for (const auto& r : rows) {
+      if (r.baseline && r.groups == groups) return &r;
+    }
+    return nullptr;
+  };
+  auto ratio = [](double a, const GroupsBenchRow* ref) {
+    return ref != nullptr && ref->median.rps > 0 ? Fmt("%.2f", a / ref->median.rps) : std::string("n/a");
+  };
+  const GroupsBenchRow* first = rows.empty() ? nullptr : first_of(rows[0].baseline);
+  std::string table = std::string(with_baseline ? "| build " : "") +
+                      "| groups (all led by node 1) | raftlab put req/s, 100 clients / 10 conns | vs " +
+                      (first == nullptr ? std::string("first") : std::to_string(first->groups)) +
+                      " group(s) | p50 / p99 ms | errors |" + (with_baseline ? " vs baseline |" : "") + "\n" +
+                      (with_baseline ? "|---" : "") + "|---:|---:|---:|---:|---:|" + (with_baseline ? "---:|" : "") + "\n";
   for (const auto& row : rows) {
-    const double ref = rows[0].median.rps;
+    if (with_baseline) table += std::string("| ") + (row.baseline ? "baseline " : "this build ");
     table += "| " + std::to_string(row.groups) + " | " + Fmt("%.0f", row.median.rps) + " | " +
-             (ref > 0 ? Fmt("%.2f", row.median.rps / ref) : std::string("n/a")) + " | " + Fmt("%.2f", row.median.p50_ms) +
-             " / " + Fmt("%.2f", row.median.p99_ms) + " | " + std::to_string(row.median.errors) + " |\n";
+             ratio(row.median.rps, first_of(row.baseline)) + " | " + Fmt("%.2f", row.median.p50_ms) + " / " +
+             Fmt("%.2f", row.median.p99_ms) + " | " + std::to_string(row.median.errors) + " |";
+    if (with_baseline) table += " " + (row.baseline ? std::string("") : ratio(row.median.rps, baseline_of(row.groups))) + " |";
+    table += "\n";
   }
   return table;
 }

@@ -22,10 +22,14 @@ struct GroupsBenchOptions {
   client::BenchConfig shape;  // the load (target: the leader of the first key's group)
   std::string fsm_sync_mode = "sync";
   std::string server_binary;
+  // When set, every group count also runs on this raftlab-server (e.g. the last release's),
+  // its clusters up beside the others and its runs alternating with theirs.
+  std::string baseline_binary;
 };
 
 struct GroupsBenchRow {
   int groups = 0;
+  bool baseline = false;  // ran on GroupsBenchOptions::baseline_binary
   BenchFigures median;
 };
 
@@ -37,7 +41,8 @@ absl::StatusOr<std::vector<GroupsBenchRow>> RunGroupsBench(const GroupsBenchOpti
 // `groups` even shares, group g holding the g-th share.
 std::string BenchClusterFile(int groups, const client::BenchConfig& shape);
 
-// Markdown table: groups, req/s, ratio to the first row, p50 / p99.
+// Markdown table: groups, req/s, ratio to the first group count of the same binary, p50 /
+// p99; with a baseline, a build column and this build's req/s over the baseline's.
 std::string GroupsTable(const std::vector<GroupsBenchRow>& rows);
 
 }  // namespace raftlab::harness

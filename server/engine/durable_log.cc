@@ -17,12 +17,18 @@ absl::StatusOr<std::unique_ptr<DurableLog>> DurableLog::Open(const DurableLogOpt
   log->snap_dir_ = options.dir + "/snap";
   if (auto s = storage::CreateDirsDurably(log->snap_dir_); !s.ok()) return s;
 
-  storage::WalOptions wal_options;
-  wal_options.dir = options.dir + "/wal";
-  wal_options.segment_bytes = options.wal_segment_bytes;
-  auto wal = storage::Wal::Open(wal_options, &log->recovery_);
-  if (!wal.ok()) return wal.status();
-  log->wal_ = std::move(*wal);
+  log->wal_ = options.node_wal;
+  if (log->wal_ == nullptr) {
+    storage::NodeWalOptions wal_options;
+    wal_options.dir = options.dir + "/wal";
+    wal_options.segment_bytes = options.wal_segment_bytes;
+    storage::NodeWalRecovery recovered;
+    auto wal = storage::NodeWal::Open(wal_options, &recovered);
+    if (!wal.ok()) return wal.status();
+    log->own_wal_ = std::move(*wal);
+    log->wal_ = log->own_wal_.get();
+  }
+  log->recovery_ = log->wal_->TakeRecovery(options.group_id);
   const storage::WalRecovery& r = log->recovery_;
 
   if (r.snapshot.index() > 0) {
@@ -49,8 +55,8 @@ absl::Status DurableLog::WriteSnapshot(const raftpb::Snapshot& snapshot,
     auto path = storage::WriteSnapshotFile(snap_dir_, snapshot);
     if (!path.ok()) return path.status();
   }
-  if (auto s = wal_->SaveSnapshot(snapshot.metadata(), hard_state); !s.ok()) return s;
-  storage_.SetHardState(wal_->hard_state());
+  if (auto s = wal_->SaveSnapshot(options_.group_id, snapshot.metadata(), hard_state); !s.ok()) return s;
+  storage_.SetHardState(wal_->hard_state(options_.group_id));
   return absl::OkStatus();
 }
 
@@ -70,7 +76,7 @@ absl::Status DurableLog::Persist(const raft::Ready& ready) {
   if (write) {
     raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
     if (faults::BugOn(faults::Bug::kVoteNotPersisted)) hs.set_vote(0);
-    if (auto s = wal_->Append(hs, ready.entries); !s.ok()) return s;
+    if (auto s = wal_->Append(options_.group_id, hs, ready.entries); !s.ok()) return s;
     if (!ready.entries.empty()) {
       if (auto s = storage_.Append(ready.entries); !s.ok()) return s;
     }
@@ -113,7 +119,7 @@ absl::Status DurableLog::CommitLocalSnapshot(uint64_t index, const raftpb::ConfS
       if (auto s = storage_.Compact(compact_to); !s.ok()) return s;
     }
   }
-  if (auto purged = wal_->PurgeBehindSnapshot(options_.keep_wal_segments); !purged.ok()) {
+  if (auto purged = wal_->PurgeBehindSnapshots(options_.keep_wal_segments); !purged.ok()) {
     return purged.status();
   }
   if (auto purged = storage::PurgeSnapshotFiles(snap_dir_, options_.keep_snapshots); !purged.ok()) {

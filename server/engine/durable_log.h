@@ -1,21 +1,24 @@
 #pragma once
-// DurableLog: one Raft group's log made durable. It owns the group's WAL and snapshot
-// directory and keeps the raft::MemoryStorage that the core reads in step with them.
+// DurableLog: one Raft group's log made durable. It writes the group's records to the
+// node's shared WAL (storage::NodeWal, which batches the fsyncs of all groups), owns the
+// group's snapshot directory and keeps the raft::MemoryStorage that the core reads in step
+// with them.
 //
-// Layout under `dir`: wal/ (segments, see server/storage/wal.cc) and snap/ (snapshot files,
-// newest kept). Open recovers: the newest snapshot named by the WAL's last snapshot marker,
-// then the hard state and the entries after it.
+// Layout: the node log where DurableLogOptions::node_wal keeps it (or, without one, a node
+// log of this group alone in `dir`/wal/; format: server/storage/node_wal.cc) and `dir`/snap/
+// (snapshot files, newest kept). Open recovers: the newest snapshot named by the group's
+// last snapshot marker in the log, then the hard state and the entries after it.
 //
 // Durability order, which recovery relies on: a snapshot file is fsynced before the WAL
 // marker that names it; entries and hard state of a Ready are fsynced before its messages
-// are sent. An I/O error on these paths fail-stops the process (see storage::Wal).
+// are sent. An I/O error on these paths fail-stops the process (see storage::NodeWal).
 //
 // Commit-only Readys (no entries, term and vote unchanged) are not written: the commit
 // index is relearned from the leader after a restart. The WAL's last hard state may so
 // trail the commit index the node acted on, which is harmless until a snapshot: the core
 // refuses a recovered commit below the snapshot index. So every snapshot marker, local or
 // installed, is written together with the latest hard state, its commit raised to at least
-// the snapshot index (storage::Wal::SaveSnapshot), and restart works in every role.
+// the snapshot index (storage::NodeWal::SaveSnapshot), and restart works in every role.
 //
 // Threads: owned and called by the group's Ready-loop thread only.
 
@@ -29,13 +32,17 @@
 #include "raft.pb.h"
 #include "server/raft/raw_node.h"
 #include "server/raft/storage.h"
-#include "server/storage/wal.h"
+#include "server/storage/node_wal.h"
 
 namespace raftlab::engine {
 
 struct DurableLogOptions {
-  std::string dir;
-  uint64_t wal_segment_bytes = 64ull << 20;
+  std::string dir;  // the group's snapshot files (and its own WAL when node_wal is null)
+  uint64_t group_id = 1;
+  // The node's shared log, opened before any group's (it recovers them all in one scan) and
+  // outliving them. Null: the group gets a node log of its own under dir (tests, tools).
+  storage::NodeWal* node_wal = nullptr;
+  uint64_t wal_segment_bytes = 64ull << 20;  // for a WAL of the group's own
   // WAL segments kept behind the latest snapshot, and snapshot files kept.
   int keep_wal_segments = 2;
   int keep_snapshots = 2;
@@ -51,7 +58,7 @@ class DurableLog {
   raft::MemoryStorage& storage() { return storage_; }
   // The snapshot recovered at open (index 0 when none), with its image.
   const raftpb::Snapshot& recovered_snapshot() const { return recovered_snapshot_; }
-  // Bytes of damaged WAL tail dropped at open, and what was wrong.
+  // The group's log as recovered, and the WAL tail dropped at open with what was wrong.
   const storage::WalRecovery& recovery_report() const { return recovery_; }
   uint64_t snapshot_index() const { return snapshot_index_; }
 
@@ -83,7 +90,8 @@ class DurableLog {
 
   DurableLogOptions options_;
   std::string snap_dir_;
-  std::unique_ptr<storage::Wal> wal_;
+  std::unique_ptr<storage::NodeWal> own_wal_;  // when options_.node_wal is null
+  storage::NodeWal* wal_ = nullptr;
   raft::MemoryStorage storage_;
   raftpb::Snapshot recovered_snapshot_;
   storage::WalRecovery recovery_;

@@ -176,5 +176,57 @@ TEST(DurableLog, RestartsAfterALocalSnapshotFollowingAnInstalledOne) {
   EXPECT_TRUE(s.ok()) << s;
 }
 
+// Groups sharing the node's log: each recovers its own log and snapshot from it after a
+// restart, and old segments go only once the slowest group's snapshot covers them.
+TEST(DurableLog, GroupsSharingTheNodeLogRecoverTheirOwnLogs) {
+  TempDir dir;
+  storage::NodeWalOptions wo;
+  wo.dir = dir.Sub("wal");
+  wo.segment_bytes = 1024;
+  wo.carried_bytes_per_group = 0;
+  auto open_group = [&](storage::NodeWal* wal, uint64_t group) {
+    DurableLogOptions o;
+    o.dir = dir.Sub("group-" + std::to_string(group));
+    o.group_id = group;
+    o.node_wal = wal;
+    o.keep_wal_segments = 1;
+    o.compaction_lag = 0;
+    auto log = DurableLog::Open(o);
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? std::move(*log) : nullptr;
+  };
+  size_t segments_with_lagging_group = 0;
+  {
+    storage::NodeWalRecovery rec;
+    auto wal = storage::NodeWal::Open(wo, &rec);
+    ASSERT_TRUE(wal.ok()) << wal.status();
+    auto fast = open_group(wal->get(), 1);
+    auto slow = open_group(wal->get(), 2);
+    ASSERT_TRUE(slow->Persist(AppendReady(State(1, 1, 3), Entries(1, 3, 1))).ok());
+    for (uint64_t from = 1; from <= 200; from += 50) {
+      ASSERT_TRUE(fast->Persist(AppendReady(State(2, 1, from + 49), Entries(from, from + 49, 2))).ok());
+    }
+    ASSERT_TRUE(fast->SaveLocalSnapshot(200, Voters123(), "image@200").ok());
+    segments_with_lagging_group = (*wal)->segment_count();
+    EXPECT_GT(segments_with_lagging_group, 2u) << "group 2's entries 1..3 hold the oldest segment";
+    ASSERT_TRUE(slow->SaveLocalSnapshot(3, Voters123(), "image@3").ok());
+    EXPECT_LT((*wal)->segment_count(), segments_with_lagging_group);
+    ASSERT_TRUE(slow->Persist(AppendReady(State(1, 1, 4), Entries(4, 4, 1))).ok());
+  }
+  storage::NodeWalRecovery rec;
+  auto wal = storage::NodeWal::Open(wo, &rec);
+  ASSERT_TRUE(wal.ok()) << wal.status();
+  auto fast = open_group(wal->get(), 1);
+  auto slow = open_group(wal->get(), 2);
+  EXPECT_EQ(fast->snapshot_index(), 200u);
+  EXPECT_EQ(fast->recovered_snapshot().data(), "image@200");
+  EXPECT_EQ(fast->recovery_report().hard_state.term(), 2u);
+  EXPECT_EQ(slow->snapshot_index(), 3u);
+  ASSERT_EQ(slow->recovery_report().entries.size(), 1u);
+  EXPECT_EQ(slow->recovery_report().entries[0].index(), 4u);
+  EXPECT_TRUE(StartCore(*fast).ok());
+  EXPECT_TRUE(StartCore(*slow).ok());
+}
+
 }  // namespace
 }  // namespace raftlab::engine

@@ -45,6 +45,8 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   const GroupEngineOptions& o = e->options_;
   DurableLogOptions log_options;
   log_options.dir = o.dir;
+  log_options.group_id = o.group_id;
+  log_options.node_wal = o.node_wal;
   log_options.compaction_lag = o.compaction_lag;
   auto log = DurableLog::Open(log_options);
   if (!log.ok()) return log.status();

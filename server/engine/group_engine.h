@@ -62,7 +62,9 @@ struct GroupEngineOptions {
   uint64_t node_id = 0;
   // Bootstrap membership, used when the group's log holds no configuration yet.
   std::vector<uint64_t> voters;
-  std::string dir;  // the group's WAL and snapshots
+  std::string dir;  // the group's snapshots (and its WAL when node_wal is null)
+  // The node's shared WAL (DurableLogOptions::node_wal); must outlive the engine.
+  storage::NodeWal* node_wal = nullptr;
   std::chrono::milliseconds tick{10};
   int election_ticks = 200;
   int heartbeat_ticks = 20;

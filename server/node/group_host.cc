@@ -2,6 +2,8 @@
 
 #include <mutex>
 
+#include "server/storage/file_util.h"
+
 namespace raftlab::node {
 namespace {
 
@@ -58,6 +60,13 @@ absl::StatusOr<std::unique_ptr<GroupHost>> GroupHost::Create(
     engine::EngineMetrics* metrics, transport::BatchSender& sender, metrics::Registry& registry) {
   std::unique_ptr<GroupHost> host(
       new GroupHost(std::move(options), fsm, clock, metrics, sender, registry));
+  storage::NodeWalOptions wo;
+  wo.dir = host->options_.data_dir + "/wal";
+  if (auto s = storage::CreateDirsDurably(wo.dir); !s.ok()) return s;
+  storage::NodeWalRecovery recovered;  // handed to each group by OpenGroup
+  auto wal = storage::NodeWal::Open(wo, &recovered);
+  if (!wal.ok()) return wal.status();
+  host->wal_ = std::move(*wal);
   for (uint64_t id : host->options_.voters) {
     if (id == host->options_.node_id) continue;
     if (absl::Status s = host->dispatcher_->AddPeer(id); !s.ok()) return s;
@@ -77,6 +86,7 @@ absl::Status GroupHost::OpenGroup(uint64_t group_id, std::function<void(uint64_t
   o.node_id = options_.node_id;
   o.voters = options_.voters;
   o.dir = options_.data_dir + "/groups/" + std::to_string(group_id);
+  o.node_wal = wal_.get();
   if (options_.seed != 0) o.rng_seed = MixSeed(options_.seed, options_.node_id, group_id);
   o.on_applied = std::move(on_applied);
   auto e = engine::GroupEngine::Open(std::move(o), fsm_, this, clock_, metrics_);

@@ -2,7 +2,8 @@
 // GroupHost: the owner of every Raft group engine on one node, and the one place where
 // node-level traffic meets them. This is the component's entry header.
 //
-//  - Groups: OpenGroup recovers one group from <data_dir>/groups/<id> and the node's state
+//  - Groups: OpenGroup recovers one group from the node log (<data_dir>/wal, shared by all
+//    groups, opened by Create), its snapshots in <data_dir>/groups/<id> and the node's state
 //    machine (the only place engines are opened); Start starts them, Shutdown stops them.
 //  - Inbound: the transport hands each message to Deliver, which posts it to its group.
 //  - Outbound: engines Send through the host into the per-peer dispatcher it owns. What the
@@ -36,6 +37,7 @@
 #include "server/engine/group_engine.h"
 #include "server/metrics/registry.h"
 #include "server/node/snapshot_reporting_sender.h"
+#include "server/storage/node_wal.h"
 #include "server/storage/state_machine.h"
 #include "server/transport/dispatcher.h"
 #include "server/transport/inbound_handler.h"
@@ -49,7 +51,8 @@ struct GroupHostOptions {
   uint64_t node_id = 0;
   // Bootstrap membership of every group; each other voter gets dispatcher lanes.
   std::vector<uint64_t> voters;
-  // Group g keeps its WAL and snapshots in <data_dir>/groups/<g>.
+  // The node log of all groups lives in <data_dir>/wal; group g's snapshots in
+  // <data_dir>/groups/<g>.
   std::string data_dir;
   // 0: each engine's default RNG seed; else MixSeed(seed, node_id, group).
   uint64_t seed = 0;
@@ -145,6 +148,8 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
   engine::EngineMetrics* const metrics_;
   SnapshotReportingSender sender_;
   std::unique_ptr<transport::Dispatcher> dispatcher_;
+  // Shared by every engine's DurableLog; declared before engines_ so that it outlives them.
+  std::unique_ptr<storage::NodeWal> wal_;
 
   mutable std::shared_mutex mu_;
   // Engines are added, never removed before destruction, so pointers handed out stay valid.

@@ -15,7 +15,7 @@
 #include "server/storage/kv_command.h"
 #include "server/storage/snapshot_file.h"
 #include "server/storage/state_machine.h"
-#include "server/storage/wal.h"
+#include "server/storage/node_wal.h"
 #include "server/storage/wal_format.h"
 
 namespace raftlab::storage {
@@ -160,6 +160,12 @@ std::string RecordText(const WalRecord& r, json* j) {
       return "snapshot term=" + std::to_string(m.term()) + " index=" + std::to_string(m.index()) +
              " voters=" + Ids(m.conf_state().voters());
     }
+    case WalRecordType::kBatchEnd:
+      (*j)["records"] = r.value;
+      return "batch-end records=" + std::to_string(r.value);
+    case WalRecordType::kGroupBase:
+      (*j)["index"] = r.value;
+      return "group-base index=" + std::to_string(r.value);
   }
   return "unknown";
 }
@@ -203,16 +209,135 @@ class Printer {
   std::ostream& out_;
 };
 
+// The node log's files, read once and shared by every group's dump.
+struct NodeLogFiles {
+  std::string dir;
+  std::vector<std::pair<std::string, std::string>> segments;  // path and bytes, oldest first
+  std::vector<std::string> others;                            // names recovery does not read
+  absl::Status recovered;                                     // NodeWal::Read's verdict
+  NodeWalRecovery recovery;
+};
+
+NodeLogFiles ReadNodeLog(const std::string& data_dir, std::ostream& err, int* code) {
+  NodeLogFiles log;
+  log.dir = data_dir + "/wal";
+  auto names = ListDir(log.dir);
+  if (!names.ok()) {
+    err << "raftlab-dump: " << names.status().message() << "\n";
+    *code = kDumpDamaged;
+    log.recovered = names.status();
+    return log;
+  }
+  std::map<uint64_t, std::string> by_seq;
+  for (const std::string& n : *names) {
+    if (auto seq = ParseNodeWalSegmentName(n)) {
+      by_seq[*seq] = n;
+    } else {
+      log.others.push_back(n);
+    }
+  }
+  std::sort(log.others.begin(), log.others.end());
+  for (const auto& [seq, name] : by_seq) {
+    const std::string path = log.dir + "/" + name;
+    auto data = ReadWholeFile(path);
+    if (!data.ok()) {
+      err << "raftlab-dump: " << data.status().message() << "\n";
+      *code = kDumpDamaged;
+      continue;
+    }
+    log.segments.emplace_back(path, std::move(*data));
+  }
+  log.recovered = NodeWal::Read(log.dir, &log.recovery);
+  return log;
+}
+
+// The node log's segments, batch ends and damage, with what recovery makes of the damage.
+class NodeLogDump {
+ public:
+  NodeLogDump(const NodeLogFiles& log, Printer& p, std::ostream& err) : log_(log), p_(p), err_(err) {}
+
+  int Run() {
+    p_.Heading("node log: " + log_.dir + ": " + std::to_string(log_.segments.size()) + " segments");
+    for (const std::string& n : log_.others) p_.Heading("  other file in wal/ (not read by recovery): " + n);
+    for (size_t i = 0; i < log_.segments.size(); ++i) {
+      Segment(log_.segments[i].first, log_.segments[i].second, i + 1 == log_.segments.size());
+    }
+    if (code_ == kDumpOk && !log_.recovered.ok()) Fail(std::string(log_.recovered.message()));
+    const NodeWalRecovery& rec = log_.recovery;
+    if (log_.recovered.ok() && rec.dropped_bytes > 0) {
+      p_.Heading("  recovery would truncate " + std::to_string(rec.dropped_bytes) + " bytes of " +
+                 Base(rec.dropped_file) + " from offset " + std::to_string(rec.dropped_offset) + " (" +
+                 rec.dropped_reason + ")");
+    }
+    return code_;
+  }
+
+ private:
+  void Fail(const std::string& message) {
+    err_ << "raftlab-dump: " << message << "\n";
+    code_ = kDumpDamaged;
+  }
+
+  void Segment(const std::string& path, const std::string& data, bool last) {
+    p_.Heading("  wal segment " + Base(path) + ": " + std::to_string(data.size()) + " bytes");
+    if (auto s = CheckWalSegmentHeader(path, data, kNodeWalFormatVersion); !s.ok()) {
+      return Fail(std::string(s.message()));
+    }
+    WalSegmentReader reader(data);
+    WalRecord r;
+    WalDamage d;
+    uint64_t batches = 0;
+    for (auto item = reader.Next(&r, &d); item != WalSegmentReader::Item::kEnd; item = reader.Next(&r, &d)) {
+      if (item == WalSegmentReader::Item::kDamage) {
+        Damage(path, d, last);
+      } else if (r.type == WalRecordType::kBatchEnd) {
+        ++batches;
+      }
+    }
+    p_.Heading("    " + std::to_string(batches) + " batches");
+  }
+
+  void Damage(const std::string& path, const WalDamage& d, bool last) {
+    std::string verdict;
+    if (!last) {
+      verdict = "not the last segment: the server refuses to start";
+    } else if (d.torn_tail()) {
+      verdict = "reaches the end of the file: a torn write, the server truncates it at start";
+    } else if (d.valid_after) {
+      verdict = "a valid record follows: the server refuses to start (raftlab-dump --repair truncates here)";
+    } else {
+      verdict = "could not rule out valid records after it: the server refuses to start";
+    }
+    p_.Fact(false,
+            "offset=" + std::to_string(d.offset) + " DAMAGE " + std::to_string(d.end - d.offset) +
+                " bytes up to offset " + std::to_string(d.end) + ": " + d.reason + "; " + verdict,
+            {{"kind", "damage"},
+             {"offset", d.offset},
+             {"end", d.end},
+             {"reason", d.reason},
+             {"torn_tail", last && d.torn_tail()}},
+            0, Base(path));
+    if (!last || !d.torn_tail()) {
+      Fail(path + ": offset " + std::to_string(d.offset) + ": " + d.reason + " (" + verdict + ")");
+    }
+  }
+
+  const NodeLogFiles& log_;
+  Printer& p_;
+  std::ostream& err_;
+  int code_ = kDumpOk;
+};
+
 class GroupDump {
  public:
-  GroupDump(uint64_t group, std::string dir, Printer& p, std::ostream& err)
-      : group_(group), dir_(std::move(dir)), p_(p), err_(err) {}
+  GroupDump(uint64_t group, std::string dir, const NodeLogFiles& log, Printer& p, std::ostream& err)
+      : group_(group), dir_(std::move(dir)), log_(log), p_(p), err_(err) {}
 
   // Returns kDumpOk or kDumpDamaged.
   int Run() {
     p_.Heading("group " + std::to_string(group_) + ": " + dir_);
     Snapshots();
-    Segments();
+    Records();
     Recovery();
     return code_;
   }
@@ -250,79 +375,28 @@ class GroupDump {
     }
   }
 
-  void Segments() {
-    const std::string wal_dir = dir_ + "/wal";
-    auto names = ListDir(wal_dir);
-    if (!names.ok()) return Fail(std::string(names.status().message()));
-    std::map<uint64_t, std::string> segments;
-    std::vector<std::string> others;
-    for (const std::string& n : *names) {
-      if (auto parsed = ParseWalSegmentName(n)) {
-        segments[parsed->first] = n;
-      } else {
-        others.push_back(n);
+  // The group's records in the node log (damage is reported once, by NodeLogDump).
+  void Records() {
+    for (const auto& [path, data] : log_.segments) {
+      if (!CheckWalSegmentHeader(path, data, kNodeWalFormatVersion).ok()) continue;
+      p_.Heading("  wal segment " + Base(path) + ":");
+      WalSegmentReader reader(data);
+      WalRecord r;
+      WalDamage d;
+      for (auto item = reader.Next(&r, &d); item != WalSegmentReader::Item::kEnd; item = reader.Next(&r, &d)) {
+        if (item != WalSegmentReader::Item::kRecord || r.group != group_ || r.type == WalRecordType::kBatchEnd) continue;
+        json j;
+        const std::string text = RecordText(r, &j);
+        p_.Fact(r.type == WalRecordType::kEntry, "offset=" + std::to_string(r.offset) + " " + text, j, group_,
+                Base(path));
       }
-    }
-    std::sort(others.begin(), others.end());
-    for (const std::string& n : others) p_.Heading("  other file in wal/ (not read by recovery): " + n);
-    size_t i = 0;
-    for (const auto& [seq, name] : segments) {
-      Segment(wal_dir + "/" + name, ++i == segments.size());
-    }
-  }
-
-  void Segment(const std::string& path, bool last) {
-    auto data = ReadWholeFile(path);
-    if (!data.ok()) return Fail(std::string(data.status().message()));
-    p_.Heading("  wal segment " + Base(path) + ": " + std::to_string(data->size()) + " bytes");
-    if (auto s = CheckWalSegmentHeader(path, *data); !s.ok()) return Fail(std::string(s.message()));
-    WalSegmentReader reader(*data);
-    WalRecord r;
-    WalDamage d;
-    for (auto item = reader.Next(&r, &d); item != WalSegmentReader::Item::kEnd; item = reader.Next(&r, &d)) {
-      if (item == WalSegmentReader::Item::kRecord) {
-        Record(Base(path), r);
-      } else {
-        Damage(path, d, last);
-      }
-    }
-  }
-
-  void Record(const std::string& file, const WalRecord& r) {
-    json j;
-    const std::string text = RecordText(r, &j);
-    p_.Fact(r.type == WalRecordType::kEntry, "offset=" + std::to_string(r.offset) + " " + text, j, group_, file);
-  }
-
-  void Damage(const std::string& path, const WalDamage& d, bool last) {
-    std::string verdict;
-    if (!last) {
-      verdict = "not the last segment: the server refuses to start";
-    } else if (d.torn_tail()) {
-      verdict = "reaches the end of the file: a torn write, the server truncates it at start";
-    } else if (d.valid_after) {
-      verdict = "a valid record follows: the server refuses to start (raftlab-dump --repair truncates here)";
-    } else {
-      verdict = "could not rule out valid records after it: the server refuses to start";
-    }
-    p_.Fact(false,
-            "offset=" + std::to_string(d.offset) + " DAMAGE " + std::to_string(d.end - d.offset) +
-                " bytes up to offset " + std::to_string(d.end) + ": " + d.reason + "; " + verdict,
-            {{"kind", "damage"},
-             {"offset", d.offset},
-             {"end", d.end},
-             {"reason", d.reason},
-             {"torn_tail", last && d.torn_tail()}},
-            group_, Base(path));
-    if (!last || !d.torn_tail()) {
-      Fail(path + ": offset " + std::to_string(d.offset) + ": " + d.reason + " (" + verdict + ")");
     }
   }
 
   void Recovery() {
-    if (code_ != kDumpOk) return;  // the damage was reported; recovery would only repeat it
-    WalRecovery rec;
-    if (auto s = Wal::Read(dir_ + "/wal", &rec); !s.ok()) return Fail(std::string(s.message()));
+    if (!log_.recovered.ok()) return;  // NodeLogDump reported why
+    auto it = log_.recovery.groups.find(group_);
+    const WalRecovery rec = it == log_.recovery.groups.end() ? WalRecovery() : it->second;
     const uint64_t first = rec.entries.empty() ? 0 : rec.entries.front().index();
     const uint64_t last = rec.entries.empty() ? 0 : rec.entries.back().index();
     std::string text = "  recovery: snapshot term=" + std::to_string(rec.snapshot.term()) +
@@ -344,6 +418,7 @@ class GroupDump {
 
   uint64_t group_;
   std::string dir_;
+  const NodeLogFiles& log_;
   Printer& p_;
   std::ostream& err_;
   std::vector<std::string> snapshot_files_;
@@ -430,52 +505,47 @@ int DumpDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err
   Printer printer(options, out);
   printer.Heading("data dir: " + options.data_dir);
   int code = kDumpOk;
-  for (const auto& [g, dir] : groups) code = std::max(code, GroupDump(g, dir, printer, err).Run());
+  const NodeLogFiles log = ReadNodeLog(options.data_dir, err, &code);
+  code = std::max(code, NodeLogDump(log, printer, err).Run());
+  for (const auto& [g, dir] : groups) code = std::max(code, GroupDump(g, dir, log, printer, err).Run());
   DumpAppliedIndexes(options, groups, printer, err, &code);
   return code;
 }
 
 int RepairDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err) {
-  const auto found = GroupsOfDataDir(options, err);
-  if (!found) return kDumpBadInput;
-  const auto& groups = *found;
-  int code = kDumpOk;
-  for (const auto& [g, dir] : groups) {
-    const std::string wal_dir = dir + "/wal";
-    WalRecovery before;
-    const absl::Status readable = Wal::Read(wal_dir, &before);
-    if (readable.ok() && before.dropped_bytes == 0) {
-      out << "group " << g << ": nothing to repair\n";
-      continue;
-    }
-    WalOptions wo;
-    wo.dir = wal_dir;
-    wo.create_if_missing = false;
-    wo.repair = true;
-    WalRecovery rec;
-    auto wal = Wal::Open(wo, &rec);
-    if (!wal.ok()) {
-      err << "raftlab-dump: group " << g << ": cannot repair: " << wal.status().message() << "\n";
-      code = kDumpDamaged;
-      continue;
-    }
-    out << "group " << g << ": removed " << rec.dropped_bytes << " bytes of " << rec.dropped_file
-        << " from offset " << rec.dropped_offset << " (" << rec.dropped_reason << ")";
-    if (!rec.removed_records.empty()) {
-      out << "; they held " << rec.removed_records.size()
-          << " valid records, now lost on this node:\n";
-      for (const WalRecord& r : rec.removed_records) {
-        json j;
-        out << "    offset=" << r.offset << " " << RecordText(r, &j) << "\n";
-      }
-      out << "  warning: the node may have acknowledged these entries or cast a vote recorded here;"
-             " the safe course is to wipe it and let it rejoin from its peers\n";
-    } else {
-      out << "\n";
-    }
-    if (!rec.broken_copy.empty()) out << "  removed bytes kept in " << rec.broken_copy << "\n";
+  if (!GroupsOfDataDir(options, err)) return kDumpBadInput;
+  const std::string wal_dir = options.data_dir + "/wal";
+  NodeWalRecovery before;
+  const absl::Status readable = NodeWal::Read(wal_dir, &before);
+  if (readable.ok() && before.dropped_bytes == 0) {
+    out << "node log: nothing to repair\n";
+    return kDumpOk;
   }
-  return code;
+  NodeWalOptions wo;
+  wo.dir = wal_dir;
+  wo.create_if_missing = false;
+  wo.repair = true;
+  NodeWalRecovery rec;
+  auto wal = NodeWal::Open(wo, &rec);
+  if (!wal.ok()) {
+    err << "raftlab-dump: node log: cannot repair: " << wal.status().message() << "\n";
+    return kDumpDamaged;
+  }
+  out << "node log: removed " << rec.dropped_bytes << " bytes of " << rec.dropped_file << " from offset "
+      << rec.dropped_offset << " (" << rec.dropped_reason << ")";
+  if (!rec.removed_records.empty()) {
+    out << "; they held " << rec.removed_records.size() << " valid records, now lost on this node:\n";
+    for (const WalRecord& r : rec.removed_records) {
+      json j;
+      out << "    offset=" << r.offset << " group=" << r.group << " " << RecordText(r, &j) << "\n";
+    }
+    out << "  warning: the node may have acknowledged these entries or cast a vote recorded here;"
+           " the safe course is to wipe it and let it rejoin from its peers\n";
+  } else {
+    out << "\n";
+  }
+  if (!rec.broken_copy.empty()) out << "  removed bytes kept in " << rec.broken_copy << "\n";
+  return kDumpOk;
 }
 
 }  // namespace raftlab::storage

@@ -1,12 +1,13 @@
 // raftlab-dump: prints a node's data directory for a person, as etcd-dump-logs does for
-// etcd: per group, the snapshot files' metadata, every WAL record with its file and offset
-// (hard states, entries decoded as KV commands or configuration changes, snapshot markers),
-// the damage found and what recovery makes of it, and the applied index the state machine
-// holds. It can also repair a WAL that recovery refuses (RepairDataDir).
+// etcd: the node log's segments and the damage found in them; per group, the snapshot
+// files' metadata, every record of the group in the node log with its file and offset
+// (hard states, entries decoded as KV commands or configuration changes, snapshot markers)
+// and what recovery makes of the log; and the applied index the state machine holds. It
+// can also repair a node log that recovery refuses (RepairDataDir).
 //
-// The layout it reads is the one server/api/node.cc and engine/durable_log.h write:
+// The layout it reads is the one the node and engine/durable_log.h write:
 //   DIR/fsm/              RocksDB state machine, one column family per group (opened read-only)
-//   DIR/groups/<g>/wal/   WAL segments (format: wal.cc)
+//   DIR/wal/              the node log shared by all groups (format: node_wal.cc)
 //   DIR/groups/<g>/snap/  snapshot files (format: snapshot_file.cc)
 //
 // Stateless; safe to run against the directory of a running server (it only reads), except
@@ -40,11 +41,11 @@ inline constexpr int kDumpBadInput = 2;
 // Prints the data directory to out and problems to err; returns one of the exit codes.
 int DumpDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err);
 
-// For each group (or options.group): when its last WAL segment holds damage followed by
-// valid records, prints the records that will be lost, keeps the removed bytes beside the
-// segment ("<segment>.broken-<offset>") and truncates it at the damage, so the server can
-// start. A torn tail is truncated as the server would; damage elsewhere is not repairable
-// here. Returns kDumpOk when every group can now be opened.
+// When the node log's last segment holds damage followed by valid records, prints the
+// records that will be lost (of every group), keeps the removed bytes beside the segment
+// ("<segment>.broken-<offset>") and truncates it at the end of the last whole batch before
+// the damage, so the server can start. A torn tail is truncated as the server would; damage
+// elsewhere is not repairable here. Returns kDumpOk when the log can now be opened.
 int RepairDataDir(const DumpOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace raftlab::storage

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   app.add_flag("--entries-only", o.entries_only, "Only the WAL's entries, one line each");
   app.add_flag("--json", o.json, "One JSON object per line");
   app.add_flag("--repair", repair,
-               "Truncate the last WAL segment of each group at damage that is followed by valid records "
+               "Truncate the node log's last segment at damage that is followed by valid records "
                "(the server refuses to start on it), printing the records removed; run with the node stopped");
   try {
     app.parse(argc, argv);

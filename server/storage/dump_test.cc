@@ -11,7 +11,7 @@
 #include "server/storage/snapshot_file.h"
 #include "server/storage/state_machine.h"
 #include "server/storage/test_util.h"
-#include "server/storage/wal.h"
+#include "server/storage/node_wal.h"
 #include "server/storage/wal_format.h"
 
 namespace raftlab::storage {
@@ -51,24 +51,24 @@ class DumpTest : public ::testing::Test {
     entries_.push_back(Entry(8, 1, EncodeKvCommand(KvCommand::Cas("k3", "v3", "w3"))));
     entries_.push_back(Entry(9, 2, ""));
 
-    WalOptions wo;
-    wo.dir = group + "/wal";
-    WalRecovery rec;
-    auto wal = Wal::Open(wo, &rec);
+    NodeWalOptions wo;
+    wo.dir = dir_.Sub("wal");
+    NodeWalRecovery rec;
+    auto wal = NodeWal::Open(wo, &rec);
     ASSERT_TRUE(wal.ok()) << wal.status();
     raftpb::HardState hs;
     hs.set_term(2);
     hs.set_vote(1);
-    ASSERT_TRUE((*wal)->Append(hs, entries_).ok());
+    ASSERT_TRUE((*wal)->Append(1, hs, entries_).ok());
     raftpb::Snapshot snap;
     snap.mutable_metadata()->set_index(5);
     snap.mutable_metadata()->set_term(1);
     snap.mutable_metadata()->mutable_conf_state()->add_voters(1);
     snap.set_data("image");
     ASSERT_TRUE(WriteSnapshotFile(group + "/snap", snap).ok());
-    ASSERT_TRUE((*wal)->SaveSnapshot(snap.metadata(), hs).ok());
+    ASSERT_TRUE((*wal)->SaveSnapshot(1, snap.metadata(), hs).ok());
     hs.set_commit(9);
-    ASSERT_TRUE((*wal)->Append(hs, {}).ok());
+    ASSERT_TRUE((*wal)->Append(1, hs, {}).ok());
     segment_ = FilesWithSuffix(wo.dir, ".wal").at(0);
 
     StateMachineOptions so;
@@ -158,9 +158,9 @@ TEST_F(DumpTest, JsonIsOneObjectPerLine) {
     }
     if (j.at("kind") == "applied") saw_applied = j.at("index") == 9;
   }
-  // Segment head (marker, hard state), 9 entries and their hard state, the snapshot marker
-  // and its hard state, the last hard state.
-  EXPECT_EQ(records, 2 + 9 + 1 + 2 + 1);
+  // 9 entries and their hard state, the snapshot marker and its hard state, the last hard
+  // state (batch ends belong to no group).
+  EXPECT_EQ(records, 9 + 1 + 2 + 1);
   EXPECT_TRUE(saw_put);
   EXPECT_TRUE(saw_applied);
 }
@@ -201,7 +201,7 @@ TEST_F(DumpTest, BadInputIsAnErrorNamingIt) {
 }
 
 TEST_F(DumpTest, AGarbageSegmentIsDamageNamingFileAndOffset) {
-  const std::string garbage = dir_.Sub("groups/1/wal/") + WalSegmentName(2, 10);
+  const std::string garbage = dir_.Sub("wal/") + NodeWalSegmentName(2);
   WriteFileOrDie(garbage, std::string("this is not a WAL segment at all"));
   EXPECT_EQ(Dump(), kDumpDamaged);
   EXPECT_NE(err_.str().find(garbage + ": offset 0: not a raftlab WAL segment"), std::string::npos) << err_.str();
@@ -236,24 +236,27 @@ TEST_F(DumpTest, AnUnreadableSnapshotFileIsDamageNamingIt) {
 }
 
 TEST_F(DumpTest, RepairCutsTheDamageListsWhatItRemovedAndTheDirectoryReadsCleanAfter) {
-  const uint64_t at = OffsetOfEntry(8);
+  // The cut goes back to the start of the damaged entry's batch, entries 1..9 and their
+  // hard state: the segment's header batch ends where that batch starts.
+  const uint64_t at = OffsetOfEntry(1);
   FlipPayloadByteOfEntry(8);
   DumpOptions o;
   o.data_dir = dir_.path();
   std::ostringstream out, err;
   ASSERT_EQ(RepairDataDir(o, out, err), kDumpOk) << err.str();
-  EXPECT_NE(out.str().find("group 1: removed"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("node log: removed"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("from offset " + std::to_string(at)), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("entry term=2 index=9 no-op"), std::string::npos) << out.str();
-  EXPECT_NE(out.str().find("hard-state term=2 vote=1 commit=9"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("group=1 hard-state term=2 vote=1 commit=9"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("group=1 entry term=0 index=1 conf-change"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find(".broken-" + std::to_string(at)), std::string::npos) << out.str();
   EXPECT_EQ(Dump(), kDumpOk) << err_.str();
-  // The snapshot marker came after the damage, so the log now starts at 1 again.
-  EXPECT_TRUE(Printed("snapshot term=0 index=0; hard state term=0 vote=0 commit=0; entries 1..7")) << out_.str();
+  // The whole batch went, and the snapshot marker after it.
+  EXPECT_TRUE(Printed("snapshot term=0 index=0; hard state term=0 vote=0 commit=0; entries none")) << out_.str();
 
   std::ostringstream again_out, again_err;
   EXPECT_EQ(RepairDataDir(o, again_out, again_err), kDumpOk);
-  EXPECT_NE(again_out.str().find("group 1: nothing to repair"), std::string::npos) << again_out.str();
+  EXPECT_NE(again_out.str().find("node log: nothing to repair"), std::string::npos) << again_out.str();
 }
 
 }  // namespace

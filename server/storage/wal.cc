@@ -67,90 +67,9 @@
 #include "faults/points.h"
 #include "server/storage/file_util.h"
 #include "server/storage/wal_format.h"
+#include "server/storage/wal_replay.h"
 
 namespace raftlab::storage {
-namespace {
-
-bool IsEmpty(const raftpb::HardState& hs) {
-  return hs.term() == 0 && hs.vote() == 0 && hs.commit() == 0;
-}
-
-// The log as recovery rebuilds it, record by record.
-struct LogState {
-  raftpb::HardState hard_state;
-  raftpb::SnapshotMetadata snapshot;
-  std::vector<raftpb::Entry> entries;
-  uint64_t base_last = 0;  // last index when entries is empty (start of the oldest segment)
-
-  uint64_t LastIndex() const { return entries.empty() ? base_last : entries.back().index(); }
-
-  // Returns an error message, or "" when the record fits the log.
-  std::string ApplyEntry(raftpb::Entry e) {
-    if (e.index() <= snapshot.index()) {
-      return "entry " + std::to_string(e.index()) + " is at or below snapshot index " +
-             std::to_string(snapshot.index());
-    }
-    if (e.index() > LastIndex() + 1) {
-      return "entry " + std::to_string(e.index()) + " leaves a gap after index " +
-             std::to_string(LastIndex());
-    }
-    while (!entries.empty() && entries.back().index() >= e.index()) entries.pop_back();
-    if (entries.empty()) base_last = e.index() - 1;
-    entries.push_back(std::move(e));
-    return "";
-  }
-
-  std::string ApplySnapshot(const raftpb::SnapshotMetadata& s) {
-    if (s.index() < snapshot.index()) {
-      return "snapshot marker " + std::to_string(s.index()) + " goes back from " +
-             std::to_string(snapshot.index());
-    }
-    entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                 [&](const raftpb::Entry& e) { return e.index() <= s.index(); }),
-                  entries.end());
-    if (entries.empty()) base_last = std::max(base_last, s.index());
-    snapshot = s;
-    return "";
-  }
-};
-
-// Applies one good record to the log; an error message, or "" when it fits.
-std::string ApplyRecord(const WalRecord& r, LogState* log) {
-  switch (r.type) {
-    case WalRecordType::kEntry:
-      return log->ApplyEntry(r.entry);
-    case WalRecordType::kHardState:
-      log->hard_state = r.hard_state;
-      return "";
-    case WalRecordType::kSnapshot:
-      return log->ApplySnapshot(r.snapshot);
-  }
-  return "";
-}
-
-// Keeps bytes a repair removes beside the segment, fsynced, for a person to examine.
-absl::StatusOr<std::string> KeepBrokenTail(const std::string& path, std::string_view bytes, uint64_t offset) {
-  const std::string copy = path + ".broken-" + std::to_string(offset);
-  int fd = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError(copy, "create", errno);
-  int err = WriteAll(fd, bytes);
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  ::close(fd);
-  if (err != 0) return FileError(copy, "write", err);
-  return copy;
-}
-
-absl::Status TruncateFile(const std::string& path, uint64_t size) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return FileError(path, "open to truncate", errno);
-  int err = 0;
-  if (::ftruncate(fd, static_cast<off_t>(size)) != 0 || ::fsync(fd) != 0) err = errno;
-  ::close(fd);
-  if (err != 0) return FileError(path, "truncate", err);
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 Wal::Wal(const WalOptions& options, const WalRecovery& state)
     : dir_(options.dir),
@@ -373,7 +292,7 @@ absl::Status Wal::Append(const raftpb::HardState& hard_state,
       }
     }
   }
-  const bool has_state = !IsEmpty(hard_state);
+  const bool has_state = !IsEmptyHardState(hard_state);
   if (entries.empty() && !has_state) return absl::OkStatus();
   std::string records;
   for (const raftpb::Entry& e : entries) {

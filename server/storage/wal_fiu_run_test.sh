@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs a WAL append under fiu-run's POSIX preload with every fsync failing (EIO) and checks
+# Runs a node-log append under fiu-run's POSIX preload with every fsync and fdatasync failing
+# (EIO) and checks
 # that the storage fail-stops (exit 75) instead of carrying on, and that the log it left
 # behind still recovers. Usage: wal_fiu_run_test.sh PATH/TO/wal_probe
 set -u
@@ -9,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$probe" init "$work/wal" || fail "init"
-fiu-run -x -f "" -c 'enable name=posix/io/sync/fsync,failinfo=5' \
+fiu-run -x -f "" -c 'enable name=posix/io/sync/*,failinfo=5' \
   "$probe" append "$work/wal" >"$work/out" 2>"$work/err"
 rc=$?
 cat "$work/out" "$work/err"

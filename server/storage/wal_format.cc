@@ -14,13 +14,30 @@ constexpr char kMagic[8] = {'R', 'L', 'A', 'B', 'W', 'A', 'L', '\n'};
 // Larger lengths are damage, not records: a Ready is bounded well below this.
 constexpr uint32_t kMaxRecordPayload = 256u << 20;
 
-bool KnownType(uint8_t t) { return t >= 1 && t <= 3; }
+std::optional<uint64_t> ParseHex16(std::string_view s) {
+  if (s.size() != 16) return {};
+  uint64_t v = 0;
+  for (char c : s) {
+    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    if (d < 0) return {};
+    v = v << 4 | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+bool KnownType(uint8_t t, bool node_log) { return t >= 1 && t <= (node_log ? 5 : 3); }
 
 uint32_t RecordCrc(char type, const char* payload, size_t len) {
   return Crc32cExtend(Crc32c(&type, 1), payload, len);
 }
 
-bool ParsePayload(WalRecordType type, const char* p, uint32_t len, WalRecord* out) {
+bool ParsePayload(WalRecordType type, const char* p, uint32_t len, bool node_log, WalRecord* out) {
+  if (node_log) {
+    if (len < 8) return false;
+    out->group = GetFixed64(p);
+    p += 8;
+    len -= 8;
+  }
   const int n = static_cast<int>(len);
   switch (type) {
     case WalRecordType::kEntry:
@@ -29,12 +46,17 @@ bool ParsePayload(WalRecordType type, const char* p, uint32_t len, WalRecord* ou
       return out->hard_state.ParseFromArray(p, n);
     case WalRecordType::kSnapshot:
       return out->snapshot.ParseFromArray(p, n);
+    case WalRecordType::kBatchEnd:
+    case WalRecordType::kGroupBase:
+      if (len != 8) return false;
+      out->value = GetFixed64(p);
+      return true;
   }
   return false;
 }
 
 // Decodes the frame at `at`; on damage returns false and says why in *why.
-bool DecodeAt(std::string_view data, uint64_t at, WalRecord* out, std::string* why) {
+bool DecodeAt(std::string_view data, uint64_t at, bool node_log, WalRecord* out, std::string* why) {
   if (data.size() - at < kWalRecordHeaderSize) {
     *why = "record header cut short";
     return false;
@@ -55,13 +77,13 @@ bool DecodeAt(std::string_view data, uint64_t at, WalRecord* out, std::string* w
     return false;
   }
   const auto type = static_cast<uint8_t>(frame[8]);
-  if (!KnownType(type)) {
+  if (!KnownType(type, node_log)) {
     *why = "unknown record type " + std::to_string(type);
     return false;
   }
   *out = WalRecord();
   out->type = static_cast<WalRecordType>(type);
-  if (!ParsePayload(out->type, payload, len, out)) {
+  if (!ParsePayload(out->type, payload, len, node_log, out)) {
     *why = std::string(WalRecordTypeName(out->type)) + " record payload unparsable";
     return false;
   }
@@ -80,6 +102,10 @@ std::string_view WalRecordTypeName(WalRecordType type) {
       return "hard-state";
     case WalRecordType::kSnapshot:
       return "snapshot";
+    case WalRecordType::kBatchEnd:
+      return "batch-end";
+    case WalRecordType::kGroupBase:
+      return "group-base";
   }
   return "unknown";
 }
@@ -92,29 +118,31 @@ std::string WalSegmentName(uint64_t seq, uint64_t first_index) {
 
 std::optional<std::pair<uint64_t, uint64_t>> ParseWalSegmentName(const std::string& name) {
   if (name.size() != 37 || name[16] != '-' || name.compare(33, 4, ".wal") != 0) return {};
-  auto hex = [](std::string_view s) -> std::optional<uint64_t> {
-    uint64_t v = 0;
-    for (char c : s) {
-      int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-      if (d < 0) return {};
-      v = v << 4 | static_cast<uint64_t>(d);
-    }
-    return v;
-  };
-  auto seq = hex(std::string_view(name).substr(0, 16));
-  auto first = hex(std::string_view(name).substr(17, 16));
+  auto seq = ParseHex16(std::string_view(name).substr(0, 16));
+  auto first = ParseHex16(std::string_view(name).substr(17, 16));
   if (!seq || !first) return {};
   return std::make_pair(*seq, *first);
 }
 
-std::string WalSegmentHeader() {
+std::string NodeWalSegmentName(uint64_t seq) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64 ".wal", seq);
+  return buf;
+}
+
+std::optional<uint64_t> ParseNodeWalSegmentName(const std::string& name) {
+  if (name.size() != 20 || name.compare(16, 4, ".wal") != 0) return {};
+  return ParseHex16(std::string_view(name).substr(0, 16));
+}
+
+std::string WalSegmentHeader(uint32_t version) {
   std::string buf(kMagic, sizeof kMagic);
-  PutFixed32(&buf, kWalFormatVersion);
+  PutFixed32(&buf, version);
   PutFixed32(&buf, Crc32c(buf.data(), buf.size()));
   return buf;
 }
 
-absl::Status CheckWalSegmentHeader(const std::string& path, std::string_view data) {
+absl::Status CheckWalSegmentHeader(const std::string& path, std::string_view data, uint32_t expected) {
   if (data.size() < kWalHeaderSize || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
     return absl::DataLossError(path + ": offset 0: not a raftlab WAL segment (bad or missing header)");
   }
@@ -122,10 +150,11 @@ absl::Status CheckWalSegmentHeader(const std::string& path, std::string_view dat
     return absl::DataLossError(path + ": offset 0: WAL segment header fails its CRC");
   }
   const uint32_t version = GetFixed32(data.data() + 8);
-  if (version != kWalFormatVersion) {
+  if (version != expected) {
     return absl::FailedPreconditionError(path + ": WAL format version " + std::to_string(version) +
-                                         ", this build reads version " +
-                                         std::to_string(kWalFormatVersion));
+                                         ", expected version " + std::to_string(expected) +
+                                         (expected == kNodeWalFormatVersion ? " (the node's shared log)"
+                                                                            : " (a group's own log)"));
   }
   return absl::OkStatus();
 }
@@ -138,13 +167,23 @@ void AppendWalRecord(WalRecordType type, const std::string& payload, std::string
   out->append(payload);
 }
 
+void AppendNodeWalRecord(WalRecordType type, uint64_t group, std::string_view body, std::string* out) {
+  std::string payload;
+  payload.reserve(8 + body.size());
+  PutFixed64(&payload, group);
+  payload.append(body);
+  AppendWalRecord(type, payload, out);
+}
+
 WalSegmentReader::WalSegmentReader(std::string_view data, uint64_t resync_budget)
-    : data_(data), resync_budget_(resync_budget) {}
+    : data_(data),
+      node_log_(data.size() >= kWalHeaderSize && GetFixed32(data.data() + 8) == kNodeWalFormatVersion),
+      resync_budget_(resync_budget) {}
 
 WalSegmentReader::Item WalSegmentReader::Next(WalRecord* record, WalDamage* damage) {
   if (offset_ >= data_.size()) return Item::kEnd;
   std::string why;
-  if (DecodeAt(data_, offset_, record, &why)) {
+  if (DecodeAt(data_, offset_, node_log_, record, &why)) {
     offset_ = record->end;
     return Item::kRecord;
   }
@@ -156,7 +195,7 @@ WalSegmentReader::Item WalSegmentReader::Next(WalRecord* record, WalDamage* dama
   for (uint64_t at = offset_ + 1; at + kWalRecordHeaderSize <= data_.size(); ++at) {
     const char* frame = data_.data() + at;
     const uint32_t len = GetFixed32(frame);
-    if (!KnownType(static_cast<uint8_t>(frame[8])) || len > data_.size() - at - kWalRecordHeaderSize) {
+    if (!KnownType(static_cast<uint8_t>(frame[8]), node_log_) || len > data_.size() - at - kWalRecordHeaderSize) {
       continue;
     }
     if (hashed + len > resync_budget_) {
@@ -164,7 +203,7 @@ WalSegmentReader::Item WalSegmentReader::Next(WalRecord* record, WalDamage* dama
       break;
     }
     hashed += len;
-    if (DecodeAt(data_, at, record, &why)) {
+    if (DecodeAt(data_, at, node_log_, record, &why)) {
       damage->end = at;
       damage->valid_after = true;
       offset_ = at;

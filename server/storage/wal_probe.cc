@@ -1,6 +1,7 @@
-// wal_probe: drives a WAL from the command line so tests can run it under fiu-run.
+// wal_probe: drives the node log (one group in it) from the command line so tests can run
+// it under fiu-run.
 //
-//   wal_probe init DIR     creates a WAL holding entries 1..3
+//   wal_probe init DIR     creates a node log holding entries 1..3 of group 1
 //   wal_probe append DIR   reopens it and appends entry 4 (prints "append returned" if the
 //                          append comes back; under a failing fsync it must fail-stop)
 //   wal_probe verify DIR   recovers it and prints "recovered N entries"
@@ -10,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "server/storage/wal.h"
+#include "server/storage/node_wal.h"
 
 namespace {
 
@@ -25,29 +26,31 @@ raftlab::raftpb::Entry MakeEntry(uint64_t index) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  using raftlab::storage::Wal;
+  using raftlab::storage::NodeWal;
+  constexpr uint64_t kGroup = 1;
   if (argc != 3) {
     std::fprintf(stderr, "usage: %s init|append|verify DIR\n", argv[0]);
     return 2;
   }
   const std::string mode = argv[1];
-  raftlab::storage::WalOptions options;
+  raftlab::storage::NodeWalOptions options;
   options.dir = argv[2];
-  raftlab::storage::WalRecovery rec;
-  auto wal = Wal::Open(options, &rec);
+  raftlab::storage::NodeWalRecovery recovered;
+  auto wal = NodeWal::Open(options, &recovered);
   if (!wal.ok()) {
     std::fprintf(stderr, "wal_probe: %s\n", std::string(wal.status().message()).c_str());
     return 1;
   }
+  const raftlab::storage::WalRecovery rec = (*wal)->TakeRecovery(kGroup);
   raftlab::raftpb::HardState hs;
   hs.set_term(1);
   if (mode == "init") {
     std::vector<raftlab::raftpb::Entry> entries = {MakeEntry(1), MakeEntry(2), MakeEntry(3)};
-    return (*wal)->Append(hs, entries).ok() ? 0 : 1;
+    return (*wal)->Append(kGroup, hs, entries).ok() ? 0 : 1;
   }
   if (mode == "append") {
     std::vector<raftlab::raftpb::Entry> entries = {MakeEntry(rec.entries.size() + 1)};
-    (void)(*wal)->Append(hs, entries);
+    (void)(*wal)->Append(kGroup, hs, entries);
     std::printf("append returned\n");
     return 0;
   }
