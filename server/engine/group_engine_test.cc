@@ -109,7 +109,8 @@ TEST(GroupEngine, LaggingNodeCatchesUpBySnapshot) {
   for (int i = 0; i < 60; ++i) {
     ASSERT_EQ(c.Put(leader, "key" + std::to_string(i), std::to_string(i)).code, Code::kApplied);
   }
-  EXPECT_GE(c.engine(leader)->Status().snapshot_index, 20u);
+  // Snapshots are built off the Ready loop: the latest may still be finishing.
+  EXPECT_TRUE(c.WaitFor([&] { return c.engine(leader)->Status().snapshot_index >= 20; }));
   c.StartNode(follower);
   EXPECT_TRUE(c.WaitFor([&] { return c.Get(follower, "key59") == std::optional<std::string>("59"); }));
 }
