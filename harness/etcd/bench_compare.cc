@@ -183,11 +183,11 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
                                  " ms = " + Fmt("%.1f", floor_ms > 0 ? put1_avg_ms / floor_ms : 0) + "x the floor.\n";
   std::printf("%s%s%s", header.c_str(), table.c_str(), floor_line.c_str());
   nlohmann::json report{{"rounds", o.rounds}, {"scale", o.scale}, {"runs", runs}, {"fsync_floor_p50_ms", floor_ms}};
+  // The etcd comparison is over: free the machine (and the disk) for the group clusters.
+  StopAndRemoveData(*etcd);
+  StopAndRemoveData(*raftlab);
   std::string groups_table;
   if (!o.groups.empty()) {
-    // The etcd comparison is over: free the machine for the group clusters.
-    etcd->reset();
-    raftlab->reset();
     GroupsBenchOptions go{o.out, o.groups, o.rounds, shapes[1].config, o.fsm_sync_mode, o.server_binary,
                           o.baseline_binary};
     auto rows = RunGroupsBench(go, stop);

@@ -1,7 +1,10 @@
 #pragma once
-// The figures bench-compare keeps of one benchmark run, and their medians over rounds.
+// The figures bench-compare keeps of one benchmark run, their medians over rounds, and the
+// end of a benchmark cluster.
 
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,5 +22,17 @@ BenchFigures FiguresOf(const client::BenchResult& result);
 BenchFigures Median(const std::vector<BenchFigures>& runs);
 // printf-style formatting of one number, for the tables.
 std::string Fmt(const char* format, double value);
+
+// Stops a benchmark's cluster and removes its members' data directories (gigabytes after a
+// run, worth nothing once measured); the members' logs stay beside them.
+template <typename Cluster>
+void StopAndRemoveData(std::unique_ptr<Cluster>& cluster) {
+  if (cluster == nullptr) return;
+  std::vector<std::string> dirs;
+  for (uint64_t id : cluster->ids()) dirs.push_back(cluster->data_dir(id));
+  cluster.reset();
+  std::error_code ec;
+  for (const auto& dir : dirs) std::filesystem::remove_all(dir, ec);
+}
 
 }  // namespace raftlab::harness

@@ -118,6 +118,7 @@ absl::StatusOr<std::vector<GroupsBenchRow>> RunGroupsBench(const GroupsBenchOpti
   if (stop.load()) return absl::CancelledError("interrupted");
   std::vector<GroupsBenchRow> rows;
   for (size_t i = 0; i < clusters.size(); ++i) rows.push_back({variants[i].groups, variants[i].baseline, Median(runs[i])});
+  for (auto& c : clusters) StopAndRemoveData(c);
   return rows;
 }
 
