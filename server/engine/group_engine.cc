@@ -7,6 +7,7 @@
 #include "faults/crash_point.h"
 #include "server/log/fail_stop.h"
 #include "server/log/log.h"
+#include "server/log/thread_name.h"
 #include "server/raft/check.h"
 #include "server/raft/errors.h"
 
@@ -112,8 +113,14 @@ GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm,
 GroupEngine::~GroupEngine() { Stop(); }
 
 void GroupEngine::Start() {
-  loop_thread_ = std::thread([this] { Loop(); });
-  ticker_thread_ = std::thread([this] { TickerLoop(); });
+  loop_thread_ = std::thread([this] {
+    log::NameThisThread("ready-g" + std::to_string(options_.group_id));
+    Loop();
+  });
+  ticker_thread_ = std::thread([this] {
+    log::NameThisThread("tick-g" + std::to_string(options_.group_id));
+    TickerLoop();
+  });
 }
 
 void GroupEngine::Stop() {

@@ -1,5 +1,6 @@
 #include "server/engine/snapshot_worker.h"
 
+#include "server/log/thread_name.h"
 #include "server/storage/snapshot_file.h"
 
 namespace raftlab::engine {
@@ -10,6 +11,7 @@ void SnapshotWorker::Start(std::string snap_dir, raftpb::SnapshotMetadata metada
   if (thread_.joinable()) thread_.join();
   thread_ = std::thread([this, dir = std::move(snap_dir), metadata = std::move(metadata),
                          image = std::move(image)]() mutable {
+    log::NameThisThread("snapshot");
     BuiltSnapshot out;
     out.metadata = std::move(metadata);
     Run(dir, &out, *image);

@@ -2,6 +2,8 @@
 
 #include <grpcpp/client_context.h>
 
+#include "server/log/thread_name.h"
+
 namespace raftlab::transport {
 
 CallWatchdog::CallWatchdog() : thread_([this] { Run(); }) {}
@@ -37,6 +39,9 @@ void CallWatchdog::Arm(grpc::ClientContext* ctx, Clock::time_point deadline) {
     auto it = calls_.find(ctx);
     if (it == calls_.end()) return;
     it->second = deadline;
+    // A thread already due to look no later than this deadline needs no wake-up: waking it
+    // per armed write cost a context switch per message sent.
+    if (sleeping_until_ && *sleeping_until_ <= deadline) return;
   }
   wake_.notify_all();
 }
@@ -68,6 +73,7 @@ bool CallWatchdog::SleepFor(std::chrono::milliseconds d) {
 }
 
 void CallWatchdog::Run() {
+  log::NameThisThread("rpc-watchdog");
   std::unique_lock lock(mu_);
   while (!exiting_) {
     std::optional<Clock::time_point> next;
@@ -81,6 +87,7 @@ void CallWatchdog::Run() {
         next = deadline;
       }
     }
+    sleeping_until_ = next;
     if (next) {
       wake_.wait_until(lock, *next);
     } else {

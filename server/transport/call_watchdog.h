@@ -58,6 +58,8 @@ class CallWatchdog {
   // Registered contexts and, for armed ones, their deadline.
   std::map<grpc::ClientContext*, std::optional<Clock::time_point>> calls_;  // guarded by mu_
   bool shut_down_ = false;                                                  // guarded by mu_
+  // When the thread looks at the deadlines next; nullopt: only when woken.   guarded by mu_
+  std::optional<Clock::time_point> sleeping_until_;
   bool exiting_ = false;                                                    // guarded by mu_
   std::thread thread_;  // last: starts after everything above exists
 };

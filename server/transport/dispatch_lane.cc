@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/log/thread_name.h"
+
 namespace raftlab::transport {
 
 namespace {
@@ -71,6 +73,7 @@ std::size_t DispatchLane::queued() const {
 void DispatchLane::Run() {
   std::vector<OutboundMessage> batch;
   batch.reserve(options_.max_batch);
+  log::NameThisThread("lane" + std::to_string(options_.peer) + "-" + std::string(options_.name));
   std::unique_lock lock(mu_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -340,23 +340,40 @@ TEST(GrpcTransport, SetPeerAddressMovesTheLaneStreamsToTheNewAddress) {
   EXPECT_TRUE(a.handler.received().empty());
 }
 
-TEST(GrpcTransport, ShutdownReturnsPromptlyWhileASendIsBlockedOnAPeerThatNeverReads) {
-  // A listener that never accepts: the kernel completes the TCP handshake, nothing reads.
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  ASSERT_EQ(listen(fd, 16), 0);
-  socklen_t len = sizeof(addr);
-  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  const std::string silent = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+// A listener that never accepts: the kernel completes the TCP handshake, nothing reads.
+class SilentPeer {
+ public:
+  SilentPeer() : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+        listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    address_ = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  }
+  ~SilentPeer() {
+    if (fd_ >= 0) close(fd_);
+  }
+  SilentPeer(const SilentPeer&) = delete;
+  SilentPeer& operator=(const SilentPeer&) = delete;
+  // Empty when the socket could not be set up.
+  const std::string& address() const { return address_; }
 
+ private:
+  int fd_;
+  std::string address_;
+};
+
+TEST(GrpcTransport, ShutdownReturnsPromptlyWhileASendIsBlockedOnAPeerThatNeverReads) {
+  SilentPeer silent;
+  ASSERT_FALSE(silent.address().empty());
   // Only shutdown can end the send: the write timeout is far beyond the test's patience.
   TestNode a(1, {.write_timeout = std::chrono::hours(1)});
   ASSERT_TRUE(a.StartServer());
-  a.StartSender({{1, a.address()}, {2, silent}});
+  a.StartSender({{1, a.address()}, {2, silent.address()}});
   ASSERT_EQ(a.SendTo(2, MsgApp, 1, RandomBytes(8 << 20, 5)), EnqueueResult::kQueued);
   ASSERT_TRUE(Eventually([&] { return a.dispatcher->queued(2, 1) == 0; }));
   EXPECT_TRUE(a.drops.drops().empty()) << "the send should still be in flight";
@@ -364,7 +381,22 @@ TEST(GrpcTransport, ShutdownReturnsPromptlyWhileASendIsBlockedOnAPeerThatNeverRe
   auto stopped = std::async(std::launch::async, [&] { a.Stop(); });
   ASSERT_EQ(stopped.wait_for(kPatience), std::future_status::ready) << "shutdown hung";
   EXPECT_TRUE(a.drops.Has(2, 1));
-  close(fd);
+}
+
+TEST(GrpcTransport, AWriteToAPeerThatNeverReadsIsCancelledAtTheWriteTimeout) {
+  SilentPeer silent;
+  ASSERT_FALSE(silent.address().empty());
+  TestNode a(1, {.write_timeout = std::chrono::milliseconds(400)});
+  TestNode b(3);
+  ASSERT_TRUE(a.StartServer());
+  ASSERT_TRUE(b.StartServer());
+  a.StartSender({{1, a.address()}, {2, silent.address()}, {3, b.address()}});
+  // Writes to a live peer arm the watchdog first, so the stuck write's later deadline is
+  // one the watchdog must find on its own scheduled look, not through a wake-up.
+  for (uint64_t i = 1; i <= 20; ++i) ASSERT_EQ(a.SendTo(3, MsgApp, i, "entry"), EnqueueResult::kQueued);
+  ASSERT_TRUE(b.handler.WaitUntil([](const auto& got) { return got.size() >= 20; }));
+  ASSERT_EQ(a.SendTo(2, MsgApp, 1, RandomBytes(8 << 20, 5)), EnqueueResult::kQueued);
+  EXPECT_TRUE(Eventually([&] { return a.drops.Has(2, 1); })) << "the stuck write was never cancelled";
 }
 
 }  // namespace
