@@ -20,6 +20,11 @@ using Nanos = std::chrono::nanoseconds;
 // How long a node crashing after granting a vote waits for the dispatcher to send it.
 constexpr int kVoteLingerMs = 30;
 
+// The ticker's longest sleep in real time (a skewed clock may change its rate meanwhile).
+constexpr std::chrono::milliseconds kMaxTickerSleep{50};
+// While requests wait, the loop runs at least every this many ticks to expire them.
+constexpr int kBusyTickStride = 5;
+
 double SecondsSince(GroupEngine::Clock::time_point start) {
   return duration<double>(GroupEngine::Clock::now() - start).count();
 }
@@ -247,28 +252,44 @@ void GroupEngine::TickerLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const Nanos now = clock_->Now();
-    if (now >= next) {
-      // Ticks missed while the loop was busy are kept, but not more than an election's worth.
+    while (now >= next) {
+      ++ticks_counted_;
+      // Ticks missed while the loop was stalled are kept, but not more than an election's worth.
       pending_ticks_ = std::min(pending_ticks_ + 1, options_.election_ticks);
       next += tick;
       if (next + tick * options_.election_ticks < now) next = now + tick;
-      cv_.notify_all();
-      continue;
     }
-    // Sleep in real time for what is left on the skewed clock, at most one tick.
+    if (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_) cv_.notify_all();
+    // Sleep until the tick the loop waits for, on the (skewable) clock, but never long in
+    // real time: the clock's rate may change meanwhile.
+    const uint64_t ahead = wake_at_tick_ > ticks_counted_ + 1 ? wake_at_tick_ - ticks_counted_ - 1 : 0;
+    ticker_wakes_at_ = ticks_counted_ + ahead + 1;
     const double rate = std::max(clock_->rate(), 1e-3);
-    const auto wait = std::min<Nanos>(Nanos(static_cast<int64_t>((next - now).count() / rate)), tick);
+    const Nanos left = next + tick * static_cast<int64_t>(ahead) - now;
+    const auto wait = std::min<Nanos>(Nanos(static_cast<int64_t>(left.count() / rate)), kMaxTickerSleep);
     ticker_cv_.wait_for(lock, std::max<Nanos>(wait, std::chrono::microseconds(50)));
   }
+}
+
+int GroupEngine::TicksUntilDue() const {
+  int due = node_->raft().TicksUntilTimer();
+  // Waiting requests are checked for their deadlines (and read rounds for their retry)
+  // every few ticks.
+  if (!pending_.empty() || reads_.pending() > 0) due = std::min(due, kBusyTickStride);
+  // Never more than the ticker keeps for the loop (it caps pending_ticks_).
+  return std::clamp(due, 1, std::max(options_.election_ticks - 1, 1));
 }
 
 void GroupEngine::Loop() {
   std::deque<Event> events;
   while (true) {
     int ticks = 0;
+    uint64_t ticks_taken = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !mailbox_.empty() || pending_ticks_ > 0; });
+      cv_.wait(lock, [&] {
+        return stopping_ || !mailbox_.empty() || (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_);
+      });
       // A Stall() holds the loop here while Post and the ticker keep queueing.
       while (!stopping_) {
         const Clock::time_point until{Clock::duration(stall_until_.load())};
@@ -279,6 +300,7 @@ void GroupEngine::Loop() {
       events.swap(mailbox_);
       ticks = pending_ticks_;
       pending_ticks_ = 0;
+      ticks_taken = ticks_counted_;
     }
     for (int i = 0; i < ticks; ++i) {
       node_->Tick();
@@ -297,6 +319,10 @@ void GroupEngine::Loop() {
       }
     }
     while (node_->HasReady()) HandleReady();
+    const uint64_t wake_at = ticks_taken + static_cast<uint64_t>(TicksUntilDue());
+    std::lock_guard lock(mu_);
+    wake_at_tick_ = wake_at;
+    if (wake_at < ticker_wakes_at_) ticker_cv_.notify_one();  // due sooner than it planned
   }
 }
 

@@ -220,6 +220,8 @@ class GroupEngine {
   void Post(Event event);
   void Loop();
   void TickerLoop();
+  // Ticks from the end of this loop pass until the loop must run for them.
+  int TicksUntilDue() const;
   void Handle(Event& event);
   void HandleProposal(ProposalIn& p);
   void HandleReady();
@@ -266,8 +268,15 @@ class GroupEngine {
   std::condition_variable cv_;
   std::condition_variable ticker_cv_;
   std::deque<Event> mailbox_;  // guarded by mu_
-  int pending_ticks_ = 0;      // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  // Ticks are counted by the ticker and handed to the core in batches: the loop is woken
+  // for them only once ticks_counted_ reaches wake_at_tick_, when the core's next timer
+  // (or a pending request's expiry check) is due. Until then a tick only counts, and the
+  // loop takes the ticks counted so far before each event it handles.
+  int pending_ticks_ = 0;          // guarded by mu_
+  uint64_t ticks_counted_ = 0;     // guarded by mu_; every tick the ticker ever counted
+  uint64_t wake_at_tick_ = 1;      // guarded by mu_; set by the loop after each pass
+  uint64_t ticker_wakes_at_ = 0;   // guarded by mu_; the tick the ticker sleeps until
+  bool stopping_ = false;          // guarded by mu_
   std::thread loop_thread_;
   std::thread ticker_thread_;
 

@@ -297,5 +297,49 @@ TEST(Election, LearnerNeverCampaigns) {
   EXPECT_TRUE(net.raft(2).is_learner());
 }
 
+// A host that holds ticks back until TicksUntilTimer() must see nothing happen before then
+// and the timer's action on exactly that tick, in every role.
+TEST(Election, TicksUntilTimerNamesTheTickThatActs) {
+  auto messages_after = [](Raft& r, int ticks) {
+    for (int i = 0; i < ticks; ++i) r.Tick();
+    return r.TakeMessages();
+  };
+  MemoryStorage follower_storage;
+  Config fc = testing::TestConfig(1, {1, 2, 3}, &follower_storage, 10, 3);
+  EnableQuorumAndPreVote(fc);
+  auto follower = *Raft::Create(fc);
+  follower->BecomeFollower(1, 2);
+  for (int round = 0; round < 3; ++round) {
+    const int due = follower->TicksUntilTimer();
+    EXPECT_GE(due, 10) << "an election timeout is at least election_tick";
+    EXPECT_TRUE(messages_after(*follower, due - 1).empty()) << "acted before its timer";
+    EXPECT_EQ(follower->state(), StateType::kFollower);
+    const auto at_due = messages_after(*follower, 1);
+    ASSERT_FALSE(at_due.empty()) << "no pre-vote at the timer";
+    EXPECT_EQ(at_due.front().type(), raftpb::MsgPreVote);
+    follower->BecomeFollower(1, 2);
+  }
+
+  MemoryStorage leader_storage;
+  Config lc = testing::TestConfig(1, {1, 2, 3}, &leader_storage, 10, 3);
+  EnableQuorumAndPreVote(lc);
+  auto leader = *Raft::Create(lc);
+  leader->BecomeCandidate();
+  leader->BecomeLeader();
+  (void)leader->TakeMessages();
+  EXPECT_EQ(leader->TicksUntilTimer(), 3);
+  EXPECT_TRUE(messages_after(*leader, 2).empty());
+  const auto beat = messages_after(*leader, 1);
+  ASSERT_FALSE(beat.empty());
+  EXPECT_EQ(beat.front().type(), raftpb::MsgHeartbeat);
+  // Three heartbeats later the quorum check at election_tick comes first: no peer answered,
+  // so the leader steps down on exactly that tick.
+  EXPECT_EQ(leader->TicksUntilTimer(), 3);
+  (void)messages_after(*leader, 6);
+  EXPECT_EQ(leader->TicksUntilTimer(), 1);
+  (void)messages_after(*leader, 1);
+  EXPECT_EQ(leader->state(), StateType::kFollower);
+}
+
 }  // namespace
 }  // namespace raftlab::raft

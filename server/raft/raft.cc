@@ -763,6 +763,16 @@ void Raft::Tick() {
   }
 }
 
+int Raft::TicksUntilTimer() const {
+  int ticks = cfg_.election_tick;  // a follower that may not campaign still counts ticks_since_leader_
+  if (state_ == StateType::kLeader) {
+    ticks = std::min(cfg_.heartbeat_tick - heartbeat_elapsed_, cfg_.election_tick - election_elapsed_);
+  } else if (Promotable()) {
+    ticks = randomized_election_timeout_ - election_elapsed_;
+  }
+  return std::max(ticks, 1);
+}
+
 void Raft::TickElection() {
   ++election_elapsed_;
   if (Promotable() && PastElectionTimeout()) {

@@ -71,6 +71,10 @@ class Raft {
 
   absl::Status Step(Message m);
   void Tick();
+  // Ticks from now until one can make this node act (a leader's heartbeat or quorum check,
+  // another role's election timeout); never below 1. Fewer ticks only count, so a host may
+  // hold them back and deliver them together, before its next Step, until this many came.
+  int TicksUntilTimer() const;
 
   // Membership: applies an already-committed change; returns the new configuration.
   raftpb::ConfState ApplyConfChange(const raftpb::ConfChange& cc);
