@@ -82,6 +82,7 @@ absl::StatusOr<std::unique_ptr<GroupEngine>> GroupEngine::Open(GroupEngineOption
   config.max_inflight_msgs = o.max_inflight_msgs;
   config.check_quorum = true;
   config.pre_vote = true;
+  config.empty_append_on_commit = false;
   config.rng_seed = o.rng_seed != 0 ? o.rng_seed : (o.node_id * 7919 + o.group_id);
   config.unsafe_read_index_without_quorum = faults::BugOn(faults::Bug::kReadIndexWithoutQuorum);
   config.unsafe_heartbeat_commit_beyond_match = faults::BugOn(faults::Bug::kHeartbeatCommitBeyondMatch);

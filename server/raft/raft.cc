@@ -224,6 +224,12 @@ void Raft::BcastAppend() {
   }
 }
 
+void Raft::SendAfterCommit() {
+  for (auto& [id, pr] : trk_.progress()) {
+    if (id != id_) (void)MaybeSendAppend(id, cfg_.empty_append_on_commit);
+  }
+}
+
 void Raft::BcastHeartbeat() {
   ++round_;
   trk_.Get(id_)->acked_round = round_;
@@ -595,7 +601,7 @@ absl::Status Raft::StepLeader(Message& m) {
         case ProgressState::kReplicate: pr->inflights.FreeLE(m.index()); break;
       }
       if (MaybeCommit()) {
-        BcastAppend();
+        SendAfterCommit();
       } else if (old_paused) {
         SendAppend(m.from());
       }
@@ -819,11 +825,11 @@ void Raft::Advance(uint64_t applied_to, uint64_t committed_bytes, uint64_t stabl
   if (stable_snap_index > 0) log_.StableSnapTo(stable_snap_index);
   if (stable_index > 0) log_.StableTo(stable_index, stable_term);
   if (applied_to > 0) log_.AppliedTo(applied_to);
-  // Now the leader's durable entries count: this may commit, and followers must learn it.
+  // Now the leader's durable entries count: this may commit.
   Progress* self = trk_.Get(id_);
   if (state_ == StateType::kLeader && self != nullptr && self->MaybeUpdate(SelfMatch()) &&
       MaybeCommit()) {
-    BcastAppend();
+    SendAfterCommit();
   }
 }
 

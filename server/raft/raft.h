@@ -138,6 +138,9 @@ class Raft {
   void SendAppend(uint64_t to) { MaybeSendAppend(to, true); }
   void SendHeartbeat(uint64_t to);
   void BcastAppend();
+  // After the commit index moved: appends to every follower, or, without
+  // Config::empty_append_on_commit, only to those with entries to receive.
+  void SendAfterCommit();
   void BcastHeartbeat();
   void SendTimeoutNow(uint64_t to);
   absl::Status AppendEntries(std::vector<Entry>& ents);

@@ -54,6 +54,45 @@ TEST(Replication, BatchProposalTravelsInOneAppendPerFollower) {
   EXPECT_EQ(Data(net.applied(3)), (std::vector<std::string>{"a", "b", "c"}));
 }
 
+// One write, followed message by message: what the leader sends once both acks made it
+// commit. etcd/raft's way tells each follower at once with an empty append; without it
+// the commit index waits for the next heartbeat, which then commits the write everywhere.
+TEST(Replication, WithoutEmptyAppendOnCommitTheCommitRidesOnTheNextHeartbeat) {
+  for (bool empty_append : {true, false}) {
+    SCOPED_TRACE(empty_append ? "empty_append_on_commit" : "commit on the next heartbeat");
+    Network net(3, [&](Config& c) { c.empty_append_on_commit = empty_append; });
+    net.Campaign(1);
+    net.Tick(1);  // a heartbeat settles the leader's first entry everywhere
+    ASSERT_TRUE(net.node(1).Propose("a").ok());
+    std::vector<raftpb::Message> acks;
+    for (auto& m : net.TakeOutbox(1)) {
+      ASSERT_EQ(m.type(), raftpb::MsgApp);
+      ASSERT_EQ(m.entries_size(), 1);
+      const uint64_t to = m.to();
+      ASSERT_TRUE(net.node(to).Step(std::move(m)).ok());
+      for (auto& r : net.TakeOutbox(to)) acks.push_back(std::move(r));
+    }
+    ASSERT_EQ(acks.size(), 2u);
+    for (auto& a : acks) ASSERT_TRUE(net.node(1).Step(std::move(a)).ok());
+    const uint64_t index = net.raft(1).log().LastIndex();
+    EXPECT_EQ(net.raft(1).log().committed(), index);
+    int appends = 0;
+    for (const auto& m : net.TakeOutbox(1)) {
+      if (m.type() != raftpb::MsgApp) continue;
+      ++appends;
+      EXPECT_EQ(m.entries_size(), 0);
+      EXPECT_EQ(m.commit(), index);
+    }
+    EXPECT_EQ(appends, empty_append ? 2 : 0);
+    for (uint64_t id : {2, 3}) EXPECT_LT(net.raft(id).log().committed(), index) << id;
+    net.Tick(1);  // heartbeat_tick is 1: the heartbeat carries the commit
+    for (uint64_t id : {2, 3}) {
+      EXPECT_EQ(net.raft(id).log().committed(), index) << id;
+      EXPECT_EQ(Data(net.applied(id)), std::vector<std::string>{"a"}) << id;
+    }
+  }
+}
+
 TEST(Replication, ProposalWithoutLeaderIsDropped) {
   Network net(3);
   auto s = net.Propose(1, "x");

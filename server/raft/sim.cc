@@ -140,6 +140,7 @@ class World {
     c.max_uncommitted_entries_size = 64 * 1024;
     c.check_quorum = true;
     c.pre_vote = true;
+    c.empty_append_on_commit = false;  // as the server runs
     c.rng_seed = opt_.seed * 1000003 + id * 101 + n.restarts + 1;
     c.unsafe_leader_self_ack_at_append = opt_.leader_self_ack_at_append;
     auto raw = RawNode::Create(c);
