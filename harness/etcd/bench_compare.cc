@@ -12,6 +12,7 @@
 #include "harness/cluster.h"
 #include "harness/etcd/bench_figures.h"
 #include "harness/etcd/bench_groups.h"
+#include "harness/etcd/bench_turns.h"
 #include "harness/etcd/etcd_bench.h"
 #include "harness/etcd/fsync_floor.h"
 #include "harness/etcd/etcd_cluster.h"
@@ -125,6 +126,7 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
     return Fail("loading raftlab: " + (r.ok() ? std::to_string(r->errors) + " errors" : r.status().ToString()));
   }
 
+  const std::vector<SystemUnderTest*> systems{etcd->get(), raftlab->get()};
   const auto shapes = Shapes(o.scale);
   std::vector<std::vector<BenchFigures>> etcd_runs(shapes.size()), raftlab_runs(shapes.size());
   nlohmann::json runs = nlohmann::json::array();
@@ -144,6 +146,7 @@ int RunBenchCompare(const BenchCompareOptions& o, const std::atomic<bool>& stop)
         BenchConfig c = s.config;
         c.read_mode = on_etcd ? s.etcd_mode : s.raftlab_mode;
         c.seed = static_cast<uint64_t>(round + 1);
+        if (auto st = RunAlone(systems, on_etcd ? 0 : 1, kHealthyTimeout); !st.ok()) return Fail(st.ToString());
         auto r = on_etcd ? RunEtcdBench(c, (*etcd)->endpoints(), etcd_leader()) : client::RunBench(c, (*raftlab)->endpoints());
         if (!r.ok()) return Fail(s.name + " on " + (on_etcd ? "etcd" : "raftlab") + ": " + r.status().ToString());
         const BenchFigures f = FiguresOf(*r);
