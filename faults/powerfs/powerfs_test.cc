@@ -89,7 +89,8 @@ class PowerFsTest : public ::testing::Test {
               mnt_.c_str(), "--control", control_.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    for (int i = 0; i < 200; ++i) {
+    // Bounded generously: the full suite runs two tests at a time beside server clusters.
+    for (int i = 0; i < 1200; ++i) {
       if (SendCommand(control_, "ping").ok() && Mounted(mnt_)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
@@ -255,7 +256,7 @@ TEST_F(PowerFsTest, KillNineOfTheFilesystemLeavesNoMount) {
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
   bool gone = false;
-  for (int i = 0; i < 100 && !gone; ++i) {
+  for (int i = 0; i < 600 && !gone; ++i) {
     gone = !Mounted(mnt_);
     if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
