@@ -33,7 +33,7 @@
 #include "server/engine/lease_tracker.h"
 #include "server/raft/raft.h"
 #include "server/raft/raw_node.h"
-#include "server/storage/wal.h"
+#include "server/storage/node_wal.h"
 
 namespace raftlab::engine {
 

@@ -29,9 +29,32 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "raft.pb.h"
-#include "server/storage/wal.h"
+#include "server/storage/wal_format.h"
 
 namespace raftlab::storage {
+
+// One group's log as recovery found it in the node log.
+struct WalRecovery {
+  // Latest hard state written (empty if none).
+  raftpb::HardState hard_state;
+  // Latest snapshot marker (index 0 when none): the log before it is covered by a snapshot.
+  raftpb::SnapshotMetadata snapshot;
+  // The log after the snapshot: contiguous, entries[0].index() == snapshot.index() + 1.
+  std::vector<raftpb::Entry> entries;
+  // Set when the last hard state's commit was below the snapshot index and recovery raised
+  // it (a write torn between a snapshot marker and its hard state): the commit as written.
+  std::optional<uint64_t> commit_raised_from;
+  // Bytes of torn tail removed from the last segment (or of damage, on repair), from where,
+  // and why. NodeWal::Read reports what Open would remove without removing it.
+  uint64_t dropped_bytes = 0;
+  uint64_t dropped_offset = 0;
+  std::string dropped_file;
+  std::string dropped_reason;
+  // On repair only: the valid records that followed the damage and were removed with it,
+  // and the file that keeps the removed bytes.
+  std::vector<WalRecord> removed_records;
+  std::string broken_copy;
+};
 
 struct NodeWalOptions {
   // Directory holding the node log's segments; nothing else should live in it.
@@ -49,7 +72,7 @@ struct NodeWalOptions {
   std::function<void()> before_batch;
 };
 
-// What Open found on disk: each group's log as storage::Wal would recover it, and the cut
+// What Open found on disk: each group's log, and the cut
 // made at the tail of the node log (reported to every group, which all share it).
 struct NodeWalRecovery {
   std::map<uint64_t, WalRecovery> groups;
@@ -83,11 +106,14 @@ class NodeWal {
   // the tail cut of the node log. Moves it out: call once per group.
   WalRecovery TakeRecovery(uint64_t group);
 
-  // As Wal::Append, for one group; blocks until the records are durable, sharing the write
-  // and fsync with the requests of other groups queued at the same time.
+  // Appends the group's hard state (unless empty) and entries (contiguous, fitting its log;
+  // an overlap truncates the log's tail). Blocks until the records are durable, sharing the
+  // write and fsync with the requests of other groups queued at the same time. An I/O error
+  // never returns: it fail-stops (a log whose last write failed cannot be trusted).
   absl::Status Append(uint64_t group, const raftpb::HardState& hard_state,
                       std::span<const raftpb::Entry> entries);
-  // As Wal::SaveSnapshot, for one group.
+  // Records a snapshot marker (the log up to metadata.index() is covered by a snapshot file)
+  // and the hard state, durably, as Append does.
   absl::Status SaveSnapshot(uint64_t group, const raftpb::SnapshotMetadata& metadata,
                             const raftpb::HardState& hard_state);
 

@@ -11,7 +11,7 @@
 #include "server/storage/snapshot_file.h"
 #include "server/storage/storage.h"
 #include "server/storage/test_util.h"
-#include "server/storage/wal.h"
+#include "server/storage/node_wal.h"
 
 namespace raftlab::storage {
 namespace {
@@ -372,14 +372,17 @@ TEST(StateMachineCrash, NoSyncLosingUnsyncedWritesThenWalReplayEqualsSyncMode) {
   const std::vector<raftpb::Entry> commands = RandomCommands(kEntries, 99);
 
   // The Raft log is durable: persist the entries and read them back as recovery would.
+  NodeWalOptions wo;
+  wo.dir = dir.Sub("wal");
   {
-    WalRecovery rec;
-    auto wal = Wal::Open({dir.Sub("wal")}, &rec);
+    NodeWalRecovery rec;
+    auto wal = NodeWal::Open(wo, &rec);
     ASSERT_TRUE(wal.ok()) << wal.status();
-    ASSERT_TRUE((*wal)->Append({}, commands).ok());
+    ASSERT_TRUE((*wal)->Append(kGroup, {}, commands).ok());
   }
-  WalRecovery log;
-  ASSERT_TRUE(Wal::Open({dir.Sub("wal")}, &log).ok());
+  NodeWalRecovery on_disk;
+  ASSERT_TRUE(NodeWal::Open(wo, &on_disk).ok());
+  const WalRecovery& log = on_disk.groups[kGroup];
   ASSERT_EQ(log.entries.size(), kEntries);
 
   // Reference: sync mode applies everything once.
@@ -433,11 +436,12 @@ TEST(StateMachineCrash, RollbackBehindAPurgedWalRecoversThroughTheSnapshotFile) 
   std::vector<ApplyResult> want;
   ApplyRange(reference.get(), commands, 1, 201, &want);
   {
-    WalRecovery rec;
-    WalOptions wo;
+    NodeWalRecovery rec;
+    NodeWalOptions wo;
     wo.dir = dir.Sub("wal");
     wo.segment_bytes = 1024;
-    auto wal = Wal::Open(wo, &rec);
+    wo.carried_bytes_per_group = 0;  // old segments stay needed until a snapshot covers them
+    auto wal = NodeWal::Open(wo, &rec);
     ASSERT_TRUE(wal.ok()) << wal.status();
     auto sm = OpenOrDie(dir.Sub("nosync"), SyncMode::kNoSync);
     for (uint64_t i = 1; i <= 200; i += 10) {
@@ -446,7 +450,7 @@ TEST(StateMachineCrash, RollbackBehindAPurgedWalRecoversThroughTheSnapshotFile) 
       raftpb::HardState hs;
       hs.set_term(1);
       hs.set_commit(i + 9);
-      ASSERT_TRUE((*wal)->Append(hs, batch).ok());
+      ASSERT_TRUE((*wal)->Append(kGroup, hs, batch).ok());
       ApplyOrDie(sm.get(), batch);
       if (i + 9 == 100) {
         ASSERT_TRUE(sm->Checkpoint(dir.Sub("nosync-after-power-loss")).ok());
@@ -462,18 +466,19 @@ TEST(StateMachineCrash, RollbackBehindAPurgedWalRecoversThroughTheSnapshotFile) 
         ASSERT_TRUE(applied.ok());
         ASSERT_EQ(*applied, 150u);
         ASSERT_TRUE((*writer)->Finish().ok());
-        ASSERT_TRUE((*wal)->SaveSnapshot(meta, hs).ok());
-        auto purged = (*wal)->PurgeBehindSnapshot(1);
+        ASSERT_TRUE((*wal)->SaveSnapshot(kGroup, meta, hs).ok());
+        auto purged = (*wal)->PurgeBehindSnapshots(1);
         ASSERT_TRUE(purged.ok());
         ASSERT_GT(*purged, 0);
       }
     }
   }
 
-  WalRecovery log;
-  WalOptions wo;
-  wo.dir = dir.Sub("wal");
-  ASSERT_TRUE(Wal::Open(wo, &log).ok());
+  NodeWalRecovery on_disk;
+  NodeWalOptions reopen;
+  reopen.dir = dir.Sub("wal");
+  ASSERT_TRUE(NodeWal::Open(reopen, &on_disk).ok());
+  const WalRecovery& log = on_disk.groups[kGroup];
   ASSERT_EQ(log.snapshot.index(), 150u);
   ASSERT_EQ(log.entries.front().index(), 151u);
   auto sm = OpenOrDie(dir.Sub("nosync-after-power-loss"), SyncMode::kNoSync);

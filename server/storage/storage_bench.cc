@@ -17,7 +17,6 @@
 #include "server/storage/crc32c.h"
 #include "server/storage/node_wal.h"
 #include "server/storage/state_machine.h"
-#include "server/storage/wal.h"
 
 namespace raftlab::storage {
 namespace {
@@ -50,6 +49,12 @@ raftpb::Entry MakeEntry(uint64_t index, size_t size) {
 }
 
 // CRC-32C over 4 KiB, with the implementation the WAL uses and with the portable one.
+NodeWalOptions OptionsIn(const std::string& dir) {
+  NodeWalOptions o;
+  o.dir = dir;
+  return o;
+}
+
 void BM_Crc32c(benchmark::State& state) {
   const std::string data(4096, 'c');
   for (auto _ : state) benchmark::DoNotOptimize(Crc32c(data.data(), data.size()));
@@ -63,11 +68,11 @@ void BM_Crc32cPortable(benchmark::State& state) {
 }
 BENCHMARK(BM_Crc32cPortable);
 
-// One Ready of state.range(0) entries of 100 bytes, written and fsynced.
+// One Ready of state.range(0) entries of 100 bytes, written to the node log and fsynced.
 void BM_WalAppendFsync(benchmark::State& state) {
   BenchDir dir;
-  WalRecovery rec;
-  auto wal = Wal::Open({dir.path()}, &rec);
+  NodeWalRecovery rec;
+  auto wal = NodeWal::Open(OptionsIn(dir.path()), &rec);
   if (!wal.ok()) {
     state.SkipWithError(std::string(wal.status().message()).c_str());
     return;
@@ -83,7 +88,7 @@ void BM_WalAppendFsync(benchmark::State& state) {
     for (uint64_t i = 0; i < batch; ++i) entries[i].set_index(next + i);
     next += batch;
     hs.set_commit(next - 1);
-    (void)(*wal)->Append(hs, entries);
+    (void)(*wal)->Append(1, hs, entries);
     bytes += static_cast<int64_t>(batch * 100);
   }
   state.SetBytesProcessed(bytes);
@@ -151,13 +156,13 @@ void BM_FsmApply16_NoSync(benchmark::State& state) { FsmApply(state, SyncMode::k
 BENCHMARK(BM_FsmApply16_Sync)->UseRealTime();
 BENCHMARK(BM_FsmApply16_NoSync)->UseRealTime();
 
-// Opening (recovering) a WAL of state.range(0) MiB of 4 KiB entries.
+// Opening (recovering) a node log of state.range(0) MiB of 4 KiB entries of one group.
 void BM_WalRecover(benchmark::State& state) {
   BenchDir dir;
   const uint64_t total = static_cast<uint64_t>(state.range(0)) << 20;
   {
-    WalRecovery rec;
-    auto wal = Wal::Open({dir.path()}, &rec);
+    NodeWalRecovery rec;
+    auto wal = NodeWal::Open(OptionsIn(dir.path()), &rec);
     if (!wal.ok()) {
       state.SkipWithError(std::string(wal.status().message()).c_str());
       return;
@@ -167,15 +172,15 @@ void BM_WalRecover(benchmark::State& state) {
     for (uint64_t written = 0; written < total; written += 256 * 4096) {
       batch.clear();
       for (int i = 0; i < 256; ++i) batch.push_back(MakeEntry(index++, 4096));
-      (void)(*wal)->Append({}, batch);
+      (void)(*wal)->Append(1, {}, batch);
     }
   }
   size_t entries = 0;
   for (auto _ : state) {
-    WalRecovery rec;
-    auto wal = Wal::Open({dir.path()}, &rec);
+    NodeWalRecovery rec;
+    auto wal = NodeWal::Open(OptionsIn(dir.path()), &rec);
     if (!wal.ok()) state.SkipWithError(std::string(wal.status().message()).c_str());
-    entries = rec.entries.size();
+    entries = rec.groups[1].entries.size();
   }
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(total));
   state.counters["entries"] = static_cast<double>(entries);

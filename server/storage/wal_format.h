@@ -1,7 +1,8 @@
-// The framing of WAL segment files, described at the top of wal.cc (one group's log,
-// format version 1) and node_wal.cc (the node's shared log, version 2): segment names and
-// headers, CRC32C-framed records, and a reader that tells a record from damage. Shared by
-// both logs' recovery and by raftlab-dump, so all read a segment exactly the same way.
+// The framing of WAL segment files, described at the top of node_wal.cc (the node's shared
+// log, format version 2; version 1 was the per-group log of earlier releases, whose
+// segments are refused by version): segment names and headers, CRC32C-framed records, and
+// a reader that tells a record from damage. Shared by recovery and raftlab-dump, so both
+// read a segment exactly the same way.
 //
 // Stateless functions; a WalSegmentReader belongs to one thread.
 #ifndef RAFTLAB_SERVER_STORAGE_WAL_FORMAT_H_

@@ -1,6 +1,5 @@
-// Replaying WAL records into a log, shared by the recovery of a group's own log (wal.cc)
-// and of the node's shared log (node_wal.cc), so both rebuild a group's log by the same
-// rules; and the file operations a repair needs. Internal to server/storage.
+// Replaying WAL records into a group's log, as the recovery of the node log (node_wal.cc)
+// does it; and the file operations a repair needs. Internal to server/storage.
 #ifndef RAFTLAB_SERVER_STORAGE_WAL_REPLAY_H_
 #define RAFTLAB_SERVER_STORAGE_WAL_REPLAY_H_
 
