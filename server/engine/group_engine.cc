@@ -36,6 +36,12 @@ double SecondsSince(GroupEngine::Clock::time_point start) {
                 "group " + std::to_string(group) + ": " + std::string(s.message()));
 }
 
+ReadResult ResultOf(const ReadOutcome& o, ReadPath path) {
+  if (o.ok()) return {ReadResult::Code::kOk, path, o.read_index};
+  return {o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout : ReadResult::Code::kAborted, path,
+          o.read_index};
+}
+
 void RaftInvariantViolated(const char* text) {
   log::FailStop(log::StopCause::kInvariant, "raft", "invariant", text);
 }
@@ -217,22 +223,14 @@ void GroupEngine::Read(ReadMode mode, Clock::time_point deadline, ReadCallback d
     if (outcome == LeaseOutcome::kHit) {
       // Serve at the commit index published with the lease, once applied: a new leader may
       // not yet have applied entries committed by its predecessors.
-      reads_.WaitApplied(lease.commit_index, applied_pub_.load(), deadline, [done](const ReadOutcome& o) {
-        done({o.ok() ? ReadResult::Code::kOk
-                     : (o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout
-                                                          : ReadResult::Code::kAborted),
-              ReadPath::kLease, o.read_index});
-      });
+      reads_.WaitApplied(lease.commit_index, applied_pub_.load(), deadline,
+                         [done = std::move(done)](const ReadOutcome& o) { done(ResultOf(o, ReadPath::kLease)); });
       return;
     }
     path = ReadPath::kLeaseFallback;
   }
-  const ReadJoin join = reads_.Add(deadline, [done, path](const ReadOutcome& o) {
-    done({o.ok() ? ReadResult::Code::kOk
-                 : (o.failure == ReadFailure::kTimeout ? ReadResult::Code::kTimeout
-                                                      : ReadResult::Code::kAborted),
-          path, o.read_index});
-  });
+  const ReadJoin join = reads_.Add(
+      deadline, [done = std::move(done), path](const ReadOutcome& o) { done(ResultOf(o, path)); });
   (join == ReadJoin::kStarted ? gm_->read_index_started : gm_->read_index_joined)->Inc();
   Post(Wake{});
 }
