@@ -7,7 +7,8 @@
 // Threads:
 //  - the Ready loop thread owns the RawNode, the DurableLog and the LeaseTracker; every
 //    input reaches it through the mailbox;
-//  - the ticker thread only posts ticks (timed on faults::Clock), so it never waits on fsync;
+//  - the ticker thread only counts ticks (timed on faults::Clock), so it never waits on fsync,
+//    and wakes the loop for them only when the core's next timer is due;
 //  - any thread may call the public methods; completion callbacks run on the Ready loop
 //    thread (or the caller's, when a request is refused at once) and must not block.
 //
