@@ -44,16 +44,13 @@ struct WalRecovery {
   // Set when the last hard state's commit was below the snapshot index and recovery raised
   // it (a write torn between a snapshot marker and its hard state): the commit as written.
   std::optional<uint64_t> commit_raised_from;
-  // Bytes of torn tail removed from the last segment (or of damage, on repair), from where,
-  // and why. NodeWal::Read reports what Open would remove without removing it.
+  // The node log's tail cut (NodeWalRecovery's), which every group shares: bytes removed
+  // from the last segment (or of damage, on repair), from where, and why. NodeWal::Read
+  // reports what Open would remove without removing it.
   uint64_t dropped_bytes = 0;
   uint64_t dropped_offset = 0;
   std::string dropped_file;
   std::string dropped_reason;
-  // On repair only: the valid records that followed the damage and were removed with it,
-  // and the file that keeps the removed bytes.
-  std::vector<WalRecord> removed_records;
-  std::string broken_copy;
 };
 
 struct NodeWalOptions {
