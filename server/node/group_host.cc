@@ -155,30 +155,35 @@ GroupHeader GroupHost::HeaderOf(const engine::GroupEngine& e) {
   return GroupHeader{e.group_id(), e.term(), e.applied_index()};
 }
 
+template <typename Reply, typename Fill>
+void GroupHost::ServeRead(engine::GroupEngine* e, engine::ReadMode mode, Deadline deadline,
+                          std::function<void(const Reply&)> done, Fill fill) {
+  e->Read(mode, deadline,
+          [e, done = std::move(done), fill = std::move(fill)](const engine::ReadResult& r) {
+            Reply reply;
+            reply.path = r.path;
+            if (r.code != engine::ReadResult::Code::kOk) {
+              reply.status = ReadFailure(r);
+            } else if (absl::Status s = fill(*e->state_machine(), e->group_id(), reply); !s.ok()) {
+              reply.status = Internal(s);
+            } else {
+              reply.header = HeaderOf(*e);
+            }
+            done(reply);
+          });
+}
+
 absl::Status GroupHost::Read(uint64_t group_id, std::vector<std::string> keys,
                              engine::ReadMode mode, Deadline deadline, ReadCallback done) {
   auto hosted = Hosted(group_id);
   if (!hosted.ok()) return hosted.status();
-  engine::GroupEngine* e = *hosted;
-  e->Read(mode, deadline,
-          [e, keys = std::move(keys), done = std::move(done)](const engine::ReadResult& r) {
-            ReadReply reply;
-            reply.path = r.path;
-            if (r.code != engine::ReadResult::Code::kOk) {
-              reply.status = ReadFailure(r);
-              done(reply);
-              return;
-            }
-            auto values = ReadValues(*e->state_machine(), e->group_id(), keys);
-            if (!values.ok()) {
-              reply.status = Internal(values.status());
-              done(reply);
-              return;
-            }
-            reply.values = std::move(*values);
-            reply.header = HeaderOf(*e);
-            done(reply);
-          });
+  ServeRead(*hosted, mode, deadline, std::move(done),
+            [keys = std::move(keys)](const storage::StateMachine& fsm, uint64_t group, ReadReply& reply) {
+              auto values = ReadValues(fsm, group, keys);
+              if (!values.ok()) return values.status();
+              reply.values = std::move(*values);
+              return absl::OkStatus();
+            });
   return absl::OkStatus();
 }
 
@@ -186,27 +191,14 @@ absl::Status GroupHost::Scan(uint64_t group_id, std::string start, std::string e
                              engine::ReadMode mode, Deadline deadline, ScanCallback done) {
   auto hosted = Hosted(group_id);
   if (!hosted.ok()) return hosted.status();
-  engine::GroupEngine* e = *hosted;
-  e->Read(mode, deadline,
-          [e, start = std::move(start), end = std::move(end), limit,
-           done = std::move(done)](const engine::ReadResult& r) {
-            ScanReply reply;
-            reply.path = r.path;
-            if (r.code != engine::ReadResult::Code::kOk) {
-              reply.status = ReadFailure(r);
-              done(reply);
-              return;
-            }
-            auto kvs = e->state_machine()->Scan(e->group_id(), start, end, limit);
-            if (!kvs.ok()) {
-              reply.status = Internal(kvs.status());
-              done(reply);
-              return;
-            }
-            reply.kvs = std::move(*kvs);
-            reply.header = HeaderOf(*e);
-            done(reply);
-          });
+  ServeRead(*hosted, mode, deadline, std::move(done),
+            [start = std::move(start), end = std::move(end), limit](
+                const storage::StateMachine& fsm, uint64_t group, ScanReply& reply) {
+              auto kvs = fsm.Scan(group, start, end, limit);
+              if (!kvs.ok()) return kvs.status();
+              reply.kvs = std::move(*kvs);
+              return absl::OkStatus();
+            });
   return absl::OkStatus();
 }
 

@@ -141,6 +141,11 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
   absl::StatusOr<engine::GroupEngine*> Hosted(uint64_t group_id) const;
   void OnDropped(uint64_t group_id, const raftpb::Message& message);
   static GroupHeader HeaderOf(const engine::GroupEngine& e);
+  // Answers done once e allows the read: with why it did not, or with what
+  // fill(state machine, group id, reply) read (an error from fill answers INTERNAL).
+  template <typename Reply, typename Fill>
+  static void ServeRead(engine::GroupEngine* e, engine::ReadMode mode, Deadline deadline,
+                        std::function<void(const Reply&)> done, Fill fill);
 
   const GroupHostOptions options_;
   storage::StateMachine* const fsm_;
