@@ -242,18 +242,24 @@ TEST(NodeWal, DamageFollowedByValidRecordsIsRefusedNamingFileAndOffsetAndRepaira
   EXPECT_EQ(Indexes(rec.groups[3]), std::vector<uint64_t>{});
 }
 
+// Group 2 writes entries 1..3 first, then group 1 writes 1..60 (several segments of 800
+// bytes) and snapshots at 60.
+void WriteAQuietAndABusyGroup(NodeWal* wal) {
+  for (uint64_t i = 1; i <= 3; ++i) AppendOrDie(wal, 2, i, 1);
+  for (uint64_t i = 1; i <= 60; ++i) AppendOrDie(wal, 1, i, 1);
+  raftpb::SnapshotMetadata snap;
+  snap.set_index(60);
+  snap.set_term(1);
+  ASSERT_TRUE(wal->SaveSnapshot(1, snap, MakeState(1, 1, 60)).ok());
+}
+
 TEST(NodeWal, PurgeFollowsTheSlowestGroupsSnapshot) {
   TempDir dir;
   NodeWalOptions o = Options(dir.path(), 800);
   o.carried_bytes_per_group = 0;  // nothing carried: old segments hold group 2's only entries
   NodeWalRecovery rec;
   auto wal = OpenOrDie(o, &rec);
-  for (uint64_t i = 1; i <= 3; ++i) AppendOrDie(wal.get(), 2, i, 1);
-  for (uint64_t i = 1; i <= 60; ++i) AppendOrDie(wal.get(), 1, i, 1);
-  raftpb::SnapshotMetadata snap1;
-  snap1.set_index(60);
-  snap1.set_term(1);
-  ASSERT_TRUE(wal->SaveSnapshot(1, snap1, MakeState(1, 1, 60)).ok());
+  ASSERT_NO_FATAL_FAILURE(WriteAQuietAndABusyGroup(wal.get()));
   const size_t segments = wal->segment_count();
   ASSERT_GT(segments, 3u);
   auto purged = wal->PurgeBehindSnapshots(1);
@@ -281,12 +287,7 @@ TEST(NodeWal, AGroupThatWritesLittleIsCarriedAndHoldsNoSegmentBack) {
   NodeWalOptions o = Options(dir.path(), 800);
   NodeWalRecovery rec;
   auto wal = OpenOrDie(o, &rec);
-  for (uint64_t i = 1; i <= 3; ++i) AppendOrDie(wal.get(), 2, i, 1);
-  for (uint64_t i = 1; i <= 60; ++i) AppendOrDie(wal.get(), 1, i, 1);
-  raftpb::SnapshotMetadata snap1;
-  snap1.set_index(60);
-  snap1.set_term(1);
-  ASSERT_TRUE(wal->SaveSnapshot(1, snap1, MakeState(1, 1, 60)).ok());
+  ASSERT_NO_FATAL_FAILURE(WriteAQuietAndABusyGroup(wal.get()));
   AppendOrDie(wal.get(), 1, 61, 1);
   auto purged = wal->PurgeBehindSnapshots(1);
   ASSERT_TRUE(purged.ok());
