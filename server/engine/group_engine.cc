@@ -281,11 +281,14 @@ int GroupEngine::TicksUntilDue() const {
 
 void GroupEngine::Loop() {
   std::deque<Event> events;
+  uint64_t wake_at = 1;  // the tick the last pass said the loop must run at
   while (true) {
     int ticks = 0;
     uint64_t ticks_taken = 0;
     {
       std::unique_lock lock(mu_);
+      wake_at_tick_ = wake_at;
+      if (wake_at < ticker_wakes_at_) ticker_cv_.notify_one();  // due sooner than it planned
       cv_.wait(lock, [&] {
         return stopping_ || !mailbox_.empty() || (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_);
       });
@@ -318,10 +321,7 @@ void GroupEngine::Loop() {
       }
     }
     while (node_->HasReady()) HandleReady();
-    const uint64_t wake_at = ticks_taken + static_cast<uint64_t>(TicksUntilDue());
-    std::lock_guard lock(mu_);
-    wake_at_tick_ = wake_at;
-    if (wake_at < ticker_wakes_at_) ticker_cv_.notify_one();  // due sooner than it planned
+    wake_at = ticks_taken + static_cast<uint64_t>(TicksUntilDue());
   }
 }
 

@@ -275,7 +275,7 @@ class GroupEngine {
   // loop takes the ticks counted so far before each event it handles.
   int pending_ticks_ = 0;          // guarded by mu_
   uint64_t ticks_counted_ = 0;     // guarded by mu_; every tick the ticker ever counted
-  uint64_t wake_at_tick_ = 1;      // guarded by mu_; set by the loop after each pass
+  uint64_t wake_at_tick_ = 1;      // guarded by mu_; set by the loop before it waits
   uint64_t ticker_wakes_at_ = 0;   // guarded by mu_; the tick the ticker sleeps until
   bool stopping_ = false;          // guarded by mu_
   std::thread loop_thread_;
