@@ -413,11 +413,12 @@ void NodeWal::WriteAndSync(int fd, const std::string& path, const std::string& b
   faults::CrashAt(faults::kCrashWalBatchAfterSync);
 }
 
-void NodeWal::Commit(Request* request) {
+void NodeWal::Commit(std::span<Request* const> requests) {
+  Request* const first = requests.front();
   std::unique_lock lock(mu_);
-  queue_.push_back(request);
-  while (!request->done && queue_.front() != request) request->cv.wait(lock);
-  if (request->done) return;
+  queue_.insert(queue_.end(), requests.begin(), requests.end());
+  while (!first->done && queue_.front() != first) first->cv.wait(lock);
+  if (first->done) return;  // another writer took them all (it takes the whole queue)
   if (before_batch_) {
     lock.unlock();
     before_batch_();
@@ -446,7 +447,8 @@ void NodeWal::Commit(Request* request) {
     ApplyDurable(*r);
     queue_.pop_front();
     r->done = true;
-    if (r != request) r->cv.notify_one();
+    // Only the first of a caller's requests has a waiter.
+    if (r != first) r->cv.notify_one();
   }
   if (segment_size_ >= segment_bytes_) Roll();
   if (!queue_.empty()) queue_.front()->cv.notify_one();
@@ -466,41 +468,67 @@ void NodeWal::ApplyDurable(const Request& r) {
 
 absl::Status NodeWal::Append(uint64_t group, const raftpb::HardState& hard_state,
                              std::span<const raftpb::Entry> entries) {
-  const bool has_state = !IsEmptyHardState(hard_state);
-  if (entries.empty() && !has_state) return absl::OkStatus();
-  Request request;
-  request.group = group;
+  const GroupAppend append{group, hard_state, entries};
+  return AppendGroups({&append, 1});
+}
+
+absl::Status NodeWal::CheckAppend(const GroupAppend& a) const {
+  const std::string who = dir_ + ": group " + std::to_string(a.group) + ": WAL append";
+  auto it = groups_.find(a.group);
+  if (it != groups_.end() && it->second.busy) {
+    return absl::FailedPreconditionError(who + " while another of its writes is queued");
+  }
+  if (a.entries.empty()) return absl::OkStatus();
+  const uint64_t snapshot = it == groups_.end() ? 0 : it->second.snapshot.index();
+  const uint64_t last = it == groups_.end() ? 0 : it->second.last_index;
+  const uint64_t first = a.entries.front().index();
+  if (first <= snapshot || first > last + 1) {
+    return absl::InvalidArgumentError(who + " of entry " + std::to_string(first) + " does not fit a log of (" +
+                                      std::to_string(snapshot) + ", " + std::to_string(last) + "]");
+  }
+  for (size_t i = 1; i < a.entries.size(); ++i) {
+    if (a.entries[i].index() != first + i) {
+      return absl::InvalidArgumentError(who + ": entries are not contiguous at " +
+                                        std::to_string(a.entries[i].index()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status NodeWal::AppendGroups(std::span<const GroupAppend> appends) {
+  std::deque<Request> requests;  // a deque: Requests hold a condition variable and never move
   {
     std::lock_guard lock(mu_);
-    GroupLog& g = groups_[group];
-    const std::string who = dir_ + ": group " + std::to_string(group) + ": WAL append";
-    if (g.busy) return absl::FailedPreconditionError(who + " while another of its writes is queued");
-    if (!entries.empty()) {
-      const uint64_t first = entries.front().index();
-      if (first <= g.snapshot.index() || first > g.last_index + 1) {
-        return absl::InvalidArgumentError(who + " of entry " + std::to_string(first) + " does not fit a log of (" +
-                                          std::to_string(g.snapshot.index()) + ", " +
-                                          std::to_string(g.last_index) + "]");
+    std::vector<uint64_t> seen;
+    for (const GroupAppend& a : appends) {
+      if (a.entries.empty() && IsEmptyHardState(a.hard_state)) continue;
+      if (std::find(seen.begin(), seen.end(), a.group) != seen.end()) {
+        return absl::InvalidArgumentError(dir_ + ": group " + std::to_string(a.group) +
+                                          ": WAL append: the group appears twice in one write");
       }
-      for (size_t i = 1; i < entries.size(); ++i) {
-        if (entries[i].index() != first + i) {
-          return absl::InvalidArgumentError(who + ": entries are not contiguous at " +
-                                            std::to_string(entries[i].index()));
-        }
-      }
+      seen.push_back(a.group);
+      if (auto s = CheckAppend(a); !s.ok()) return s;
     }
-    g.busy = true;
+    for (uint64_t group : seen) groups_[group].busy = true;
   }
-  for (const raftpb::Entry& e : entries) {
-    AppendNodeWalRecord(WalRecordType::kEntry, group, e.SerializeAsString(), &request.records);
+  std::vector<Request*> queued;
+  for (const GroupAppend& a : appends) {
+    const bool has_state = !IsEmptyHardState(a.hard_state);
+    if (a.entries.empty() && !has_state) continue;
+    Request& request = requests.emplace_back();
+    request.group = a.group;
+    for (const raftpb::Entry& e : a.entries) {
+      AppendNodeWalRecord(WalRecordType::kEntry, a.group, e.SerializeAsString(), &request.records);
+    }
+    if (has_state) {
+      AppendNodeWalRecord(WalRecordType::kHardState, a.group, a.hard_state.SerializeAsString(), &request.records);
+      request.hard_state = &a.hard_state;
+    }
+    request.record_count = a.entries.size() + (has_state ? 1 : 0);
+    request.entries = a.entries;
+    queued.push_back(&request);
   }
-  if (has_state) {
-    AppendNodeWalRecord(WalRecordType::kHardState, group, hard_state.SerializeAsString(), &request.records);
-    request.hard_state = &hard_state;
-  }
-  request.record_count = entries.size() + (has_state ? 1 : 0);
-  request.entries = entries;
-  Commit(&request);
+  if (!queued.empty()) Commit(queued);
   return absl::OkStatus();
 }
 

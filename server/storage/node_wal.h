@@ -81,6 +81,13 @@ struct NodeWalRecovery {
   std::string broken_copy;
 };
 
+// One group's part of a write that several groups share (NodeWal::AppendGroups).
+struct GroupAppend {
+  uint64_t group = 0;
+  raftpb::HardState hard_state;  // written unless empty
+  std::span<const raftpb::Entry> entries;
+};
+
 class NodeWal {
  public:
   static constexpr uint32_t kFormatVersion = kNodeWalFormatVersion;
@@ -109,6 +116,10 @@ class NodeWal {
   // never returns: it fail-stops (a log whose last write failed cannot be trusted).
   absl::Status Append(uint64_t group, const raftpb::HardState& hard_state,
                       std::span<const raftpb::Entry> entries);
+  // Append for several groups (each at most once) at once: their records go out in one
+  // write and one fsync. Checks every group's records before it writes any; on an error
+  // nothing was written.
+  absl::Status AppendGroups(std::span<const GroupAppend> appends);
   // Records a snapshot marker (the log up to metadata.index() is covered by a snapshot file)
   // and the hard state, durably, as Append does.
   absl::Status SaveSnapshot(uint64_t group, const raftpb::SnapshotMetadata& metadata,
@@ -171,8 +182,12 @@ class NodeWal {
                               std::vector<Segment>* segments);
   void AdoptRecovery(const NodeWalRecovery& recovery);
 
-  // Queues request and returns once it is durable (written by this thread or another).
-  void Commit(Request* request);
+  // Checks that the append fits the group's log; with mu_.
+  absl::Status CheckAppend(const GroupAppend& append) const;
+  // Queues the requests together and returns once they are durable (written by this
+  // thread or another; a batch takes everything queued, so they land in the same one).
+  void Commit(std::span<Request* const> requests);
+  void Commit(Request* request) { Commit(std::span<Request* const>(&request, 1)); }
   // Writes the batch to fd and fdatasyncs it, or fail-stops; called without mu_. torn_at is
   // where the torn-write crash point cuts the batch.
   static void WriteAndSync(int fd, const std::string& path, const std::string& batch, size_t torn_at);

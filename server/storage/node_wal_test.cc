@@ -147,6 +147,47 @@ TEST(NodeWal, GroupsQueuedTogetherShareOneWriteAndOneFsync) {
   for (uint64_t g = 1; g <= 4; ++g) EXPECT_EQ(Indexes(rec.groups[g]), Range(1, 6)) << g;
 }
 
+TEST(NodeWal, AppendGroupsWritesEveryGroupInOneBatchFromOneCaller) {
+  TempDir dir;
+  NodeWalRecovery rec;
+  auto wal = OpenOrDie(Options(dir.path()), &rec);
+  std::vector<raftpb::Entry> entries;
+  std::vector<GroupAppend> appends;
+  for (uint64_t g = 1; g <= 3; ++g) entries.push_back(MakeEntry(g, 1, 1));
+  for (uint64_t g = 1; g <= 3; ++g) appends.push_back({g, MakeState(1, g, 1), {&entries[g - 1], 1}});
+  appends.push_back({4, MakeState(1, 4, 0), {}});  // a hard state alone
+  ASSERT_TRUE(wal->AppendGroups(appends).ok());
+  EXPECT_EQ(wal->stats().batches, 1u);
+  EXPECT_EQ(wal->stats().requests, 4u);
+  wal.reset();
+  auto reopened = OpenOrDie(Options(dir.path()), &rec);
+  for (uint64_t g = 1; g <= 3; ++g) {
+    EXPECT_EQ(Indexes(rec.groups[g]), Range(1, 1)) << g;
+    EXPECT_EQ(rec.groups[g].hard_state.vote(), g);
+  }
+  EXPECT_EQ(rec.groups[4].hard_state.vote(), 4u);
+}
+
+TEST(NodeWal, AppendGroupsRefusesABadGroupBeforeWritingAnyOfThem) {
+  TempDir dir;
+  NodeWalRecovery rec;
+  auto wal = OpenOrDie(Options(dir.path()), &rec);
+  const raftpb::Entry fits = MakeEntry(1, 1, 1);
+  const raftpb::Entry gap = MakeEntry(2, 5, 1);
+  const GroupAppend bad_second[] = {{1, MakeState(1, 1, 1), {&fits, 1}}, {2, {}, {&gap, 1}}};
+  absl::Status s = wal->AppendGroups(bad_second);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("group 2"), std::string::npos) << s;
+  const GroupAppend twice[] = {{1, {}, {&fits, 1}}, {1, MakeState(1, 1, 1), {}}};
+  s = wal->AppendGroups(twice);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("twice"), std::string::npos) << s;
+  EXPECT_EQ(wal->stats().batches, 0u);
+  EXPECT_EQ(wal->last_index(1), 0u);
+  // Nothing was left marked as queued: the good group appends as usual.
+  AppendOrDie(wal.get(), 1, 1, 1);
+}
+
 TEST(NodeWal, ManyThreadsNeverLoseAnAppendAndBatchTogether) {
   TempDir dir;
   NodeWalRecovery rec;
