@@ -174,13 +174,54 @@ absl::StatusOr<StateMachine::Group*> StateMachine::Find(uint64_t group) const {
 
 absl::StatusOr<std::vector<ApplyResult>> StateMachine::Apply(
     uint64_t group, std::span<const raftpb::Entry> entries) {
-  auto found = Find(group);
-  if (!found.ok()) return found.status();
-  Group* g = *found;
+  const GroupEntries one{group, entries};
+  auto results = ApplyGroups({&one, 1});
+  if (!results.ok()) return results.status();
+  return std::move(results->front());
+}
+
+absl::StatusOr<std::vector<std::vector<ApplyResult>>> StateMachine::ApplyGroups(
+    std::span<const GroupEntries> groups) {
+  rocksdb::WriteBatch batch;
+  std::vector<std::vector<ApplyResult>> results;
+  std::vector<std::pair<Group*, uint64_t>> staged;  // each group and the applied index it reaches
+  std::string names;
+  for (const GroupEntries& ge : groups) {
+    auto found = Find(ge.group);
+    if (!found.ok()) return found.status();
+    for (const auto& [g, applied] : staged) {
+      if (g == *found) {
+        return absl::InvalidArgumentError(path_ + ": group " + std::to_string(ge.group) +
+                                          ": appears twice in one apply");
+      }
+    }
+    uint64_t applied = 0;
+    auto group_results = Stage(ge.group, *found, ge.entries, &batch, &applied);
+    if (!group_results.ok()) return group_results.status();
+    results.push_back(std::move(*group_results));
+    staged.emplace_back(*found, applied);
+    names += (names.empty() ? "group " : ",") + std::to_string(ge.group);
+  }
+  if (batch.Count() == 0) return results;  // all skipped
+  if (faults::ShouldFail(faults::kFsmCommit)) {
+    return absl::UnavailableError(path_ + ": " + names + ": write batch: injected failure (raftlab/fsm/commit)");
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_mode_ == SyncMode::kSync;
+  rocksdb::Status s = db_->Write(wo, &batch);
+  if (!s.ok()) return FromRocks(s, path_ + ": " + names + ": write batch");
+  for (const auto& [g, applied] : staged) g->applied = applied;
+  return results;
+}
+
+absl::StatusOr<std::vector<ApplyResult>> StateMachine::Stage(uint64_t group, Group* g,
+                                                             std::span<const raftpb::Entry> entries,
+                                                             rocksdb::WriteBatch* batch, uint64_t* applied_out) {
   uint64_t applied = g->applied.load();
+  *applied_out = applied;
+  const uint32_t count_before = batch->Count();
   std::vector<ApplyResult> results;
   results.reserve(entries.size());
-  rocksdb::WriteBatch batch;
   // Values written earlier in this batch, so later commands in it read their own writes.
   std::map<std::string, std::optional<std::string>, std::less<>> pending;
   auto current = [&](const std::string& key) -> absl::StatusOr<std::optional<std::string>> {
@@ -259,26 +300,17 @@ absl::StatusOr<std::vector<ApplyResult>> StateMachine::Apply(
     }
     for (auto& [key, value] : staged) {
       if (value) {
-        batch.Put(g->handle, DataKey(key), *value);
+        batch->Put(g->handle, DataKey(key), *value);
       } else {
-        batch.Delete(g->handle, DataKey(key));
+        batch->Delete(g->handle, DataKey(key));
       }
       pending[key] = std::move(value);
     }
     results.push_back(std::move(r));
   }
-  if (applied == g->applied.load() && batch.Count() == 0) return results;  // all skipped
-
-  batch.Put(g->handle, kAppliedKey, EncodeApplied(applied));
-  if (faults::ShouldFail(faults::kFsmCommit)) {
-    return absl::UnavailableError(path_ + ": group " + std::to_string(group) +
-                                  ": write batch: injected failure (raftlab/fsm/commit)");
-  }
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_mode_ == SyncMode::kSync;
-  rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return FromRocks(s, path_ + ": group " + std::to_string(group) + ": write batch");
-  g->applied = applied;
+  if (applied == g->applied.load() && batch->Count() == count_before) return results;  // all skipped
+  batch->Put(g->handle, kAppliedKey, EncodeApplied(applied));
+  *applied_out = applied;
   return results;
 }
 

@@ -41,6 +41,7 @@ namespace rocksdb {
 class ColumnFamilyHandle;
 class DB;
 class Snapshot;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace raftlab::storage {
@@ -69,6 +70,12 @@ struct ApplyResult {
   std::vector<CompareResult> reads;      // kApplied: one per read op of the branch that ran
   std::string error;                     // kRejected, kAborted: why
   bool operator==(const ApplyResult&) const = default;
+};
+
+// One group's part of an apply that several groups share (StateMachine::ApplyGroups).
+struct GroupEntries {
+  uint64_t group = 0;
+  std::span<const raftpb::Entry> entries;
 };
 
 struct StateMachineOptions {
@@ -124,6 +131,9 @@ class StateMachine {
   // WriteBatch (fsynced in kSync mode). On error nothing was written.
   absl::StatusOr<std::vector<ApplyResult>> Apply(uint64_t group,
                                                  std::span<const raftpb::Entry> entries);
+  // Apply for several groups (each at most once) in one WriteBatch: one write, and one
+  // fsync in kSync mode, for all of them. Results in the order of `groups`.
+  absl::StatusOr<std::vector<std::vector<ApplyResult>>> ApplyGroups(std::span<const GroupEntries> groups);
 
   absl::StatusOr<uint64_t> AppliedIndex(uint64_t group) const;
 
@@ -167,6 +177,10 @@ class StateMachine {
   StateMachine(std::string path, SyncMode mode);
   absl::StatusOr<Group*> Find(uint64_t group) const;
   absl::Status ReadApplied(Group* g);
+  // Adds the group's entries to batch (data and, when it moved, the applied index) and
+  // sets *applied to the index they reach; writes nothing.
+  absl::StatusOr<std::vector<ApplyResult>> Stage(uint64_t group, Group* g, std::span<const raftpb::Entry> entries,
+                                                 rocksdb::WriteBatch* batch, uint64_t* applied);
 
   std::string path_;
   SyncMode sync_mode_;

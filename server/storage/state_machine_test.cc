@@ -122,6 +122,48 @@ TEST(StateMachine, AppendToANonListOrPastTheLimitAbortsTheWholeCommand) {
   EXPECT_EQ(*sm->AppliedIndex(kGroup), 4u);
 }
 
+TEST(StateMachine, ApplyGroupsAppliesEveryGroupInOneWriteWithItsOwnResults) {
+  TempDir dir;
+  auto sm = OpenOrDie(dir.path() + "/db");
+  ASSERT_TRUE(sm->AddGroup(8).ok());
+  ApplyOrDie(sm.get(), {CommandEntry(1, KvCommand::Put("k", "old"))}, 8);
+  const std::vector<raftpb::Entry> seven = {CommandEntry(1, KvCommand::Put("k", "seven"))};
+  // Entry 1 of group 8 is applied already: skipped; entry 2 reads group 8's own key.
+  const std::vector<raftpb::Entry> eight = {CommandEntry(1, KvCommand::Put("k", "again")),
+                                            CommandEntry(2, Ops({Read("k")}))};
+  const GroupEntries groups[] = {{kGroup, seven}, {8, eight}};
+  auto results = sm->ApplyGroups(groups);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 2u);
+  ASSERT_EQ((*results)[0].size(), 1u);
+  EXPECT_EQ((*results)[0][0].outcome, Outcome::kApplied);
+  ASSERT_EQ((*results)[1].size(), 2u);
+  EXPECT_EQ((*results)[1][0].outcome, Outcome::kSkipped);
+  ASSERT_EQ((*results)[1][1].reads.size(), 1u);
+  EXPECT_EQ((*results)[1][1].reads[0].value, "old");
+  EXPECT_EQ(GetOrDie(sm.get(), "k"), "seven");
+  EXPECT_EQ(GetOrDie(sm.get(), "k", 8), "old");
+  EXPECT_EQ(*sm->AppliedIndex(kGroup), 1u);
+  EXPECT_EQ(*sm->AppliedIndex(8), 2u);
+}
+
+TEST(StateMachine, ApplyGroupsRefusingOneGroupWritesNoneOfThem) {
+  TempDir dir;
+  auto sm = OpenOrDie(dir.path() + "/db");
+  ASSERT_TRUE(sm->AddGroup(8).ok());
+  const std::vector<raftpb::Entry> fits = {CommandEntry(1, KvCommand::Put("k", "v"))};
+  const std::vector<raftpb::Entry> gap = {CommandEntry(3, KvCommand::Put("k", "v"))};
+  const GroupEntries bad_second[] = {{kGroup, fits}, {8, gap}};
+  auto results = sm->ApplyGroups(bad_second);
+  EXPECT_EQ(results.status().code(), absl::StatusCode::kInvalidArgument);
+  const GroupEntries twice[] = {{kGroup, fits}, {kGroup, fits}};
+  results = sm->ApplyGroups(twice);
+  EXPECT_EQ(results.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(results.status().message().find("twice"), std::string::npos) << results.status();
+  EXPECT_EQ(*sm->AppliedIndex(kGroup), 0u);
+  EXPECT_EQ(GetOrDie(sm.get(), "k"), std::nullopt);
+}
+
 TEST(StateMachine, PutDeleteGetAndScan) {
   TempDir dir;
   auto sm = OpenOrDie(dir.path());
