@@ -61,6 +61,15 @@ absl::Status DurableLog::WriteSnapshot(const raftpb::Snapshot& snapshot,
 }
 
 absl::Status DurableLog::Persist(const raft::Ready& ready) {
+  auto append = BeginPersist(ready);
+  if (!append.ok()) return append.status();
+  if (append->has_value()) {
+    if (auto s = wal_->Append((*append)->group, (*append)->hard_state, (*append)->entries); !s.ok()) return s;
+  }
+  return EndPersist(ready);
+}
+
+absl::StatusOr<std::optional<storage::GroupAppend>> DurableLog::BeginPersist(const raft::Ready& ready) {
   // Whether this Ready's hard state is already in the WAL (written with a snapshot marker).
   bool state_written = false;
   if (ready.snapshot.has_value() && ready.snapshot->metadata().index() > snapshot_index_) {
@@ -73,13 +82,15 @@ absl::Status DurableLog::Persist(const raft::Ready& ready) {
   // A Ready that only moves the commit index needs no fsync (Raft relearns commit from the
   // leader after a restart), so it is not written at all: one fsync less per commit.
   const bool write = !ready.entries.empty() || (ready.must_sync && !state_written);
-  if (write) {
-    raftpb::HardState hs = ready.hard_state.value_or(raftpb::HardState());
-    if (faults::BugOn(faults::Bug::kVoteNotPersisted)) hs.set_vote(0);
-    if (auto s = wal_->Append(options_.group_id, hs, ready.entries); !s.ok()) return s;
-    if (!ready.entries.empty()) {
-      if (auto s = storage_.Append(ready.entries); !s.ok()) return s;
-    }
+  if (!write) return std::nullopt;
+  storage::GroupAppend append{options_.group_id, ready.hard_state.value_or(raftpb::HardState()), ready.entries};
+  if (faults::BugOn(faults::Bug::kVoteNotPersisted)) append.hard_state.set_vote(0);
+  return append;
+}
+
+absl::Status DurableLog::EndPersist(const raft::Ready& ready) {
+  if (!ready.entries.empty()) {
+    if (auto s = storage_.Append(ready.entries); !s.ok()) return s;
   }
   if (ready.hard_state.has_value()) storage_.SetHardState(*ready.hard_state);
   return absl::OkStatus();

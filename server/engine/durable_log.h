@@ -65,6 +65,13 @@ class DurableLog {
   // Persists a Ready's snapshot (from the leader), entries and hard state, fsynced, and
   // mirrors them into storage(). Call before sending the Ready's messages.
   absl::Status Persist(const raft::Ready& ready);
+  // Persist in two halves, so that the Readys of several groups share one WAL write
+  // (NodeWal::AppendGroups): BeginPersist writes a snapshot from the leader, if any, and
+  // returns the records the WAL must still append (none when only the commit moved);
+  // once they are durable, EndPersist mirrors the Ready into storage().
+  absl::StatusOr<std::optional<storage::GroupAppend>> BeginPersist(const raft::Ready& ready);
+  absl::Status EndPersist(const raft::Ready& ready);
+  storage::NodeWal* wal() const { return wal_; }
 
   // Records a snapshot of the local state machine at `index`, then compacts the in-memory
   // log and purges WAL segments and snapshot files behind it.

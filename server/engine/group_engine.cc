@@ -120,15 +120,17 @@ GroupEngine::GroupEngine(GroupEngineOptions options, storage::StateMachine* fsm,
       events_(options_.group_id, options_.node_id),
       reads_(options_.read_retry_ticks),
       snapshot_worker_(std::make_unique<SnapshotWorker>(
-          [this](BuiltSnapshot built) { Post(std::move(built)); }, options_.snapshot_step_hook)) {}
+          [this](BuiltSnapshot built) { Post(std::move(built)); }, options_.snapshot_step_hook)),
+      own_loop_(options_.ready_loop != nullptr
+                    ? nullptr
+                    : std::make_unique<ReadyLoop>(ReadyLoopOptions{"ready-g" + std::to_string(options_.group_id), {}})),
+      loop_(options_.ready_loop != nullptr ? options_.ready_loop : own_loop_.get()) {}
 
 GroupEngine::~GroupEngine() { Stop(); }
 
 void GroupEngine::Start() {
-  loop_thread_ = std::thread([this] {
-    log::NameThisThread("ready-g" + std::to_string(options_.group_id));
-    Loop();
-  });
+  if (own_loop_) own_loop_->Start();
+  loop_->Enqueue(this);  // queued_ is true until now: the first pass takes what came before
   ticker_thread_ = std::thread([this] {
     log::NameThisThread("tick-g" + std::to_string(options_.group_id));
     TickerLoop();
@@ -138,12 +140,14 @@ void GroupEngine::Start() {
 void GroupEngine::Stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !loop_thread_.joinable()) return;
+    if (stopped_) return;
+    stopped_ = true;
     stopping_ = true;
   }
-  cv_.notify_all();
+  ticker_cv_.notify_all();
   if (ticker_thread_.joinable()) ticker_thread_.join();
-  if (loop_thread_.joinable()) loop_thread_.join();
+  loop_->Remove(this);
+  if (own_loop_) own_loop_->Stop();
   snapshot_worker_->Stop();  // its result, if any, was dropped by Post
   for (auto* waiters : {&snapshot_waiters_, &next_snapshot_waiters_}) {
     for (auto& done : *waiters) done(absl::CancelledError("engine stopped"));
@@ -163,6 +167,7 @@ void GroupEngine::Stop() {
 }
 
 void GroupEngine::Post(Event event) {
+  bool enqueue = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
@@ -175,8 +180,10 @@ void GroupEngine::Post(Event event) {
       return;
     }
     mailbox_.push_back(std::move(event));
+    enqueue = !queued_;
+    queued_ = true;
   }
-  cv_.notify_all();
+  if (enqueue) loop_->Enqueue(this);
 }
 
 void GroupEngine::Deliver(raftpb::Message message) { Post(std::move(message)); }
@@ -187,7 +194,7 @@ void GroupEngine::Campaign() { Post(CampaignNow{}); }
 
 void GroupEngine::Stall(std::chrono::milliseconds duration) {
   stall_until_.store((Clock::now() + duration).time_since_epoch().count());
-  cv_.notify_all();
+  loop_->RecheckStalls();  // a shortened stall ends now
 }
 
 void GroupEngine::Propose(storage::KvCommand command, Clock::time_point deadline, ProposeCallback done) {
@@ -258,7 +265,10 @@ void GroupEngine::TickerLoop() {
       next += tick;
       if (next + tick * options_.election_ticks < now) next = now + tick;
     }
-    if (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_) cv_.notify_all();
+    if (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_ && !queued_) {
+      queued_ = true;
+      loop_->Enqueue(this);
+    }
     // Sleep until the tick the loop waits for, on the (skewable) clock, but never long in
     // real time: the clock's rate may change meanwhile.
     const uint64_t ahead = wake_at_tick_ > ticks_counted_ + 1 ? wake_at_tick_ - ticks_counted_ - 1 : 0;
@@ -279,49 +289,50 @@ int GroupEngine::TicksUntilDue() const {
   return std::clamp(due, 1, std::max(options_.election_ticks - 1, 1));
 }
 
-void GroupEngine::Loop() {
-  std::deque<Event> events;
-  uint64_t wake_at = 1;  // the tick the last pass said the loop must run at
-  while (true) {
-    int ticks = 0;
-    uint64_t ticks_taken = 0;
-    {
-      std::unique_lock lock(mu_);
-      wake_at_tick_ = wake_at;
-      if (wake_at < ticker_wakes_at_) ticker_cv_.notify_one();  // due sooner than it planned
-      cv_.wait(lock, [&] {
-        return stopping_ || !mailbox_.empty() || (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_);
-      });
-      // A Stall() holds the loop here while Post and the ticker keep queueing.
-      while (!stopping_) {
-        const Clock::time_point until{Clock::duration(stall_until_.load())};
-        if (Clock::now() >= until) break;
-        cv_.wait_until(lock, until);
-      }
-      if (stopping_) break;
-      events.swap(mailbox_);
-      ticks = pending_ticks_;
-      pending_ticks_ = 0;
-      ticks_taken = ticks_counted_;
+GroupEngine::Intake GroupEngine::TakeInput(Clock::time_point* stalled_until) {
+  int ticks = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Intake::kStopping;
+    // A Stall() holds the group (still queued) while Post and the ticker keep queueing.
+    const Clock::time_point until{Clock::duration(stall_until_.load())};
+    if (Clock::now() < until) {
+      *stalled_until = until;
+      return Intake::kStalled;
     }
-    for (int i = 0; i < ticks; ++i) {
-      node_->Tick();
-      reads_.Tick();
+    queued_ = false;
+    intake_.swap(mailbox_);
+    ticks = pending_ticks_;
+    pending_ticks_ = 0;
+    ticks_taken_ = ticks_counted_;
+  }
+  for (int i = 0; i < ticks; ++i) {
+    node_->Tick();
+    reads_.Tick();
+  }
+  if (ticks > 0) {
+    const auto now = Clock::now();
+    ExpirePending(now);
+    reads_.Expire(now);
+  }
+  for (auto& ev : intake_) Handle(ev);
+  intake_.clear();
+  if (auto ctx = reads_.TakeRoundToIssue()) {
+    if (auto s = node_->ReadIndex(std::move(*ctx)); !s.ok()) {
+      // Dropped (e.g. no leader known): the round is retried after read_retry_ticks.
     }
-    if (ticks > 0) {
-      const auto now = Clock::now();
-      ExpirePending(now);
-      reads_.Expire(now);
-    }
-    for (auto& ev : events) Handle(ev);
-    events.clear();
-    if (auto ctx = reads_.TakeRoundToIssue()) {
-      if (auto s = node_->ReadIndex(std::move(*ctx)); !s.ok()) {
-        // Dropped (e.g. no leader known): the round is retried after read_retry_ticks.
-      }
-    }
-    while (node_->HasReady()) HandleReady();
-    wake_at = ticks_taken + static_cast<uint64_t>(TicksUntilDue());
+  }
+  return Intake::kTaken;
+}
+
+void GroupEngine::EndPass() {
+  const uint64_t wake_at = ticks_taken_ + static_cast<uint64_t>(TicksUntilDue());
+  std::lock_guard lock(mu_);
+  wake_at_tick_ = wake_at;
+  if (wake_at < ticker_wakes_at_) ticker_cv_.notify_one();  // due sooner than it planned
+  if (!queued_ && !stopping_ && pending_ticks_ > 0 && ticks_counted_ >= wake_at) {
+    queued_ = true;
+    loop_->Enqueue(this);
   }
 }
 
@@ -381,43 +392,54 @@ void GroupEngine::HandleProposal(ProposalIn& p) {
   pending_[r.log().LastIndex()] = Pending{r.term(), p.deadline, std::move(p.done), p.started};
 }
 
-void GroupEngine::HandleReady() {
-  raft::Ready rd = node_->GetReady();
+ReadyInFlight GroupEngine::BeginReady() {
+  ReadyInFlight r;
+  r.engine = this;
+  r.rd = node_->GetReady();
+  const raft::Ready& rd = r.rd;
   // Sampled before anything is sent: a round's lease runs from no later than its send.
   const Nanos sent_at = clock_->Now();
   events_.OnReady(rd, node_->raft());
   UpdateLease(rd, sent_at);
 
   // A leader replicates while it writes its own log: its entries count toward the commit
-  // only after Advance below (raw_node.h, MaySendBeforePersist); the rest vouches for
-  // what this persist makes durable, so it waits.
-  std::vector<raftpb::Message> after_persist;
-  bool sent_early = false;
-  for (auto& m : rd.messages) {
+  // only after Advance (raw_node.h, MaySendBeforePersist); the rest vouches for what this
+  // persist makes durable, so it waits.
+  for (auto& m : r.rd.messages) {
     if (raft::MaySendBeforePersist(rd, m)) {
       outbox_->Send(options_.group_id, std::move(m));
-      sent_early = true;
+      r.sent_early = true;
     } else {
-      after_persist.push_back(std::move(m));
+      r.after_persist.push_back(std::move(m));
     }
   }
-  const bool persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
-  if (sent_early && persisted) faults::CrashAt(faults::kCrashBeforeWalSave);
-  const auto persist_start = Clock::now();
-  if (auto s = log_->Persist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
+  r.persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
+  if (r.sent_early && r.persisted) faults::CrashAt(faults::kCrashBeforeWalSave);
+  const auto start = Clock::now();
+  auto append = log_->BeginPersist(rd);  // a snapshot from the leader is written here
+  if (!append.ok()) Fatal(options_.group_id, "persist", append.status());
+  r.append = std::move(*append);
+  r.wal = log_->wal();
+  r.persist_seconds = SecondsSince(start);  // the loop adds the WAL write's time
+  return r;
+}
+
+void GroupEngine::AfterPersist(ReadyInFlight& r) {
+  const raft::Ready& rd = r.rd;
+  if (auto s = log_->EndPersist(rd); !s.ok()) Fatal(options_.group_id, "persist", s);
   if (!rd.entries.empty() && options_.on_persisted) options_.on_persisted(rd.entries.back().index());
-  if (persisted) {
-    gm_->wal_fsync_seconds->Observe(SecondsSince(persist_start));
+  if (r.persisted) {
+    gm_->wal_fsync_seconds->Observe(r.persist_seconds);
   } else if (rd.hard_state.has_value()) {
     gm_->wal_fsync_skipped->Inc();
   }
 
   faults::CrashAt(faults::kCrashAfterWalSave);
-  const bool grants_vote = std::any_of(after_persist.begin(), after_persist.end(), [](const raftpb::Message& m) {
+  const bool grants_vote = std::any_of(r.after_persist.begin(), r.after_persist.end(), [](const raftpb::Message& m) {
     return m.type() == raftpb::MsgVoteResp && !m.reject();
   });
-  for (auto& m : after_persist) outbox_->Send(options_.group_id, std::move(m));
-  if (sent_early || !after_persist.empty()) faults::CrashAt(faults::kCrashAfterSend);
+  for (auto& m : r.after_persist) outbox_->Send(options_.group_id, std::move(m));
+  if (r.sent_early || !r.after_persist.empty()) faults::CrashAt(faults::kCrashAfterSend);
   // The dispatcher sends asynchronously: linger so the granted vote reaches the candidate.
   if (grants_vote) faults::CrashAfterSending(faults::kCrashAfterVote, kVoteLingerMs);
 
@@ -426,7 +448,7 @@ void GroupEngine::HandleReady() {
     gm_->leader_changes->Inc();
   }
 
-  const uint64_t applied_before = applied_;
+  r.applied_before = applied_;
   if (rd.snapshot.has_value() && rd.snapshot->metadata().index() > applied_) {
     const uint64_t index = rd.snapshot->metadata().index();
     if (auto s = fsm_->InstallSnapshot(options_.group_id, rd.snapshot->data()); !s.ok()) {
@@ -441,8 +463,16 @@ void GroupEngine::HandleReady() {
       it = pending_.erase(it);
     }
   }
-  ApplyCommitted(rd.committed_entries);
-  if (applied_ != applied_before && options_.on_applied) options_.on_applied(applied_);
+  if (!rd.committed_entries.empty()) faults::CrashAt(faults::kCrashBeforeApply);
+}
+
+void GroupEngine::FinishReady(ReadyInFlight& r) {
+  const raft::Ready& rd = r.rd;
+  if (!rd.committed_entries.empty()) {
+    gm_->apply_seconds->Observe(r.apply_seconds);
+    CompleteCommitted(rd.committed_entries, r.apply_results);
+  }
+  if (applied_ != r.applied_before && options_.on_applied) options_.on_applied(applied_);
   for (const auto& rs : rd.read_states) reads_.OnReadState(rs.context, rs.index, applied_);
   node_->Advance();
   Publish();
@@ -468,13 +498,8 @@ void GroupEngine::PublishLease() {
   events_.OnLease(lease_.Check(clock_->Now()), node_->raft().term());
 }
 
-void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
-  if (entries.empty()) return;
-  faults::CrashAt(faults::kCrashBeforeApply);
-  const auto start = Clock::now();
-  auto results = fsm_->Apply(options_.group_id, entries);
-  if (!results.ok()) log::FailStop(log::StopCause::kIoError, "fsm", "apply", std::string(results.status().message()));
-  gm_->apply_seconds->Observe(SecondsSince(start));
+void GroupEngine::CompleteCommitted(const std::vector<raftpb::Entry>& entries,
+                                    const std::vector<storage::ApplyResult>& results) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const raftpb::Entry& e = entries[i];
     if (e.type() == raftpb::EntryConfChange) {
@@ -484,8 +509,7 @@ void GroupEngine::ApplyCommitted(const std::vector<raftpb::Entry>& entries) {
         conf_changed_ = true;
       }
     }
-    const storage::ApplyResult* result = i < results->size() ? &(*results)[i] : nullptr;
-    CompleteApplied(e.index(), e.term(), result);
+    CompleteApplied(e.index(), e.term(), i < results.size() ? &results[i] : nullptr);
   }
   applied_ = std::max(applied_, entries.back().index());
   reads_.OnApplied(applied_);

@@ -5,8 +5,10 @@
 // an in-process router in tests).
 //
 // Threads:
-//  - the Ready loop thread owns the RawNode, the DurableLog and the LeaseTracker; every
-//    input reaches it through the mailbox;
+//  - a ReadyLoop's thread owns the RawNode, the DurableLog and the LeaseTracker; every
+//    input reaches it through the mailbox. A node's groups share one ReadyLoop, which
+//    persists and applies the Readys of all of them together (ready_loop.h); an engine
+//    given none runs its own;
 //  - the ticker thread only counts ticks (timed on faults::Clock), so it never waits on fsync,
 //    and wakes the loop for them only when the core's next timer is due;
 //  - any thread may call the public methods; completion callbacks run on the Ready loop
@@ -42,6 +44,7 @@
 #include "server/engine/lease_tracker.h"
 #include "server/engine/published_lease.h"
 #include "server/engine/read_coalescer.h"
+#include "server/engine/ready_loop.h"
 #include "server/engine/snapshot_worker.h"
 #include "server/raft/raw_node.h"
 #include "server/storage/kv_command.h"
@@ -92,6 +95,26 @@ struct GroupEngineOptions {
   // unless the WAL runs nosync), with the last index written: a durability watcher for
   // tests. Must be quick and must not call back into this engine.
   std::function<void(uint64_t last_index)> on_persisted;
+  // The loop that runs this group's Ready loop with the node's other groups; must be
+  // started and outlive the engine. Null: the engine runs a loop of its own.
+  ReadyLoop* ready_loop = nullptr;
+};
+
+class GroupEngine;
+
+// One group's Ready on its way through a ReadyLoop pass.
+struct ReadyInFlight {
+  GroupEngine* engine = nullptr;
+  raft::Ready rd;
+  std::vector<raftpb::Message> after_persist;  // sent once the WAL write is durable
+  bool sent_early = false;
+  bool persisted = false;                      // the Ready has something to make durable
+  storage::NodeWal* wal = nullptr;
+  std::optional<storage::GroupAppend> append;  // what the WAL must still write
+  double persist_seconds = 0;
+  uint64_t applied_before = 0;
+  std::vector<storage::ApplyResult> apply_results;  // of rd.committed_entries
+  double apply_seconds = 0;
 };
 
 // What a write's client is told.
@@ -208,6 +231,9 @@ class GroupEngine {
   using Event = std::variant<raftpb::Message, ProposalIn, Wake, Unreachable, SnapStatus,
                              Transfer, CampaignNow, SnapshotNow, BuiltSnapshot>;
 
+  friend class ReadyLoop;
+  enum class Intake { kTaken, kStalled, kStopping };
+
   struct Pending {
     uint64_t term;
     Clock::time_point deadline;
@@ -219,14 +245,26 @@ class GroupEngine {
               faults::Clock* clock, EngineMetrics* metrics);
 
   void Post(Event event);
-  void Loop();
   void TickerLoop();
   // Ticks from the end of this loop pass until the loop must run for them.
   int TicksUntilDue() const;
+
+  // The Ready loop's steps, which a ReadyLoop pass runs for many groups at once.
+  // TakeInput hands the core the ticks and events queued (unless the group is stalled,
+  // until *stalled_until, or stopping); BeginReady takes a Ready and sends what may go
+  // before the WAL write; the loop writes the WAL; AfterPersist sends the rest and installs
+  // a snapshot; the loop applies the committed entries; FinishReady completes their
+  // requests and advances; EndPass says when the loop must come back for ticks.
+  Intake TakeInput(Clock::time_point* stalled_until);
+  bool HasReady() const { return node_->HasReady(); }
+  ReadyInFlight BeginReady();
+  void AfterPersist(ReadyInFlight& r);
+  void FinishReady(ReadyInFlight& r);
+  void EndPass();
   void Handle(Event& event);
   void HandleProposal(ProposalIn& p);
-  void HandleReady();
-  void ApplyCommitted(const std::vector<raftpb::Entry>& entries);
+  void CompleteCommitted(const std::vector<raftpb::Entry>& entries,
+                         const std::vector<storage::ApplyResult>& results);
   void CompleteApplied(uint64_t index, uint64_t term, const storage::ApplyResult* result);
   // Local snapshots: started on the Ready loop, built by snapshot_worker_, finished back
   // on the Ready loop (WAL marker, compaction, purge).
@@ -265,10 +303,17 @@ class GroupEngine {
   std::vector<SnapshotDone> snapshot_waiters_;       // of the snapshot in flight
   std::vector<SnapshotDone> next_snapshot_waiters_;  // asked for while one was in flight
 
+  std::unique_ptr<ReadyLoop> own_loop_;  // when options_.ready_loop is null
+  ReadyLoop* const loop_;
+  std::deque<Event> intake_;  // the events a pass took, owned by the loop thread
+  uint64_t ticks_taken_ = 0;  // ticks_counted_ when the pass took its ticks
+
   std::mutex mu_;
-  std::condition_variable cv_;
   std::condition_variable ticker_cv_;
   std::deque<Event> mailbox_;  // guarded by mu_
+  // The group waits in the loop's queue (or its stalled list): input needs no new Enqueue.
+  // True until Start, so nothing runs before it.
+  bool queued_ = true;  // guarded by mu_
   // Ticks are counted by the ticker and handed to the core in batches: the loop is woken
   // for them only once ticks_counted_ reaches wake_at_tick_, when the core's next timer
   // (or a pending request's expiry check) is due. Until then a tick only counts, and the
@@ -278,7 +323,7 @@ class GroupEngine {
   uint64_t wake_at_tick_ = 1;      // guarded by mu_; set by the loop before it waits
   uint64_t ticker_wakes_at_ = 0;   // guarded by mu_; the tick the ticker sleeps until
   bool stopping_ = false;          // guarded by mu_
-  std::thread loop_thread_;
+  bool stopped_ = false;           // guarded by mu_; Stop ran
   std::thread ticker_thread_;
 
   // Published by the Ready loop for readers on other threads.

@@ -53,6 +53,8 @@ GroupHost::GroupHost(GroupHostOptions options, storage::StateMachine* fsm, fault
         OnDropped(group, m);
       },
       registry);
+  ready_loop_ = std::make_unique<engine::ReadyLoop>();
+  ready_loop_->Start();
 }
 
 absl::StatusOr<std::unique_ptr<GroupHost>> GroupHost::Create(
@@ -87,6 +89,7 @@ absl::Status GroupHost::OpenGroup(uint64_t group_id, std::function<void(uint64_t
   o.voters = options_.voters;
   o.dir = options_.data_dir + "/groups/" + std::to_string(group_id);
   o.node_wal = wal_.get();
+  o.ready_loop = ready_loop_.get();
   if (options_.seed != 0) o.rng_seed = MixSeed(options_.seed, options_.node_id, group_id);
   o.on_applied = std::move(on_applied);
   auto e = engine::GroupEngine::Open(std::move(o), fsm_, this, clock_, metrics_);
@@ -117,6 +120,7 @@ void GroupHost::Shutdown() {
   dispatcher_->Shutdown();
   // Without the lock: a stopping engine's last sends may still look groups up.
   for (engine::GroupEngine* e : Engines()) e->Stop();
+  ready_loop_->Stop();
 }
 
 void GroupHost::Deliver(uint64_t group_id, raftpb::Message&& msg) {

@@ -5,6 +5,8 @@
 //  - Groups: OpenGroup recovers one group from the node log (<data_dir>/wal, shared by all
 //    groups, opened by Create), its snapshots in <data_dir>/groups/<id> and the node's state
 //    machine (the only place engines are opened); Start starts them, Shutdown stops them.
+//    One ReadyLoop runs the Ready loops of all of them: the Readys of the groups that are
+//    ready together share one WAL write and fsync and one state-machine write.
 //  - Inbound: the transport hands each message to Deliver, which posts it to its group.
 //  - Outbound: engines Send through the host into the per-peer dispatcher it owns. What the
 //    dispatcher drops is reported back to the sending group (ReportUnreachable, or
@@ -15,7 +17,7 @@
 //    naming it, and the callback is not called.
 //
 // Threads: Create, OpenGroup, Start and Shutdown from one thread (the node's); the rest from
-// any thread. Callbacks run on the group's Ready loop thread and must not block.
+// any thread. Callbacks run on the node's Ready loop thread and must not block.
 // Shutdown order: the caller shuts its BatchSender down first (in-flight sends return), then
 // Shutdown stops the dispatcher, then the engines that post into it.
 
@@ -155,6 +157,8 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
   std::unique_ptr<transport::Dispatcher> dispatcher_;
   // Shared by every engine's DurableLog; declared before engines_ so that it outlives them.
   std::unique_ptr<storage::NodeWal> wal_;
+  // Runs every engine's Ready loop, their WAL writes and applies shared; outlives them too.
+  std::unique_ptr<engine::ReadyLoop> ready_loop_;
 
   mutable std::shared_mutex mu_;
   // Engines are added, never removed before destruction, so pointers handed out stay valid.

@@ -1,0 +1,70 @@
+#pragma once
+// ReadyLoop: one thread that runs the Ready loops of many groups (a node's), as TiKV's
+// batch system does. A pass takes every group with input (messages, proposals, reads, due
+// ticks) and steps it; then it handles the Readys of all of them together: one WAL write and
+// fsync for every group's records (NodeWal::AppendGroups), the sends, one state-machine
+// write for every group's committed entries (StateMachine::ApplyGroups), then each group's
+// completions and Advance; again while any group has a Ready. Per group this is the order
+// of a Ready loop of its own; only the I/O is shared, and paid once per pass instead of
+// once per group.
+//
+// Threads: the loop thread alone steps the groups' cores. Enqueue may be called from any
+// thread; Remove from any thread but the loop's.
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace raftlab::engine {
+
+class GroupEngine;
+struct ReadyInFlight;
+
+struct ReadyLoopOptions {
+  std::string thread_name = "ready";
+  // Test seam: called on the loop thread when groups wait for a pass, before it takes them.
+  std::function<void()> before_pass;
+};
+
+class ReadyLoop {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit ReadyLoop(ReadyLoopOptions options = {});
+  ~ReadyLoop();  // Stop()
+  ReadyLoop(const ReadyLoop&) = delete;
+  ReadyLoop& operator=(const ReadyLoop&) = delete;
+
+  void Start();
+  // Stops the thread; every group must have been removed.
+  void Stop();
+  // Asks for a pass over the group (it has input); the group enqueues itself once per burst.
+  void Enqueue(GroupEngine* group);
+  // Takes a stalled group up again now (its stall was shortened).
+  void RecheckStalls();
+  // Once this returns the loop no longer touches the group (a pass under way ends first).
+  void Remove(GroupEngine* group);
+
+ private:
+  void Run();
+  void Pass(const std::vector<GroupEngine*>& groups);
+  // The shared I/O of a pass's Readys; a failure is fail-stop.
+  static void PersistAll(std::vector<ReadyInFlight>& readys);
+  static void ApplyAll(std::vector<ReadyInFlight>& readys);
+
+  const ReadyLoopOptions options_;
+  std::mutex pass_mu_;  // held for a pass; taken before mu_
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<GroupEngine*> queued_;                              // guarded by mu_
+  std::vector<std::pair<Clock::time_point, GroupEngine*>> stalled_;  // guarded by mu_
+  bool stopping_ = false;                                         // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace raftlab::engine
