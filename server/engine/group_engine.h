@@ -197,9 +197,10 @@ class GroupEngine {
   absl::StatusOr<uint64_t> TriggerSnapshot(std::chrono::milliseconds timeout);
   // Starts an election now (tests and tooling).
   void Campaign();
-  // Holds the Ready loop for `duration` from now, as a stuck disk would: nothing is
-  // persisted, sent or applied meanwhile; reads and status keep being answered from the
-  // published state. A fault for tests (Admin Stall).
+  // Holds this group's Ready loop for `duration` from now, as a stuck disk would: nothing
+  // of the group is persisted, sent or applied meanwhile (the other groups of its
+  // ReadyLoop go on); reads and status keep being answered from the published state. A
+  // fault for tests (Admin Stall).
   void Stall(std::chrono::milliseconds duration);
 
   GroupStatusView Status() const;
