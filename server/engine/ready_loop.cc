@@ -138,7 +138,7 @@ void ReadyLoop::PersistAll(std::vector<ReadyInFlight>& readys) {
   for (auto& [wal, group_readys] : by_wal) {
     std::vector<storage::GroupAppend> appends;
     appends.reserve(group_readys.size());
-    for (ReadyInFlight* r : group_readys) appends.push_back(*r->append);
+    for (ReadyInFlight* r : group_readys) appends.push_back(std::move(*r->append));  // used once
     const auto start = Clock::now();
     if (auto s = wal->AppendGroups(appends); !s.ok()) {
       log::FailStop(log::StopCause::kInvariant, "engine", "persist", GroupsOf(group_readys) + ": " + std::string(s.message()));

@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <future>
@@ -34,7 +33,10 @@ class HeldLoop {
   HeldLoop() : loop_(ReadyLoopOptions{"ready-test", [this] { MaybeHold(); }}) { loop_.Start(); }
   ReadyLoop* loop() { return &loop_; }
 
-  void Hold() { held_ = true; }
+  void Hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
   // Waits until the loop, held, has groups queued for its next pass.
   bool WaitHeld() {
     std::unique_lock lock(mu_);
@@ -52,13 +54,13 @@ class HeldLoop {
     if (!held_) return;
     waiting_ = true;
     cv_.notify_all();
-    cv_.wait(lock, [&] { return !held_.load(); });
+    cv_.wait(lock, [&] { return !held_; });
     waiting_ = false;
   }
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::atomic<bool> held_{false};
+  bool held_ = false;     // guarded by mu_
   bool waiting_ = false;  // guarded by mu_
   ReadyLoop loop_;        // last: its thread stops before the rest goes
 };
