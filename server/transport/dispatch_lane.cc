@@ -42,17 +42,22 @@ DispatchLane::DispatchLane(Options options, BatchSender& sender,
 DispatchLane::~DispatchLane() { Stop(); }
 
 bool DispatchLane::TryEnqueue(uint64_t group_id, raftpb::Message& message) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (!stopping_ && queue_.size() < options_.capacity) {
-      queue_.push_back(OutboundMessage{group_id, std::move(message)});
-      wake_.notify_one();
-      return true;
-    }
     if (stopping_) return false;
+    if (queue_.size() >= options_.capacity) {
+      drops_->Inc();
+      return false;
+    }
+    queue_.push_back(OutboundMessage{group_id, std::move(message)});
+    // A sending worker looks at the queue again before it sleeps; waking it from outside
+    // the lock spares it a second wake-up on the mutex.
+    wake = worker_waiting_;
+    worker_waiting_ = false;
   }
-  drops_->Inc();
-  return false;
+  if (wake) wake_.notify_one();
+  return true;
 }
 
 void DispatchLane::Stop() {
@@ -76,7 +81,11 @@ void DispatchLane::Run() {
   log::NameThisThread("lane" + std::to_string(options_.peer) + "-" + std::string(options_.name));
   std::unique_lock lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    while (!stopping_ && queue_.empty()) {
+      worker_waiting_ = true;
+      wake_.wait(lock);
+    }
+    worker_waiting_ = false;
     if (stopping_) return;
     const std::size_t n = std::min(options_.max_batch, queue_.size());
     for (std::size_t i = 0; i < n; ++i) {

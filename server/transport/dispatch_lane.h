@@ -82,6 +82,7 @@ class DispatchLane {
   std::condition_variable wake_;
   std::deque<OutboundMessage> queue_;  // guarded by mu_
   bool stopping_ = false;              // guarded by mu_
+  bool worker_waiting_ = false;        // guarded by mu_: the worker sleeps on wake_
   std::thread worker_;                 // last: starts after everything above exists
 };
 
