@@ -315,7 +315,7 @@ GroupEngine::Intake GroupEngine::TakeInput(Clock::time_point* stalled_until) {
     ExpirePending(now);
     reads_.Expire(now);
   }
-  for (auto& ev : intake_) Handle(ev);
+  HandleIntake();
   intake_.clear();
   if (auto ctx = reads_.TakeRoundToIssue()) {
     if (auto s = node_->ReadIndex(std::move(*ctx)); !s.ok()) {
@@ -362,6 +362,46 @@ void GroupEngine::Handle(Event& event) {
         }
       },
       event);
+}
+
+void GroupEngine::HandleIntake() {
+  std::vector<ProposalIn*> proposals;
+  for (auto& ev : intake_) {
+    if (auto* p = std::get_if<ProposalIn>(&ev); p != nullptr && !p->conf_change) {
+      proposals.push_back(p);
+    } else {
+      Handle(ev);
+    }
+  }
+  HandleProposals(proposals);
+}
+
+void GroupEngine::HandleProposals(std::span<ProposalIn* const> run) {
+  if (run.size() <= 1) {
+    for (ProposalIn* p : run) HandleProposal(*p);
+    return;
+  }
+  const raft::Raft& r = node_->raft();
+  if (r.state() != raft::StateType::kLeader) {
+    for (ProposalIn* p : run) HandleProposal(*p);  // each refused as not leader
+    return;
+  }
+  std::vector<std::string> data;
+  data.reserve(run.size());
+  for (ProposalIn* p : run) data.push_back(std::move(p->data));
+  const absl::Status s = node_->ProposeBatch(std::move(data));
+  if (!s.ok()) {
+    gm_->proposals_refused->Add(run.size());
+    const bool dropped = raft::Is(s, raft::RaftError::kProposalDropped);
+    ProposeResult res = ProposeResult::Of(
+        dropped ? ProposeResult::Code::kNotLeader : ProposeResult::Code::kRefused, r.lead(), r.term());
+    res.error = std::string(s.message());
+    for (ProposalIn* p : run) p->done(res);
+    return;
+  }
+  // The leader appended the run, in order, at the end of its log, in its current term.
+  uint64_t index = r.log().LastIndex() - run.size();
+  for (ProposalIn* p : run) pending_[++index] = Pending{r.term(), p->deadline, std::move(p->done), p->started};
 }
 
 void GroupEngine::HandleProposal(ProposalIn& p) {

@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <variant>
@@ -263,6 +264,11 @@ class GroupEngine {
   void FinishReady(ReadyInFlight& r);
   void EndPass();
   void Handle(Event& event);
+  // Handles the pass's events in order, then its proposals (not conf changes) as one
+  // batch: one MsgApp per follower per pass instead of one per proposal. Concurrent
+  // proposals promise no order against the raft messages that arrived among them.
+  void HandleIntake();
+  void HandleProposals(std::span<ProposalIn* const> run);
   void HandleProposal(ProposalIn& p);
   void CompleteCommitted(const std::vector<raftpb::Entry>& entries,
                          const std::vector<storage::ApplyResult>& results);

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -300,6 +302,54 @@ TEST(GroupEngine, AWriteIsAcknowledgedOnlyAfterADurableQuorumIncludingTheLeader)
   EXPECT_GT(watch.commits_checked, 0u);
   // The leader replicates while it writes: its appends leave before its own write.
   EXPECT_GT(watch.appends_before_own_write, 0u);
+}
+
+TEST(GroupEngine, ProposalsTakenInOnePassLeaveInOneAppendPerFollower) {
+  TestCluster c(3);
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  const ProposeResult warm = c.Put(leader, "warm", "up");
+  ASSERT_EQ(warm.code, Code::kApplied) << warm.error;
+  GroupEngine* e = c.engine(leader);
+  const uint64_t first = warm.apply.index + 1;
+  constexpr int kProposals = 8;
+  std::mutex mu;
+  std::map<uint64_t, std::vector<int>> appends;  // follower -> entries of each append carrying the batch
+  c.SetSendHook([&](uint64_t from, const raftpb::Message& m) {
+    if (from != leader || m.type() != raftpb::MsgApp || m.entries_size() == 0) return;
+    if (m.entries(m.entries_size() - 1).index() < first) return;
+    std::lock_guard lock(mu);
+    appends[m.to()].push_back(m.entries_size());
+  });
+  // Held by a stall, the group's mailbox collects every proposal (and the followers'
+  // messages that arrive meanwhile) for one pass.
+  e->Stall(std::chrono::seconds(30));
+  std::vector<std::future<ProposeResult>> results;
+  for (int i = 0; i < kProposals; ++i) {
+    auto done = std::make_shared<std::promise<ProposeResult>>();
+    results.push_back(done->get_future());
+    e->Propose(storage::KvCommand::Put("k" + std::to_string(i), "v"),
+               std::chrono::steady_clock::now() + std::chrono::seconds(20),
+               [done](const ProposeResult& r) { done->set_value(r); });
+  }
+  e->Stall(std::chrono::milliseconds(1));
+  std::set<uint64_t> indexes;
+  for (auto& r : results) {
+    ASSERT_EQ(r.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    const ProposeResult got = r.get();
+    ASSERT_EQ(got.code, Code::kApplied) << got.error;
+    indexes.insert(got.apply.index);
+  }
+  c.SetSendHook({});
+  // Each proposal has its own entry, in the order proposed.
+  EXPECT_EQ(indexes.size(), static_cast<size_t>(kProposals));
+  EXPECT_EQ(*indexes.begin(), first);
+  for (int i = 0; i < kProposals; ++i) EXPECT_EQ(c.Get(leader, "k" + std::to_string(i)), "v");
+  std::lock_guard lock(mu);
+  ASSERT_EQ(appends.size(), 2u);
+  for (const auto& [follower, sizes] : appends) {
+    EXPECT_EQ(sizes, std::vector<int>{kProposals}) << "follower " << follower;
+  }
 }
 
 }  // namespace
