@@ -13,6 +13,7 @@
 #include "harness/matrix/matrix.h"
 #include "harness/runner.h"
 #include "harness/validate.h"
+#include "proto/grpc_runtime.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ void OnSignal(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  raftlab::proto::DisableAbslDeadlockDetection();
   using namespace raftlab::harness;
   auto cmd = ParseCommandLine(argc, argv);
   if (!cmd.ok()) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/grpc_runtime.h"
 #include "server/api/node.h"
 #include "server/api/server_flags.h"
 #include "server/log/log.h"
@@ -27,6 +28,7 @@ std::string JoinArgs(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  raftlab::proto::DisableAbslDeadlockDetection();
   std::vector<std::string> args(argv, argv + argc);
   auto flags = raftlab::api::ParseServerFlags(args);
   if (!flags.ok()) {
