@@ -7,7 +7,6 @@
 #include "faults/crash_point.h"
 #include "server/log/fail_stop.h"
 #include "server/log/log.h"
-#include "server/log/thread_name.h"
 #include "server/raft/check.h"
 #include "server/raft/errors.h"
 
@@ -20,8 +19,6 @@ using Nanos = std::chrono::nanoseconds;
 // How long a node crashing after granting a vote waits for the dispatcher to send it.
 constexpr int kVoteLingerMs = 30;
 
-// The ticker's longest sleep in real time (a skewed clock may change its rate meanwhile).
-constexpr std::chrono::milliseconds kMaxTickerSleep{50};
 // While requests wait, the loop runs at least every this many ticks to expire them.
 constexpr int kBusyTickStride = 5;
 
@@ -130,11 +127,12 @@ GroupEngine::~GroupEngine() { Stop(); }
 
 void GroupEngine::Start() {
   if (own_loop_) own_loop_->Start();
+  {
+    std::lock_guard lock(mu_);
+    next_tick_ = clock_->Now() + options_.tick;
+  }
   loop_->Enqueue(this);  // queued_ is true until now: the first pass takes what came before
-  ticker_thread_ = std::thread([this] {
-    log::NameThisThread("tick-g" + std::to_string(options_.group_id));
-    TickerLoop();
-  });
+  loop_->AddTicking(this);
 }
 
 void GroupEngine::Stop() {
@@ -144,8 +142,6 @@ void GroupEngine::Stop() {
     stopped_ = true;
     stopping_ = true;
   }
-  ticker_cv_.notify_all();
-  if (ticker_thread_.joinable()) ticker_thread_.join();
   loop_->Remove(this);
   if (own_loop_) own_loop_->Stop();
   snapshot_worker_->Stop();  // its result, if any, was dropped by Post
@@ -252,32 +248,30 @@ absl::StatusOr<uint64_t> GroupEngine::TriggerSnapshot(std::chrono::milliseconds 
   return future.get();
 }
 
-void GroupEngine::TickerLoop() {
+std::chrono::nanoseconds GroupEngine::CountTicks() {
   const Nanos tick = options_.tick;
-  Nanos next = clock_->Now() + tick;
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    const Nanos now = clock_->Now();
-    while (now >= next) {
-      ++ticks_counted_;
-      // Ticks missed while the loop was stalled are kept, but not more than an election's worth.
-      pending_ticks_ = std::min(pending_ticks_ + 1, options_.election_ticks);
-      next += tick;
-      if (next + tick * options_.election_ticks < now) next = now + tick;
-    }
-    if (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_ && !queued_) {
-      queued_ = true;
-      loop_->Enqueue(this);
-    }
-    // Sleep until the tick the loop waits for, on the (skewable) clock, but never long in
-    // real time: the clock's rate may change meanwhile.
-    const uint64_t ahead = wake_at_tick_ > ticks_counted_ + 1 ? wake_at_tick_ - ticks_counted_ - 1 : 0;
-    ticker_wakes_at_ = ticks_counted_ + ahead + 1;
-    const double rate = std::max(clock_->rate(), 1e-3);
-    const Nanos left = next + tick * static_cast<int64_t>(ahead) - now;
-    const auto wait = std::min<Nanos>(Nanos(static_cast<int64_t>(left.count() / rate)), kMaxTickerSleep);
-    ticker_cv_.wait_for(lock, std::max<Nanos>(wait, std::chrono::microseconds(50)));
+  std::lock_guard lock(mu_);
+  if (stopping_) return ReadyLoop::kMaxTickerSleep;
+  const Nanos now = clock_->Now();
+  while (now >= next_tick_) {
+    ++ticks_counted_;
+    // Ticks missed while the loop was stalled are kept, but not more than an election's worth.
+    pending_ticks_ = std::min(pending_ticks_ + 1, options_.election_ticks);
+    next_tick_ += tick;
+    if (next_tick_ + tick * options_.election_ticks < now) next_tick_ = now + tick;
   }
+  if (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_ && !queued_) {
+    queued_ = true;
+    loop_->Enqueue(this);
+  }
+  // Sleep until the tick the loop waits for, on the (skewable) clock, but never long in
+  // real time: the clock's rate may change meanwhile.
+  const uint64_t ahead = wake_at_tick_ > ticks_counted_ + 1 ? wake_at_tick_ - ticks_counted_ - 1 : 0;
+  ticker_wakes_at_ = ticks_counted_ + ahead + 1;
+  const double rate = std::max(clock_->rate(), 1e-3);
+  const Nanos left = next_tick_ + tick * static_cast<int64_t>(ahead) - now;
+  const auto wait = std::min<Nanos>(Nanos(static_cast<int64_t>(left.count() / rate)), ReadyLoop::kMaxTickerSleep);
+  return std::max<Nanos>(wait, std::chrono::microseconds(50));
 }
 
 int GroupEngine::TicksUntilDue() const {
@@ -329,7 +323,7 @@ void GroupEngine::EndPass() {
   const uint64_t wake_at = ticks_taken_ + static_cast<uint64_t>(TicksUntilDue());
   std::lock_guard lock(mu_);
   wake_at_tick_ = wake_at;
-  if (wake_at < ticker_wakes_at_) ticker_cv_.notify_one();  // due sooner than it planned
+  if (wake_at < ticker_wakes_at_) loop_->WakeTicker();  // due sooner than it planned
   if (!queued_ && !stopping_ && pending_ticks_ > 0 && ticks_counted_ >= wake_at) {
     queued_ = true;
     loop_->Enqueue(this);

@@ -9,8 +9,9 @@
 //    input reaches it through the mailbox. A node's groups share one ReadyLoop, which
 //    persists and applies the Readys of all of them together (ready_loop.h); an engine
 //    given none runs its own;
-//  - the ticker thread only counts ticks (timed on faults::Clock), so it never waits on fsync,
-//    and wakes the loop for them only when the core's next timer is due;
+//  - the loop's ticker thread (one for all its groups) only counts ticks, each group's on
+//    its faults::Clock, so it never waits on fsync, and queues a group for them only when
+//    the core's next timer is due;
 //  - any thread may call the public methods; completion callbacks run on the Ready loop
 //    thread (or the caller's, when a request is refused at once) and must not block.
 //
@@ -21,7 +22,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,7 +31,6 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 #include <variant>
 #include <vector>
 
@@ -247,7 +246,10 @@ class GroupEngine {
               faults::Clock* clock, EngineMetrics* metrics);
 
   void Post(Event event);
-  void TickerLoop();
+  // Called by the loop's ticker: counts the ticks due by now on the group's clock, queues the
+  // group if its core waits for them, and returns how long (real time) the ticker may sleep
+  // before this group needs it again.
+  std::chrono::nanoseconds CountTicks();
   // Ticks from the end of this loop pass until the loop must run for them.
   int TicksUntilDue() const;
 
@@ -316,7 +318,6 @@ class GroupEngine {
   uint64_t ticks_taken_ = 0;  // ticks_counted_ when the pass took its ticks
 
   std::mutex mu_;
-  std::condition_variable ticker_cv_;
   std::deque<Event> mailbox_;  // guarded by mu_
   // The group waits in the loop's queue (or its stalled list): input needs no new Enqueue.
   // True until Start, so nothing runs before it.
@@ -329,9 +330,9 @@ class GroupEngine {
   uint64_t ticks_counted_ = 0;     // guarded by mu_; every tick the ticker ever counted
   uint64_t wake_at_tick_ = 1;      // guarded by mu_; set by the loop before it waits
   uint64_t ticker_wakes_at_ = 0;   // guarded by mu_; the tick the ticker sleeps until
+  Nanos next_tick_{0};             // guarded by mu_; when, on clock_, the next tick is counted
   bool stopping_ = false;          // guarded by mu_
   bool stopped_ = false;           // guarded by mu_; Stop ran
-  std::thread ticker_thread_;
 
   // Published by the Ready loop for readers on other threads.
   std::atomic<uint64_t> leader_{0};

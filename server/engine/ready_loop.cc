@@ -31,9 +31,19 @@ void ReadyLoop::Start() {
     log::NameThisThread(options_.thread_name);
     Run();
   });
+  ticker_thread_ = std::thread([this] {
+    log::NameThisThread(options_.thread_name + "-tick");
+    RunTicker();
+  });
 }
 
 void ReadyLoop::Stop() {
+  {
+    std::lock_guard lock(ticker_wake_mu_);
+    ticker_stopping_ = true;
+  }
+  ticker_cv_.notify_all();
+  if (ticker_thread_.joinable()) ticker_thread_.join();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -59,11 +69,45 @@ void ReadyLoop::RecheckStalls() {
   cv_.notify_one();
 }
 
+void ReadyLoop::AddTicking(GroupEngine* group) {
+  {
+    std::lock_guard lock(ticking_mu_);
+    ticking_.push_back(group);
+  }
+  WakeTicker();
+}
+
+void ReadyLoop::WakeTicker() {
+  {
+    std::lock_guard lock(ticker_wake_mu_);
+    ticker_woken_ = true;
+  }
+  ticker_cv_.notify_one();
+}
+
 void ReadyLoop::Remove(GroupEngine* group) {
+  {
+    std::lock_guard lock(ticking_mu_);
+    std::erase(ticking_, group);
+  }
   std::lock_guard pass(pass_mu_);
   std::lock_guard lock(mu_);
   std::erase(queued_, group);
   std::erase_if(stalled_, [group](const auto& s) { return s.second == group; });
+}
+
+void ReadyLoop::RunTicker() {
+  while (true) {
+    std::chrono::nanoseconds sleep = kMaxTickerSleep;
+    {
+      std::lock_guard lock(ticking_mu_);
+      for (GroupEngine* g : ticking_) sleep = std::min(sleep, g->CountTicks());
+    }
+    std::unique_lock lock(ticker_wake_mu_);
+    if (!ticker_woken_ && !ticker_stopping_) ticker_cv_.wait_for(lock, sleep);
+    if (ticker_stopping_) return;
+    ticker_woken_ = false;
+  }
 }
 
 void ReadyLoop::Run() {

@@ -8,8 +8,11 @@
 // of a Ready loop of its own; only the I/O is shared, and paid once per pass instead of
 // once per group.
 //
-// Threads: the loop thread alone steps the groups' cores. Enqueue may be called from any
-// thread; Remove from any thread but the loop's.
+// A second thread, the ticker, counts every group's ticks (each on its own clock) and queues
+// a group when its core waits for them: one sleeping thread for all the groups of a node.
+//
+// Threads: the loop thread alone steps the groups' cores. Enqueue, AddTicking and WakeTicker
+// may be called from any thread; Remove from any thread but the loop's.
 
 #include <chrono>
 #include <condition_variable>
@@ -34,6 +37,8 @@ struct ReadyLoopOptions {
 class ReadyLoop {
  public:
   using Clock = std::chrono::steady_clock;
+  // The ticker's longest sleep in real time (a skewed clock may change its rate meanwhile).
+  static constexpr std::chrono::milliseconds kMaxTickerSleep{50};
 
   explicit ReadyLoop(ReadyLoopOptions options = {});
   ~ReadyLoop();  // Stop()
@@ -47,11 +52,17 @@ class ReadyLoop {
   void Enqueue(GroupEngine* group);
   // Takes a stalled group up again now (its stall was shortened).
   void RecheckStalls();
-  // Once this returns the loop no longer touches the group (a pass under way ends first).
+  // Has the ticker count the group's ticks (GroupEngine::CountTicks) until Remove.
+  void AddTicking(GroupEngine* group);
+  // Has the ticker look at every group again now (one's next tick is due sooner).
+  void WakeTicker();
+  // Once this returns neither the loop nor the ticker touches the group (a pass under way
+  // ends first).
   void Remove(GroupEngine* group);
 
  private:
   void Run();
+  void RunTicker();
   void Pass(const std::vector<GroupEngine*>& groups);
   // The shared I/O of a pass's Readys; a failure is fail-stop.
   static void PersistAll(std::vector<ReadyInFlight>& readys);
@@ -65,6 +76,16 @@ class ReadyLoop {
   std::vector<std::pair<Clock::time_point, GroupEngine*>> stalled_;  // guarded by mu_
   bool stopping_ = false;                                         // guarded by mu_
   std::thread thread_;
+
+  // The ticker's groups; held while it counts their ticks. Taken before a group's mutex.
+  std::mutex ticking_mu_;
+  std::vector<GroupEngine*> ticking_;  // guarded by ticking_mu_
+  // Never held while a group's mutex is taken, so a group may wake the ticker under its own.
+  std::mutex ticker_wake_mu_;
+  std::condition_variable ticker_cv_;
+  bool ticker_woken_ = false;    // guarded by ticker_wake_mu_
+  bool ticker_stopping_ = false;  // guarded by ticker_wake_mu_
+  std::thread ticker_thread_;
 };
 
 }  // namespace raftlab::engine
