@@ -2,11 +2,15 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -130,6 +134,26 @@ std::future<ProposeResult> ProposePut(GroupEngine* e, const std::string& key) {
   e->Propose(storage::KvCommand::Put(key, "v"), Clock::now() + std::chrono::seconds(10),
              [done](const ProposeResult& r) { done->set_value(r); });
   return result;
+}
+
+// The names of this process's threads, from /proc.
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.push_back(name);
+  }
+  return names;
+}
+
+TEST(ReadyLoop, OneTickerThreadTicksEveryGroupOfTheLoop) {
+  TwoGroupNode node;
+  // A group of one voter elects itself once its election timer has ticked out.
+  ASSERT_TRUE(node.WaitForLeaders());
+  const std::vector<std::string> names = ThreadNames();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "ready-test-tick"), 1);
+  EXPECT_EQ(std::count_if(names.begin(), names.end(), [](const std::string& n) { return n.starts_with("tick-"); }), 0);
 }
 
 TEST(ReadyLoop, GroupsReadyInOnePassShareOneWalWrite) {
