@@ -370,32 +370,32 @@ void GroupEngine::HandleIntake() {
   HandleProposals(proposals);
 }
 
-void GroupEngine::HandleProposals(std::span<ProposalIn* const> run) {
-  if (run.size() <= 1) {
-    for (ProposalIn* p : run) HandleProposal(*p);
+void GroupEngine::HandleProposals(std::span<ProposalIn* const> batch) {
+  if (batch.size() <= 1) {
+    for (ProposalIn* p : batch) HandleProposal(*p);
     return;
   }
   const raft::Raft& r = node_->raft();
   if (r.state() != raft::StateType::kLeader) {
-    for (ProposalIn* p : run) HandleProposal(*p);  // each refused as not leader
+    for (ProposalIn* p : batch) HandleProposal(*p);  // each refused as not leader
     return;
   }
   std::vector<std::string> data;
-  data.reserve(run.size());
-  for (ProposalIn* p : run) data.push_back(std::move(p->data));
+  data.reserve(batch.size());
+  for (ProposalIn* p : batch) data.push_back(std::move(p->data));
   const absl::Status s = node_->ProposeBatch(std::move(data));
   if (!s.ok()) {
-    gm_->proposals_refused->Add(run.size());
+    gm_->proposals_refused->Add(batch.size());
     const bool dropped = raft::Is(s, raft::RaftError::kProposalDropped);
     ProposeResult res = ProposeResult::Of(
         dropped ? ProposeResult::Code::kNotLeader : ProposeResult::Code::kRefused, r.lead(), r.term());
     res.error = std::string(s.message());
-    for (ProposalIn* p : run) p->done(res);
+    for (ProposalIn* p : batch) p->done(res);
     return;
   }
-  // The leader appended the run, in order, at the end of its log, in its current term.
-  uint64_t index = r.log().LastIndex() - run.size();
-  for (ProposalIn* p : run) pending_[++index] = Pending{r.term(), p->deadline, std::move(p->done), p->started};
+  // The leader appended the batch, in order, at the end of its log, in its current term.
+  uint64_t index = r.log().LastIndex() - batch.size();
+  for (ProposalIn* p : batch) pending_[++index] = Pending{r.term(), p->deadline, std::move(p->done), p->started};
 }
 
 void GroupEngine::HandleProposal(ProposalIn& p) {

@@ -270,7 +270,7 @@ class GroupEngine {
   // batch: one MsgApp per follower per pass instead of one per proposal. Concurrent
   // proposals promise no order against the raft messages that arrived among them.
   void HandleIntake();
-  void HandleProposals(std::span<ProposalIn* const> run);
+  void HandleProposals(std::span<ProposalIn* const> batch);
   void HandleProposal(ProposalIn& p);
   void CompleteCommitted(const std::vector<raftpb::Entry>& entries,
                          const std::vector<storage::ApplyResult>& results);
