@@ -352,5 +352,50 @@ TEST(GroupEngine, ProposalsTakenInOnePassLeaveInOneAppendPerFollower) {
   }
 }
 
+TEST(GroupEngine, ABatchTheCoreRefusesRefusesEachOfItsProposals) {
+  TestCluster c(3);
+  c.customize = [](uint64_t, GroupEngineOptions* o) { o->max_uncommitted_entries_size = 16; };
+  for (uint64_t id : c.ids()) {
+    c.StopNode(id);
+    c.StartNode(id);
+  }
+  const uint64_t leader = c.WaitForLeader();
+  ASSERT_NE(leader, 0u);
+  GroupEngine* e = c.engine(leader);
+  auto propose = [&](const std::string& key) {
+    auto done = std::make_shared<std::promise<ProposeResult>>();
+    auto result = done->get_future();
+    e->Propose(storage::KvCommand::Put(key, "v"), std::chrono::steady_clock::now() + std::chrono::seconds(20),
+               [done](const ProposeResult& r) { done->set_value(r); });
+    return result;
+  };
+  // Cut off from its followers, the leader keeps its first entry uncommitted: the core
+  // admits it (nothing was uncommitted), and refuses anything more past 16 bytes.
+  for (uint64_t id : c.ids()) {
+    if (id != leader) c.Isolate(id);
+  }
+  std::atomic<bool> appended{false};
+  c.SetSendHook([&](uint64_t from, const raftpb::Message& m) {
+    if (from == leader && m.type() == raftpb::MsgApp && m.entries_size() > 0) appended = true;
+  });
+  auto first = propose("first");
+  ASSERT_TRUE(c.WaitFor([&] { return appended.load(); }));
+  c.SetSendHook({});
+  e->Stall(std::chrono::seconds(30));
+  std::vector<std::future<ProposeResult>> batch;
+  for (int i = 0; i < 3; ++i) batch.push_back(propose("k" + std::to_string(i)));
+  e->Stall(std::chrono::milliseconds(1));
+  for (auto& r : batch) {
+    ASSERT_EQ(r.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    const ProposeResult got = r.get();
+    EXPECT_EQ(got.code, Code::kRefused);
+    EXPECT_NE(got.error.find("max_uncommitted_entries_size"), std::string::npos) << got.error;
+  }
+  c.HealAll();
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_EQ(first.get().code, Code::kApplied);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.Get(leader, "k" + std::to_string(i)), std::nullopt);
+}
+
 }  // namespace
 }  // namespace raftlab::engine
