@@ -100,6 +100,13 @@ void TestCluster::StopNode(uint64_t id) {
   node->fsm.reset();
 }
 
+void TestCluster::RestartAll() {
+  for (uint64_t id : ids()) {
+    StopNode(id);
+    StartNode(id);
+  }
+}
+
 GroupEngine* TestCluster::engine(uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = nodes_.find(id);
@@ -158,14 +165,18 @@ uint64_t TestCluster::WaitForLeader(milliseconds timeout) {
   return e != nullptr && e->is_leader() ? leader : 0;
 }
 
-ProposeResult TestCluster::Put(uint64_t id, const std::string& key, const std::string& value) {
+std::future<ProposeResult> ProposePut(GroupEngine* e, const std::string& key, const std::string& value) {
   auto promise = std::make_shared<std::promise<ProposeResult>>();
   auto future = promise->get_future();
+  e->Propose(storage::KvCommand::Put(key, value), std::chrono::steady_clock::now() + std::chrono::seconds(10),
+             [promise](const ProposeResult& r) { promise->set_value(r); });
+  return future;
+}
+
+ProposeResult TestCluster::Put(uint64_t id, const std::string& key, const std::string& value) {
   GroupEngine* e = engine(id);
   if (e == nullptr) return ProposeResult::Of(ProposeResult::Code::kAborted);
-  e->Propose(storage::KvCommand::Put(key, value), Clock::now() + std::chrono::seconds(10),
-             [promise](const ProposeResult& r) { promise->set_value(r); });
-  return future.get();
+  return ProposePut(e, key, value).get();
 }
 
 ReadResult TestCluster::Read(uint64_t id, ReadMode mode) {

@@ -22,6 +22,9 @@ namespace raftlab::engine::testing {
 
 class TestCluster;
 
+// Proposes key = value to the engine; the future holds the result (10 s deadline).
+std::future<ProposeResult> ProposePut(GroupEngine* e, const std::string& key, const std::string& value);
+
 // Routes one node's outbound messages to the other engines of the cluster.
 class Router : public Outbox {
  public:
@@ -50,6 +53,8 @@ class TestCluster {
   GroupEngineOptions OptionsFor(uint64_t id) const;
   void StartNode(uint64_t id);
   void StopNode(uint64_t id);
+  // Stops and starts every node, so that options set through `customize` take effect.
+  void RestartAll();
   GroupEngine* engine(uint64_t id);
   storage::StateMachine* fsm(uint64_t id);
 

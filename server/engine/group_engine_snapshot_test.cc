@@ -64,10 +64,7 @@ TEST(GroupEngineSnapshot, WritesKeepCommittingWhileASlowSnapshotIsBuilt) {
       if (step == SnapshotStep::kFileWriting) gate.Pass();
     };
   };
-  for (uint64_t id : c.ids()) {
-    c.StopNode(id);
-    c.StartNode(id);
-  }
+  c.RestartAll();
   const uint64_t leader = c.WaitForLeader();
   ASSERT_NE(leader, 0u);
   GroupEngine* e = c.engine(leader);

@@ -276,10 +276,7 @@ TEST(GroupEngine, AWriteIsAcknowledgedOnlyAfterADurableQuorumIncludingTheLeader)
   c.customize = [&](uint64_t id, GroupEngineOptions* o) {
     o->on_persisted = [&watch, id](uint64_t index) { watch.Persisted(id, index); };
   };
-  for (uint64_t id : voters) {
-    c.StopNode(id);
-    c.StartNode(id);
-  }
+  c.RestartAll();
   ASSERT_NE(c.WaitForLeader(), 0u);
   {
     std::lock_guard lock(watch.mu);
@@ -325,13 +322,7 @@ TEST(GroupEngine, ProposalsTakenInOnePassLeaveInOneAppendPerFollower) {
   // messages that arrive meanwhile) for one pass.
   e->Stall(std::chrono::seconds(30));
   std::vector<std::future<ProposeResult>> results;
-  for (int i = 0; i < kProposals; ++i) {
-    auto done = std::make_shared<std::promise<ProposeResult>>();
-    results.push_back(done->get_future());
-    e->Propose(storage::KvCommand::Put("k" + std::to_string(i), "v"),
-               std::chrono::steady_clock::now() + std::chrono::seconds(20),
-               [done](const ProposeResult& r) { done->set_value(r); });
-  }
+  for (int i = 0; i < kProposals; ++i) results.push_back(testing::ProposePut(e, "k" + std::to_string(i), "v"));
   e->Stall(std::chrono::milliseconds(1));
   std::set<uint64_t> indexes;
   for (auto& r : results) {
@@ -355,20 +346,10 @@ TEST(GroupEngine, ProposalsTakenInOnePassLeaveInOneAppendPerFollower) {
 TEST(GroupEngine, ABatchTheCoreRefusesRefusesEachOfItsProposals) {
   TestCluster c(3);
   c.customize = [](uint64_t, GroupEngineOptions* o) { o->max_uncommitted_entries_size = 16; };
-  for (uint64_t id : c.ids()) {
-    c.StopNode(id);
-    c.StartNode(id);
-  }
+  c.RestartAll();
   const uint64_t leader = c.WaitForLeader();
   ASSERT_NE(leader, 0u);
   GroupEngine* e = c.engine(leader);
-  auto propose = [&](const std::string& key) {
-    auto done = std::make_shared<std::promise<ProposeResult>>();
-    auto result = done->get_future();
-    e->Propose(storage::KvCommand::Put(key, "v"), std::chrono::steady_clock::now() + std::chrono::seconds(20),
-               [done](const ProposeResult& r) { done->set_value(r); });
-    return result;
-  };
   // Cut off from its followers, the leader keeps its first entry uncommitted: the core
   // admits it (nothing was uncommitted), and refuses anything more past 16 bytes.
   for (uint64_t id : c.ids()) {
@@ -378,12 +359,12 @@ TEST(GroupEngine, ABatchTheCoreRefusesRefusesEachOfItsProposals) {
   c.SetSendHook([&](uint64_t from, const raftpb::Message& m) {
     if (from == leader && m.type() == raftpb::MsgApp && m.entries_size() > 0) appended = true;
   });
-  auto first = propose("first");
+  auto first = testing::ProposePut(e, "first", "v");
   ASSERT_TRUE(c.WaitFor([&] { return appended.load(); }));
   c.SetSendHook({});
   e->Stall(std::chrono::seconds(30));
   std::vector<std::future<ProposeResult>> batch;
-  for (int i = 0; i < 3; ++i) batch.push_back(propose("k" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) batch.push_back(testing::ProposePut(e, "k" + std::to_string(i), "v"));
   e->Stall(std::chrono::milliseconds(1));
   for (auto& r : batch) {
     ASSERT_EQ(r.wait_for(std::chrono::seconds(20)), std::future_status::ready);

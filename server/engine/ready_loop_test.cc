@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "server/engine/engine_cluster_test_util.h"
 #include "server/engine/group_engine.h"
 #include "server/metrics/registry.h"
 #include "server/storage/node_wal.h"
@@ -128,14 +129,6 @@ struct TwoGroupNode {
   std::vector<std::unique_ptr<GroupEngine>> engines;
 };
 
-std::future<ProposeResult> ProposePut(GroupEngine* e, const std::string& key) {
-  auto done = std::make_shared<std::promise<ProposeResult>>();
-  auto result = done->get_future();
-  e->Propose(storage::KvCommand::Put(key, "v"), Clock::now() + std::chrono::seconds(10),
-             [done](const ProposeResult& r) { done->set_value(r); });
-  return result;
-}
-
 // The names of this process's threads, from /proc.
 std::vector<std::string> ThreadNames() {
   std::vector<std::string> names;
@@ -160,9 +153,9 @@ TEST(ReadyLoop, GroupsReadyInOnePassShareOneWalWrite) {
   TwoGroupNode node;
   ASSERT_TRUE(node.WaitForLeaders());
   node.held.Hold();
-  auto first = ProposePut(node.engines[0].get(), "a");
+  auto first = testing::ProposePut(node.engines[0].get(), "a", "v");
   ASSERT_TRUE(node.held.WaitHeld());
-  auto second = ProposePut(node.engines[1].get(), "b");
+  auto second = testing::ProposePut(node.engines[1].get(), "b", "v");
   const storage::NodeWal::Stats before = node.wal->stats();
   node.held.Release();
   ASSERT_EQ(first.wait_for(std::chrono::seconds(10)), std::future_status::ready);
@@ -181,8 +174,8 @@ TEST(ReadyLoop, AStalledGroupWaitsWhileAnotherGroupOfTheLoopGoesOn) {
   TwoGroupNode node;
   ASSERT_TRUE(node.WaitForLeaders());
   node.engines[0]->Stall(std::chrono::seconds(30));
-  auto stalled = ProposePut(node.engines[0].get(), "a");
-  auto other = ProposePut(node.engines[1].get(), "b");
+  auto stalled = testing::ProposePut(node.engines[0].get(), "a", "v");
+  auto other = testing::ProposePut(node.engines[1].get(), "b", "v");
   ASSERT_EQ(other.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(other.get().code, ProposeResult::Code::kApplied);
   EXPECT_EQ(stalled.wait_for(milliseconds(100)), std::future_status::timeout);
