@@ -2,9 +2,7 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <string>
-#include <thread>
 
 namespace raftlab::faults {
 
@@ -23,12 +21,6 @@ void CrashNow(const FaultPoint& point) { Crash(point); }
 
 void CrashAt(const FaultPoint& point) {
   if (ShouldFail(point)) Crash(point);
-}
-
-void CrashAfterSending(const FaultPoint& point, int linger_ms) {
-  if (!ShouldFail(point)) return;
-  std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
-  Crash(point);
 }
 
 }  // namespace raftlab::faults

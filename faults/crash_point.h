@@ -21,10 +21,6 @@ void CrashAt(const FaultPoint& point);
 // themselves (to do part of the work first, as a torn write).
 [[noreturn]] void CrashNow(const FaultPoint& point);
 
-// As CrashAt, but first lets `linger_ms` pass so messages just handed to the transport
-// leave, as when a node dies right after sending.
-void CrashAfterSending(const FaultPoint& point, int linger_ms);
-
 }  // namespace raftlab::faults
 
 #endif  // RAFTLAB_FAULTS_CRASH_POINT_H_

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <thread>
 
 #include "faults/bugs.h"
 #include "faults/crash_point.h"
@@ -448,7 +449,7 @@ ReadyInFlight GroupEngine::BeginReady() {
     }
   }
   r.persisted = rd.snapshot.has_value() || rd.must_sync || !rd.entries.empty();
-  if (r.sent_early && r.persisted) faults::CrashAt(faults::kCrashBeforeWalSave);
+  if (r.sent_early && r.persisted) CrashAfterSends(faults::kCrashBeforeWalSave);
   const auto start = Clock::now();
   auto append = log_->BeginPersist(rd);  // a snapshot from the leader is written here
   if (!append.ok()) Fatal(options_.group_id, "persist", append.status());
@@ -473,9 +474,9 @@ void GroupEngine::AfterPersist(ReadyInFlight& r) {
     return m.type() == raftpb::MsgVoteResp && !m.reject();
   });
   for (auto& m : r.after_persist) outbox_->Send(options_.group_id, std::move(m));
-  if (r.sent_early || !r.after_persist.empty()) faults::CrashAt(faults::kCrashAfterSend);
+  if (r.sent_early || !r.after_persist.empty()) CrashAfterSends(faults::kCrashAfterSend);
   // The dispatcher sends asynchronously: linger so the granted vote reaches the candidate.
-  if (grants_vote) faults::CrashAfterSending(faults::kCrashAfterVote, kVoteLingerMs);
+  if (grants_vote) CrashAfterSends(faults::kCrashAfterVote, kVoteLingerMs);
 
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;
@@ -515,6 +516,15 @@ void GroupEngine::FinishReady(ReadyInFlight& r) {
       RAFTLAB_LOG(kWarn, "snapshot_failed").Kv("group", options_.group_id).Kv("error", s);
     }
   }
+}
+
+void GroupEngine::CrashAfterSends(const faults::FaultPoint& point, int linger_ms) {
+  if (!faults::ShouldFail(point)) return;
+  // The loop's send phase holds the messages back: end it, so they leave as they would have
+  // without the hold.
+  outbox_->EndSends();
+  if (linger_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(linger_ms));
+  faults::CrashNow(point);
 }
 
 void GroupEngine::UpdateLease(const raft::Ready& rd, Nanos sent_at) {

@@ -37,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "faults/clock.h"
+#include "faults/points.h"
 #include "raft.pb.h"
 #include "server/engine/durable_log.h"
 #include "server/engine/engine_metrics.h"
@@ -59,6 +60,11 @@ class Outbox {
   // Must not block; a message that cannot be sent is reported back through
   // GroupEngine::ReportUnreachable / ReportSnapshot by whoever dropped it.
   virtual void Send(uint64_t group_id, raftpb::Message message) = 0;
+  // The Ready loop brackets each phase of a pass in which it sends for many groups (before
+  // the WAL write, after it). An outbox may hold the phase's messages back until EndSends,
+  // so that they leave together: one batch per peer instead of one per group.
+  virtual void BeginSends() {}
+  virtual void EndSends() {}
 };
 
 struct GroupEngineOptions {
@@ -213,6 +219,7 @@ class GroupEngine {
   // What a lease read at this instant would find (raftlab_lease_read_total's outcome).
   LeaseOutcome LeaseCheck() const;
   storage::StateMachine* state_machine() const { return fsm_; }
+  Outbox* outbox() const { return outbox_; }
 
  private:
   struct ProposalIn {
@@ -286,6 +293,9 @@ class GroupEngine {
   void AbortPending();
   void Publish();
   void UpdateLease(const raft::Ready& rd, Nanos sent_at);
+  // Crashes at point, when it fires, once the messages sent so far left (after linger_ms
+  // they are on their way: the transport sends asynchronously).
+  void CrashAfterSends(const faults::FaultPoint& point, int linger_ms = 0);
   void PublishLease();
 
   const GroupEngineOptions options_;

@@ -20,6 +20,30 @@ std::string GroupsOf(const std::vector<ReadyInFlight*>& readys) {
   return names;
 }
 
+// Brackets one phase of a pass's sends in every outbox the pass's groups send through.
+class SendPhase {
+ public:
+  explicit SendPhase(const std::vector<Outbox*>& outboxes) : outboxes_(outboxes) {
+    for (Outbox* o : outboxes_) o->BeginSends();
+  }
+  ~SendPhase() {
+    for (Outbox* o : outboxes_) o->EndSends();
+  }
+  SendPhase(const SendPhase&) = delete;
+  SendPhase& operator=(const SendPhase&) = delete;
+
+ private:
+  const std::vector<Outbox*>& outboxes_;
+};
+
+std::vector<Outbox*> OutboxesOf(const std::vector<GroupEngine*>& groups) {
+  std::vector<Outbox*> outboxes;
+  for (const GroupEngine* g : groups) {
+    if (std::find(outboxes.begin(), outboxes.end(), g->outbox()) == outboxes.end()) outboxes.push_back(g->outbox());
+  }
+  return outboxes;
+}
+
 }  // namespace
 
 ReadyLoop::ReadyLoop(ReadyLoopOptions options) : options_(std::move(options)) {}
@@ -53,11 +77,14 @@ void ReadyLoop::Stop() {
 }
 
 void ReadyLoop::Enqueue(GroupEngine* group) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
+    // The loop sleeps only on an empty queue: whoever queued first has woken it already.
+    wake = queued_.empty();
     queued_.push_back(group);
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 void ReadyLoop::RecheckStalls() {
@@ -157,15 +184,22 @@ void ReadyLoop::Pass(const std::vector<GroupEngine*>& groups) {
         break;
     }
   }
+  const std::vector<Outbox*> outboxes = OutboxesOf(active);
   std::vector<ReadyInFlight> readys;
   readys.reserve(active.size());
   while (true) {
-    for (GroupEngine* g : active) {
-      if (g->HasReady()) readys.push_back(g->BeginReady());
+    {
+      SendPhase sends(outboxes);
+      for (GroupEngine* g : active) {
+        if (g->HasReady()) readys.push_back(g->BeginReady());
+      }
     }
     if (readys.empty()) break;
     PersistAll(readys);
-    for (ReadyInFlight& r : readys) r.engine->AfterPersist(r);
+    {
+      SendPhase sends(outboxes);
+      for (ReadyInFlight& r : readys) r.engine->AfterPersist(r);
+    }
     ApplyAll(readys);
     for (ReadyInFlight& r : readys) r.engine->FinishReady(r);
     readys.clear();

@@ -6,7 +6,9 @@
 // write for every group's committed entries (StateMachine::ApplyGroups), then each group's
 // completions and Advance; again while any group has a Ready. Per group this is the order
 // of a Ready loop of its own; only the I/O is shared, and paid once per pass instead of
-// once per group.
+// once per group. The sends of all groups before the WAL write, and again after it, are one
+// phase each (Outbox::BeginSends/EndSends): the transport sends a phase's messages to a
+// peer as one batch, and the peer steps them in one pass of its own.
 //
 // A second thread, the ticker, counts every group's ticks (each on its own clock) and queues
 // a group when its core waits for them: one sleeping thread for all the groups of a node.

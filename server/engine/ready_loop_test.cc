@@ -6,8 +6,10 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,8 +72,89 @@ class HeldLoop {
   ReadyLoop loop_;        // last: its thread stops before the rest goes
 };
 
+// Numbers the send phases of the loop and records each group's sends with the phase they
+// were made in (0: outside any phase).
+class PhaseRecordingOutbox : public Outbox {
+ public:
+  struct Sent {
+    int phase;
+    raftpb::Message message;
+  };
+
+  void Send(uint64_t group, raftpb::Message message) override {
+    std::lock_guard lock(mu_);
+    sent_[group].push_back({in_phase_ ? phase_ : 0, std::move(message)});
+    cv_.notify_all();
+  }
+  void BeginSends() override {
+    std::lock_guard lock(mu_);
+    ++phase_;
+    in_phase_ = true;
+  }
+  void EndSends() override {
+    std::lock_guard lock(mu_);
+    in_phase_ = false;
+  }
+  int phase() {
+    std::lock_guard lock(mu_);
+    return phase_;
+  }
+  // Waits for group's first message of type sent in a phase after `after`.
+  std::optional<Sent> WaitFor(uint64_t group, raftpb::MessageType type, int after = 0) {
+    std::unique_lock lock(mu_);
+    std::optional<Sent> found;
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] {
+      for (const Sent& s : sent_[group]) {
+        if (s.message.type() == type && s.phase > after) {
+          found = s;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+  std::map<uint64_t, std::vector<Sent>> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int phase_ = 0;                                 // guarded by mu_
+  bool in_phase_ = false;                         // guarded by mu_
+  std::map<uint64_t, std::vector<Sent>> sent_;    // guarded by mu_
+};
+
+// node 2's answer to m, granting it (a vote) or acknowledging all it carried (an append).
+raftpb::Message AnswerFromNodeTwo(const raftpb::Message& m) {
+  raftpb::Message r;
+  r.set_from(2);
+  r.set_to(1);
+  r.set_term(m.term());
+  if (m.type() == raftpb::MsgApp) {
+    r.set_type(raftpb::MsgAppResp);
+    r.set_index(m.entries_size() > 0 ? m.entries(m.entries_size() - 1).index() : m.index());
+  } else {
+    r.set_type(m.type() == raftpb::MsgPreVote ? raftpb::MsgPreVoteResp : raftpb::MsgVoteResp);
+  }
+  return r;
+}
+
+void ExpectEverySendInAPhase(PhaseRecordingOutbox& outbox) {
+  for (const auto& [group, sends] : outbox.sent()) {
+    for (const auto& s : sends) {
+      EXPECT_NE(s.phase, 0) << "group " << group << " sent " << s.message.type() << " outside a send phase";
+    }
+  }
+}
+
 struct TwoGroupNode {
-  TwoGroupNode() {
+  // Groups of one voter elect themselves; with voters {1, 2} they send to node 2, which is
+  // not there, and wait.
+  explicit TwoGroupNode(std::vector<uint64_t> voters = {1}, Outbox* out = nullptr, int election_ticks = 10)
+      : outbox(out != nullptr ? out : &no_peers) {
     char tmpl[] = "/tmp/raftlab-ready-loop-test-XXXXXX";
     root = mkdtemp(tmpl);
     storage::NodeWalOptions wo;
@@ -90,14 +173,14 @@ struct TwoGroupNode {
       GroupEngineOptions o;
       o.group_id = group;
       o.node_id = 1;
-      o.voters = {1};
+      o.voters = voters;
       o.dir = root + "/groups/" + std::to_string(group);
       o.node_wal = wal.get();
       o.ready_loop = held.loop();
       o.tick = milliseconds(2);
-      o.election_ticks = 10;
+      o.election_ticks = election_ticks;
       o.heartbeat_ticks = 2;
-      auto e = GroupEngine::Open(o, fsm.get(), &outbox, &clock, metrics.get());
+      auto e = GroupEngine::Open(o, fsm.get(), outbox, &clock, metrics.get());
       EXPECT_TRUE(e.ok()) << e.status();
       engines.push_back(std::move(*e));
       engines.back()->Start();
@@ -124,7 +207,8 @@ struct TwoGroupNode {
   metrics::Registry registry;
   std::unique_ptr<EngineMetrics> metrics;
   faults::Clock clock;
-  NoPeers outbox;
+  NoPeers no_peers;
+  Outbox* outbox;
   HeldLoop held;
   std::vector<std::unique_ptr<GroupEngine>> engines;
 };
@@ -168,6 +252,52 @@ TEST(ReadyLoop, GroupsReadyInOnePassShareOneWalWrite) {
   EXPECT_EQ(after.requests - before.requests, 2u);
   EXPECT_EQ(node.fsm->Get(1, "a").value(), "v");
   EXPECT_EQ(node.fsm->Get(2, "b").value(), "v");
+}
+
+TEST(ReadyLoop, GroupsReadyInOnePassSendAfterTheWalWriteInOnePhase) {
+  PhaseRecordingOutbox outbox;
+  // Election timers far beyond the test: the groups campaign only when told to.
+  TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000);
+  node.held.Hold();
+  node.engines[0]->Campaign();
+  ASSERT_TRUE(node.held.WaitHeld());
+  node.engines[1]->Campaign();
+  const int before = outbox.phase();
+  node.held.Release();
+  // Pre-votes are sent once the pass's WAL write is durable.
+  auto first = outbox.WaitFor(1, raftpb::MsgPreVote, before);
+  auto second = outbox.WaitFor(2, raftpb::MsgPreVote, before);
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_EQ(first->phase, second->phase);
+  ExpectEverySendInAPhase(outbox);
+}
+
+TEST(ReadyLoop, LeadersReadyInOnePassSendTheirAppendsBeforeTheWalWriteInOnePhase) {
+  PhaseRecordingOutbox outbox;
+  TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000);
+  // Node 2 is played by the test: it grants the votes and acknowledges the leaders' first
+  // append, so each leader replicates to it without waiting for a probe's answer.
+  for (uint64_t g : {1, 2}) {
+    GroupEngine* e = node.engines[g - 1].get();
+    e->Campaign();
+    for (auto type : {raftpb::MsgPreVote, raftpb::MsgVote, raftpb::MsgApp}) {
+      auto m = outbox.WaitFor(g, type);
+      ASSERT_TRUE(m.has_value()) << "group " << g << " sent no " << type;
+      e->Deliver(AnswerFromNodeTwo(m->message));
+    }
+  }
+  ASSERT_TRUE(node.WaitForLeaders());
+  node.held.Hold();
+  auto first = testing::ProposePut(node.engines[0].get(), "a", "v");
+  ASSERT_TRUE(node.held.WaitHeld());
+  auto second = testing::ProposePut(node.engines[1].get(), "b", "v");
+  const int before = outbox.phase();
+  node.held.Release();
+  auto first_app = outbox.WaitFor(1, raftpb::MsgApp, before);
+  auto second_app = outbox.WaitFor(2, raftpb::MsgApp, before);
+  ASSERT_TRUE(first_app.has_value() && second_app.has_value());
+  EXPECT_EQ(first_app->phase, second_app->phase);
+  ExpectEverySendInAPhase(outbox);
 }
 
 TEST(ReadyLoop, AStalledGroupWaitsWhileAnotherGroupOfTheLoopGoesOn) {

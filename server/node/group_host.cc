@@ -138,6 +138,9 @@ void GroupHost::Send(uint64_t group_id, raftpb::Message message) {
   dispatcher_->Enqueue(group_id, std::move(message));
 }
 
+void GroupHost::BeginSends() { dispatcher_->HoldWakes(); }
+void GroupHost::EndSends() { dispatcher_->ReleaseWakes(); }
+
 void GroupHost::OnDropped(uint64_t group_id, const raftpb::Message& m) {
   engine::GroupEngine* e = Find(group_id);
   if (e == nullptr) return;

@@ -118,6 +118,8 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
   absl::Status TryDeliver(uint64_t group_id, raftpb::Message&& msg);
   // engine::Outbox
   void Send(uint64_t group_id, raftpb::Message message) override;
+  void BeginSends() override;
+  void EndSends() override;
 
   // OK if group_id is hosted here, else UNAVAILABLE naming it.
   absl::Status CheckHosted(uint64_t group_id) const;

@@ -41,8 +41,7 @@ DispatchLane::DispatchLane(Options options, BatchSender& sender,
 
 DispatchLane::~DispatchLane() { Stop(); }
 
-bool DispatchLane::TryEnqueue(uint64_t group_id, raftpb::Message& message) {
-  bool wake = false;
+bool DispatchLane::TryEnqueue(uint64_t group_id, raftpb::Message& message, bool hold_wake) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
@@ -51,13 +50,20 @@ bool DispatchLane::TryEnqueue(uint64_t group_id, raftpb::Message& message) {
       return false;
     }
     queue_.push_back(OutboundMessage{group_id, std::move(message)});
-    // A sending worker looks at the queue again before it sleeps; waking it from outside
-    // the lock spares it a second wake-up on the mutex.
+  }
+  if (!hold_wake) Wake();
+  return true;
+}
+
+void DispatchLane::Wake() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
     wake = worker_waiting_;
     worker_waiting_ = false;
   }
+  // From outside the lock: spares the worker a second wake-up on the mutex.
   if (wake) wake_.notify_one();
-  return true;
 }
 
 void DispatchLane::Stop() {
@@ -73,6 +79,11 @@ void DispatchLane::Stop() {
 std::size_t DispatchLane::queued() const {
   std::lock_guard lock(mu_);
   return queue_.size();
+}
+
+bool DispatchLane::worker_sleeping() const {
+  std::lock_guard lock(mu_);
+  return worker_waiting_;
 }
 
 void DispatchLane::Run() {

@@ -59,7 +59,12 @@ class DispatchLane {
 
   // Queues message (moving from it) and returns true; or, when the queue is full or the
   // lane stopped, counts a drop (full only) and returns false leaving message untouched.
-  bool TryEnqueue(uint64_t group_id, raftpb::Message& message);
+  // With hold_wake, a sleeping worker is left asleep: the caller owes the lane a Wake().
+  bool TryEnqueue(uint64_t group_id, raftpb::Message& message, bool hold_wake = false);
+
+  // Wakes the worker if it sleeps (it owes nothing otherwise: a worker that is sending
+  // looks at the queue again before it sleeps).
+  void Wake();
 
   // Stops taking messages, lets an in-flight Send finish, discards what is still queued
   // (the caller is going away or the peer was removed) and joins the worker. Idempotent.
@@ -67,6 +72,8 @@ class DispatchLane {
 
   // Messages waiting (not counting a batch in flight).
   std::size_t queued() const;
+  // The worker sleeps until a Wake (or an enqueue that wakes it).
+  bool worker_sleeping() const;
   std::string_view name() const { return options_.name; }
 
  private:

@@ -1,12 +1,38 @@
 #include "server/transport/dispatcher.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "faults/bugs.h"
 
 namespace raftlab::transport {
+namespace {
+
+// The wake-ups this thread holds back for one dispatcher (a process may run several nodes).
+struct HeldWakes {
+  const Dispatcher* dispatcher;
+  int depth;
+  std::vector<std::pair<uint64_t, std::size_t>> owed;  // (peer, lane), each once
+
+  void Owe(uint64_t peer, std::size_t lane) {
+    const std::pair<uint64_t, std::size_t> wake{peer, lane};
+    if (std::find(owed.begin(), owed.end(), wake) == owed.end()) owed.push_back(wake);
+  }
+};
+
+thread_local std::vector<HeldWakes> held_wakes;
+
+HeldWakes* HeldBy(const Dispatcher* dispatcher) {
+  for (HeldWakes& h : held_wakes) {
+    if (h.dispatcher == dispatcher) return &h;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 PeerDispatcher::PeerDispatcher(uint64_t peer, const DispatcherOptions& options,
                                BatchSender& sender, const DropCallback& on_send_failure,
@@ -19,8 +45,8 @@ PeerDispatcher::PeerDispatcher(uint64_t peer, const DispatcherOptions& options,
   }
 }
 
-bool PeerDispatcher::TryEnqueue(std::size_t lane, uint64_t group_id, raftpb::Message& message) {
-  return lanes_[lane]->TryEnqueue(group_id, message);
+bool PeerDispatcher::TryEnqueue(std::size_t lane, uint64_t group_id, raftpb::Message& message, bool hold_wake) {
+  return lanes_[lane]->TryEnqueue(group_id, message, hold_wake);
 }
 
 void PeerDispatcher::Stop() {
@@ -81,11 +107,13 @@ EnqueueResult Dispatcher::Enqueue(uint64_t group_id, raftpb::Message message) {
   {
     std::shared_lock lock(mu_);
     if (stopped_) return EnqueueResult::kStopped;
-    auto it = peers_.find(message.to());
+    const uint64_t peer = message.to();
+    auto it = peers_.find(peer);
     if (it == peers_.end()) {
       drops_[*lane]->Inc();
       reason = DropReason::kUnknownPeer;
-    } else if (it->second->TryEnqueue(*lane, group_id, message)) {
+    } else if (HeldWakes* held = HeldBy(this); it->second->TryEnqueue(*lane, group_id, message, held != nullptr)) {
+      if (held != nullptr) held->Owe(peer, *lane);  // message was moved from
       return EnqueueResult::kQueued;
     } else {
       reason = DropReason::kLaneFull;
@@ -94,6 +122,26 @@ EnqueueResult Dispatcher::Enqueue(uint64_t group_id, raftpb::Message message) {
   // Outside the lock, so the callback may enqueue again.
   if (!faults::BugOn(faults::Bug::kDroppedLaneNotReported)) on_drop_(group_id, message, reason);
   return EnqueueResult::kDropped;
+}
+
+void Dispatcher::HoldWakes() {
+  if (HeldWakes* held = HeldBy(this)) {
+    ++held->depth;
+  } else {
+    held_wakes.push_back({this, 1, {}});
+  }
+}
+
+void Dispatcher::ReleaseWakes() {
+  auto it = std::find_if(held_wakes.begin(), held_wakes.end(), [this](const HeldWakes& h) { return h.dispatcher == this; });
+  if (it == held_wakes.end() || --it->depth > 0) return;
+  const std::vector<std::pair<uint64_t, std::size_t>> owed = std::move(it->owed);
+  held_wakes.erase(it);
+  std::shared_lock lock(mu_);
+  for (const auto& [peer, lane] : owed) {
+    // A peer removed meanwhile took its lanes and their messages with it.
+    if (auto p = peers_.find(peer); p != peers_.end()) p->second->Wake(lane);
+  }
 }
 
 void Dispatcher::Shutdown() {
@@ -110,6 +158,12 @@ std::size_t Dispatcher::queued(uint64_t peer, std::size_t lane) const {
   std::shared_lock lock(mu_);
   auto it = peers_.find(peer);
   return it == peers_.end() ? 0 : it->second->queued(lane);
+}
+
+bool Dispatcher::worker_sleeping(uint64_t peer, std::size_t lane) const {
+  std::shared_lock lock(mu_);
+  auto it = peers_.find(peer);
+  return it != peers_.end() && it->second->worker_sleeping(lane);
 }
 
 }  // namespace raftlab::transport

@@ -57,9 +57,11 @@ class PeerDispatcher {
                  metrics::Counter* errors);
 
   // Moves from message only when it was queued; lane is LaneFor(layout, message.type()).
-  bool TryEnqueue(std::size_t lane, uint64_t group_id, raftpb::Message& message);
+  bool TryEnqueue(std::size_t lane, uint64_t group_id, raftpb::Message& message, bool hold_wake);
+  void Wake(std::size_t lane) { lanes_[lane]->Wake(); }
   void Stop();
   std::size_t queued(std::size_t lane) const { return lanes_[lane]->queued(); }
+  bool worker_sleeping(std::size_t lane) const { return lanes_[lane]->worker_sleeping(); }
 
  private:
   std::vector<std::unique_ptr<DispatchLane>> lanes_;
@@ -84,12 +86,20 @@ class Dispatcher {
   // Sends message to message.to() on the lane its type belongs to.
   EnqueueResult Enqueue(uint64_t group_id, raftpb::Message message);
 
+  // While the calling thread holds wake-ups, the lanes it queues messages in are woken
+  // only when it releases them: the messages a Ready-loop pass sends for many groups then
+  // leave as one batch per lane, not one each. Holds nest; other threads are not held.
+  void HoldWakes();
+  void ReleaseWakes();
+
   // Stops every lane; later Enqueue calls return kStopped. Idempotent.
   void Shutdown();
 
   LaneLayout layout() const { return options_.layout; }
   // Messages waiting in one lane to peer (0 for an unknown peer).
   std::size_t queued(uint64_t peer, std::size_t lane) const;
+  // Whether the worker of one lane to peer sleeps (false for an unknown peer).
+  bool worker_sleeping(uint64_t peer, std::size_t lane) const;
 
  private:
   const DispatcherOptions options_;

@@ -124,6 +124,52 @@ TEST(Dispatcher, WithTwoLanesASlowSnapshotDelaysMsgAppButNotHeartbeats) {
   EXPECT_EQ(state.sent[2].lane, "normal");
 }
 
+// Waits until the worker of the lane sleeps, as it does once it has sent all it had.
+[[nodiscard]] bool WaitForSleep(const Dispatcher& d, uint64_t peer, std::size_t lane) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!d.worker_sleeping(peer, lane)) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+TEST(Dispatcher, MessagesQueuedUnderAHoldLeaveAsOneBatchWhenTheOutermostHoldIsReleased) {
+  FakeBatchSender sender;
+  DropLog drops;
+  metrics::Registry registry;
+  Dispatcher d({}, sender, drops.Callback(), registry);
+  ASSERT_TRUE(d.AddPeer(kPeer).ok());
+  const std::size_t lane = *LaneFor(LaneLayout::kTwoLanes, raftpb::MsgApp);
+  ASSERT_TRUE(WaitForSleep(d, kPeer, lane));
+
+  d.HoldWakes();
+  d.HoldWakes();
+  for (uint64_t i = 1; i <= 5; ++i) {
+    ASSERT_EQ(d.Enqueue(kGroup + i, Msg(raftpb::MsgApp, kPeer, i)), EnqueueResult::kQueued);
+  }
+  d.ReleaseWakes();
+  // Still held by the outer hold: nothing woke the worker.
+  EXPECT_TRUE(d.worker_sleeping(kPeer, lane));
+  EXPECT_EQ(d.queued(kPeer, lane), 5u);
+  d.ReleaseWakes();
+  ASSERT_TRUE(sender.WaitUntil([](const auto& s) { return s.sent.size() == 5; }));
+  EXPECT_EQ(sender.Snapshot().batches, std::vector<std::size_t>{5});
+}
+
+TEST(Dispatcher, AHoldOnOneThreadDoesNotHoldAnotherThreadsMessages) {
+  FakeBatchSender sender;
+  DropLog drops;
+  metrics::Registry registry;
+  Dispatcher d({}, sender, drops.Callback(), registry);
+  ASSERT_TRUE(d.AddPeer(kPeer).ok());
+  d.HoldWakes();
+  std::thread other([&] { EXPECT_EQ(d.Enqueue(kGroup, Msg(raftpb::MsgApp, kPeer, 1)), EnqueueResult::kQueued); });
+  other.join();
+  ASSERT_TRUE(sender.WaitUntil([](const auto& s) { return s.sent.size() == 1; }));
+  d.ReleaseWakes();
+}
+
 TEST(Dispatcher, KeepsFifoOrderWithinEachLaneToEachPeer) {
   FakeBatchSender sender;
   DropLog drops;
