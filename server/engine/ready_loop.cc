@@ -36,6 +36,22 @@ class SendPhase {
   const std::vector<Outbox*>& outboxes_;
 };
 
+// The wake-ups this thread holds back for one loop (a process may run several).
+struct HeldWakes {
+  const ReadyLoop* loop;
+  int depth;
+  bool owed;  // a group was queued on an empty queue: the loop sleeps until woken
+};
+
+thread_local std::vector<HeldWakes> held_wakes;
+
+HeldWakes* HeldBy(const ReadyLoop* loop) {
+  for (HeldWakes& h : held_wakes) {
+    if (h.loop == loop) return &h;
+  }
+  return nullptr;
+}
+
 std::vector<Outbox*> OutboxesOf(const std::vector<GroupEngine*>& groups) {
   std::vector<Outbox*> outboxes;
   for (const GroupEngine* g : groups) {
@@ -80,11 +96,33 @@ void ReadyLoop::Enqueue(GroupEngine* group) {
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    // The loop sleeps only on an empty queue: whoever queued first has woken it already.
+    // The loop sleeps only on an empty queue: whoever queued first has woken it already
+    // (or, holding wake-ups, owes it the wake).
     wake = queued_.empty();
     queued_.push_back(group);
   }
-  if (wake) cv_.notify_one();
+  if (!wake) return;
+  if (HeldWakes* held = HeldBy(this)) {
+    held->owed = true;
+  } else {
+    cv_.notify_one();
+  }
+}
+
+void ReadyLoop::HoldWakes() {
+  if (HeldWakes* held = HeldBy(this)) {
+    ++held->depth;
+  } else {
+    held_wakes.push_back({this, 1, false});
+  }
+}
+
+void ReadyLoop::ReleaseWakes() {
+  auto it = std::find_if(held_wakes.begin(), held_wakes.end(), [this](const HeldWakes& h) { return h.loop == this; });
+  if (it == held_wakes.end() || --it->depth > 0) return;
+  const bool owed = it->owed;
+  held_wakes.erase(it);
+  if (owed) cv_.notify_one();
 }
 
 void ReadyLoop::RecheckStalls() {

@@ -52,6 +52,12 @@ class ReadyLoop {
   void Stop();
   // Asks for a pass over the group (it has input); the group enqueues itself once per burst.
   void Enqueue(GroupEngine* group);
+  // While the calling thread holds wake-ups, the groups it queues wait for its ReleaseWakes
+  // to wake the loop: the messages of one received batch then reach one pass together
+  // (others' groups queued meanwhile wait with them, for as long as the batch takes to
+  // hand over). Holds nest; they are the calling thread's only.
+  void HoldWakes();
+  void ReleaseWakes();
   // Takes a stalled group up again now (its stall was shortened).
   void RecheckStalls();
   // Has the ticker count the group's ticks (GroupEngine::CountTicks) until Remove.

@@ -153,7 +153,8 @@ void ExpectEverySendInAPhase(PhaseRecordingOutbox& outbox) {
 struct TwoGroupNode {
   // Groups of one voter elect themselves; with voters {1, 2} they send to node 2, which is
   // not there, and wait.
-  explicit TwoGroupNode(std::vector<uint64_t> voters = {1}, Outbox* out = nullptr, int election_ticks = 10)
+  explicit TwoGroupNode(std::vector<uint64_t> voters = {1}, Outbox* out = nullptr, int election_ticks = 10,
+                        milliseconds tick = milliseconds(2))
       : outbox(out != nullptr ? out : &no_peers) {
     char tmpl[] = "/tmp/raftlab-ready-loop-test-XXXXXX";
     root = mkdtemp(tmpl);
@@ -177,7 +178,7 @@ struct TwoGroupNode {
       o.dir = root + "/groups/" + std::to_string(group);
       o.node_wal = wal.get();
       o.ready_loop = held.loop();
-      o.tick = milliseconds(2);
+      o.tick = tick;
       o.election_ticks = election_ticks;
       o.heartbeat_ticks = 2;
       auto e = GroupEngine::Open(o, fsm.get(), outbox, &clock, metrics.get());
@@ -298,6 +299,25 @@ TEST(ReadyLoop, LeadersReadyInOnePassSendTheirAppendsBeforeTheWalWriteInOnePhase
   ASSERT_TRUE(first_app.has_value() && second_app.has_value());
   EXPECT_EQ(first_app->phase, second_app->phase);
   ExpectEverySendInAPhase(outbox);
+}
+
+TEST(ReadyLoop, GroupsQueuedWhileAThreadHoldsWakeUpsWaitForItsReleaseAndShareAPass) {
+  // Ticks a second apart: no timer of the groups queues them while the test holds.
+  TwoGroupNode node({1}, nullptr, /*election_ticks=*/10, std::chrono::seconds(1));
+  for (auto& e : node.engines) e->Campaign();
+  ASSERT_TRUE(node.WaitForLeaders());
+  ReadyLoop* loop = node.held.loop();
+  loop->HoldWakes();
+  auto first = testing::ProposePut(node.engines[0].get(), "a", "v");
+  auto second = testing::ProposePut(node.engines[1].get(), "b", "v");
+  EXPECT_EQ(first.wait_for(milliseconds(100)), std::future_status::timeout);
+  const storage::NodeWal::Stats before = node.wal->stats();
+  loop->ReleaseWakes();
+  ASSERT_EQ(first.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  ASSERT_EQ(second.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(first.get().code, ProposeResult::Code::kApplied);
+  EXPECT_EQ(second.get().code, ProposeResult::Code::kApplied);
+  EXPECT_EQ(node.wal->stats().batches - before.batches, 1u);
 }
 
 TEST(ReadyLoop, AStalledGroupWaitsWhileAnotherGroupOfTheLoopGoesOn) {

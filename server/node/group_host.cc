@@ -127,6 +127,9 @@ void GroupHost::Deliver(uint64_t group_id, raftpb::Message&& msg) {
   (void)TryDeliver(group_id, std::move(msg));
 }
 
+void GroupHost::BeginBatch() { ready_loop_->HoldWakes(); }
+void GroupHost::EndBatch() { ready_loop_->ReleaseWakes(); }
+
 absl::Status GroupHost::TryDeliver(uint64_t group_id, raftpb::Message&& msg) {
   auto e = Hosted(group_id);
   if (!e.ok()) return e.status();

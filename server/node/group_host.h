@@ -114,6 +114,8 @@ class GroupHost final : public transport::InboundHandler, public engine::Outbox 
 
   // transport::InboundHandler: a message for a group not hosted here is dropped.
   void Deliver(uint64_t group_id, raftpb::Message&& msg) override;
+  void BeginBatch() override;
+  void EndBatch() override;
   // As Deliver, but says why a message was dropped.
   absl::Status TryDeliver(uint64_t group_id, raftpb::Message&& msg);
   // engine::Outbox

@@ -71,6 +71,7 @@ TEST(GrpcTransport, MessagesArriveInOrderPerLaneWithFourLanes) {
     for (const auto& r : nodes[n]->handler.received()) {
       EXPECT_EQ(r.group_id, kGroup);
       EXPECT_EQ(r.message.from(), 1u);
+      EXPECT_TRUE(r.in_batch) << "delivered outside its batch's BeginBatch/EndBatch";
       EXPECT_EQ(r.message.index(), last[r.message.type()] + 1)
           << raftpb::MessageType_Name(r.message.type()) << " out of order at node " << n + 1;
       last[r.message.type()] = r.message.index();

@@ -16,6 +16,11 @@ class InboundHandler {
   // not block for long (the engine posts the message into the group's mailbox). A MsgSnap
   // arrives whole, with snapshot.data reassembled and CRC-checked.
   virtual void Deliver(uint64_t group_id, raftpb::Message&& msg) = 0;
+
+  // Bracket the messages of one received batch (on the delivering thread): a handler may
+  // hold back waking their groups until EndBatch, so that they are stepped together.
+  virtual void BeginBatch() {}
+  virtual void EndBatch() {}
 };
 
 }  // namespace raftlab::transport

@@ -157,6 +157,7 @@ grpc::Status RaftTransportService::Handle(MessageBatch& batch, SendSummary& summ
   const LaneCounters lane = metrics_.Received(batch.lane());
   lane.bytes->Add(batch.ByteSizeLong());
   uint64_t delivered = 0;
+  handler_.BeginBatch();
   for (GroupMessage& gm : *batch.mutable_messages()) {
     if (!Valid(gm.message(), batch.from_node(), batch.to_node())) continue;
     // Counted first, so whoever sees the message also sees it counted.
@@ -164,6 +165,7 @@ grpc::Status RaftTransportService::Handle(MessageBatch& batch, SendSummary& summ
     handler_.Deliver(gm.group_id(), std::move(*gm.mutable_message()));
     ++delivered;
   }
+  handler_.EndBatch();
   if (delivered < n) {
     metrics_.receive_drops_invalid->Add(n - delivered);
     summary.set_messages_dropped(summary.messages_dropped() + (n - delivered));

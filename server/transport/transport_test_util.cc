@@ -29,11 +29,18 @@ bool RetryUntil(const std::function<void()>& action, const std::function<bool()>
   return done();
 }
 
+namespace {
+thread_local int open_batches = 0;  // RecordingHandler brackets open on this thread
+}  // namespace
+
 void RecordingHandler::Deliver(uint64_t group_id, raftpb::Message&& msg) {
   std::lock_guard lock(mu_);
-  received_.push_back({group_id, std::move(msg)});
+  received_.push_back({group_id, std::move(msg), open_batches > 0});
   cv_.notify_all();
 }
+
+void RecordingHandler::BeginBatch() { ++open_batches; }
+void RecordingHandler::EndBatch() { --open_batches; }
 
 bool RecordingHandler::WaitUntil(const std::function<bool(const std::vector<Received>&)>& pred) {
   std::unique_lock lock(mu_);

@@ -42,9 +42,12 @@ class RecordingHandler : public InboundHandler {
   struct Received {
     uint64_t group_id;
     raftpb::Message message;
+    bool in_batch;  // delivered between BeginBatch and EndBatch on its thread
   };
 
   void Deliver(uint64_t group_id, raftpb::Message&& msg) override;
+  void BeginBatch() override;
+  void EndBatch() override;
   [[nodiscard]] bool WaitUntil(const std::function<bool(const std::vector<Received>&)>& pred);
   std::vector<Received> received();
   // Whether a message of this type and index from node `from` arrived.
