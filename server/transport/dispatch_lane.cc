@@ -42,6 +42,7 @@ DispatchLane::DispatchLane(Options options, BatchSender& sender,
 DispatchLane::~DispatchLane() { Stop(); }
 
 bool DispatchLane::TryEnqueue(uint64_t group_id, raftpb::Message& message, bool hold_wake) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return false;
@@ -50,8 +51,11 @@ bool DispatchLane::TryEnqueue(uint64_t group_id, raftpb::Message& message, bool 
       return false;
     }
     queue_.push_back(OutboundMessage{group_id, std::move(message)});
+    wake = !hold_wake && worker_waiting_;
+    if (wake) worker_waiting_ = false;
   }
-  if (!hold_wake) Wake();
+  // From outside the lock: spares the worker a second wake-up on the mutex.
+  if (wake) wake_.notify_one();
   return true;
 }
 
@@ -62,7 +66,6 @@ void DispatchLane::Wake() {
     wake = worker_waiting_;
     worker_waiting_ = false;
   }
-  // From outside the lock: spares the worker a second wake-up on the mutex.
   if (wake) wake_.notify_one();
 }
 
