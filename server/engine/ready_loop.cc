@@ -134,6 +134,11 @@ void ReadyLoop::RecheckStalls() {
   cv_.notify_one();
 }
 
+bool ReadyLoop::sleeping() const {
+  std::lock_guard lock(mu_);
+  return waiting_ && queued_.empty();
+}
+
 void ReadyLoop::AddTicking(GroupEngine* group) {
   {
     std::lock_guard lock(ticking_mu_);
@@ -183,6 +188,7 @@ void ReadyLoop::Run() {
       while (!stopping_ && queued_.empty()) {
         // A stalled group is taken up again when its stall ends.
         auto first = std::min_element(stalled_.begin(), stalled_.end());
+        waiting_ = true;
         if (first == stalled_.end()) {
           cv_.wait(lock);
         } else if (Clock::now() >= first->first) {
@@ -191,6 +197,7 @@ void ReadyLoop::Run() {
         } else {
           cv_.wait_until(lock, first->first);
         }
+        waiting_ = false;
       }
       if (stopping_) return;
     }

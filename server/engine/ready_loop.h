@@ -60,6 +60,8 @@ class ReadyLoop {
   void ReleaseWakes();
   // Takes a stalled group up again now (its stall was shortened).
   void RecheckStalls();
+  // The loop waits for work: no pass is under way and no group is queued.
+  bool sleeping() const;
   // Has the ticker count the group's ticks (GroupEngine::CountTicks) until Remove.
   void AddTicking(GroupEngine* group);
   // Has the ticker look at every group again now (one's next tick is due sooner).
@@ -78,9 +80,10 @@ class ReadyLoop {
 
   const ReadyLoopOptions options_;
   std::mutex pass_mu_;  // held for a pass; taken before mu_
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<GroupEngine*> queued_;                              // guarded by mu_
+  bool waiting_ = false;                                          // guarded by mu_
   std::vector<std::pair<Clock::time_point, GroupEngine*>> stalled_;  // guarded by mu_
   bool stopping_ = false;                                         // guarded by mu_
   std::thread thread_;

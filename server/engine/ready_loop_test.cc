@@ -203,6 +203,15 @@ struct TwoGroupNode {
     return false;
   }
 
+  bool WaitForSleepingLoop() {
+    const auto until = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < until) {
+      if (held.loop()->sleeping()) return true;
+      std::this_thread::sleep_for(milliseconds(2));
+    }
+    return false;
+  }
+
   std::string root;
   std::unique_ptr<storage::NodeWal> wal;
   std::unique_ptr<storage::StateMachine> fsm;
@@ -302,11 +311,13 @@ TEST(ReadyLoop, LeadersReadyInOnePassSendTheirAppendsBeforeTheWalWriteInOnePhase
 }
 
 TEST(ReadyLoop, GroupsQueuedWhileAThreadHoldsWakeUpsWaitForItsReleaseAndShareAPass) {
-  // Ticks a second apart: no timer of the groups queues them while the test holds.
-  TwoGroupNode node({1}, nullptr, /*election_ticks=*/10, std::chrono::seconds(1));
+  // Ticks half a minute apart: no timer of the groups queues them while the test holds.
+  TwoGroupNode node({1}, nullptr, /*election_ticks=*/10, std::chrono::seconds(30));
   for (auto& e : node.engines) e->Campaign();
   ASSERT_TRUE(node.WaitForLeaders());
   ReadyLoop* loop = node.held.loop();
+  // A loop still busy with the elections would find the proposals on its own.
+  ASSERT_TRUE(node.WaitForSleepingLoop());
   loop->HoldWakes();
   auto first = testing::ProposePut(node.engines[0].get(), "a", "v");
   auto second = testing::ProposePut(node.engines[1].get(), "b", "v");
