@@ -130,7 +130,8 @@ void GroupEngine::Start() {
   if (own_loop_) own_loop_->Start();
   {
     std::lock_guard lock(mu_);
-    next_tick_ = clock_->Now() + options_.tick;
+    next_tick_ = TickAfter(clock_->Now());
+    last_tick_ = static_cast<uint64_t>(next_tick_ / options_.tick) - 1;
   }
   loop_->Enqueue(this);  // queued_ is true until now: the first pass takes what came before
   loop_->AddTicking(this);
@@ -249,6 +250,11 @@ absl::StatusOr<uint64_t> GroupEngine::TriggerSnapshot(std::chrono::milliseconds 
   return future.get();
 }
 
+Nanos GroupEngine::TickAfter(Nanos t) const {
+  const Nanos tick = options_.tick;
+  return (t / tick + 1) * tick;
+}
+
 std::chrono::nanoseconds GroupEngine::CountTicks() {
   const Nanos tick = options_.tick;
   std::lock_guard lock(mu_);
@@ -256,10 +262,11 @@ std::chrono::nanoseconds GroupEngine::CountTicks() {
   const Nanos now = clock_->Now();
   while (now >= next_tick_) {
     ++ticks_counted_;
+    last_tick_ = static_cast<uint64_t>(next_tick_ / tick);
     // Ticks missed while the loop was stalled are kept, but not more than an election's worth.
     pending_ticks_ = std::min(pending_ticks_ + 1, options_.election_ticks);
     next_tick_ += tick;
-    if (next_tick_ + tick * options_.election_ticks < now) next_tick_ = now + tick;
+    if (next_tick_ + tick * options_.election_ticks < now) next_tick_ = TickAfter(now);
   }
   if (pending_ticks_ > 0 && ticks_counted_ >= wake_at_tick_ && !queued_) {
     queued_ = true;
@@ -300,6 +307,7 @@ GroupEngine::Intake GroupEngine::TakeInput(Clock::time_point* stalled_until) {
     ticks = pending_ticks_;
     pending_ticks_ = 0;
     ticks_taken_ = ticks_counted_;
+    tick_taken_ = last_tick_;
   }
   for (int i = 0; i < ticks; ++i) {
     node_->Tick();
@@ -481,6 +489,8 @@ void GroupEngine::AfterPersist(ReadyInFlight& r) {
   if (rd.soft_state.has_value() && rd.soft_state->lead != last_leader_) {
     last_leader_ = rd.soft_state->lead;
     gm_->leader_changes->Inc();
+    // The node's groups then beat in the same ticks: one batch per peer carries them all.
+    if (rd.soft_state->state == raft::StateType::kLeader) node_->AlignHeartbeat(tick_taken_);
   }
 
   r.applied_before = applied_;

@@ -293,6 +293,8 @@ class GroupEngine {
   void AbortPending();
   void Publish();
   void UpdateLease(const raft::Ready& rd, Nanos sent_at);
+  // The first tick instant after t.
+  Nanos TickAfter(Nanos t) const;
   // Crashes at point, when it fires, once the messages sent so far left (after linger_ms
   // they are on their way: the transport sends asynchronously).
   void CrashAfterSends(const faults::FaultPoint& point, int linger_ms = 0);
@@ -326,6 +328,7 @@ class GroupEngine {
   ReadyLoop* const loop_;
   std::deque<Event> intake_;  // the events a pass took, owned by the loop thread
   uint64_t ticks_taken_ = 0;  // ticks_counted_ when the pass took its ticks
+  uint64_t tick_taken_ = 0;   // last_tick_ when the pass took its ticks
 
   std::mutex mu_;
   std::deque<Event> mailbox_;  // guarded by mu_
@@ -340,7 +343,10 @@ class GroupEngine {
   uint64_t ticks_counted_ = 0;     // guarded by mu_; every tick the ticker ever counted
   uint64_t wake_at_tick_ = 1;      // guarded by mu_; set by the loop before it waits
   uint64_t ticker_wakes_at_ = 0;   // guarded by mu_; the tick the ticker sleeps until
+  // Ticks fall on multiples of options_.tick on clock_, the same instants for every group
+  // of the node; a tick's number is its instant over options_.tick.
   Nanos next_tick_{0};             // guarded by mu_; when, on clock_, the next tick is counted
+  uint64_t last_tick_ = 0;         // guarded by mu_; the number of the tick counted last (at Start: the one before)
   bool stopping_ = false;          // guarded by mu_
   bool stopped_ = false;           // guarded by mu_; Stop ran
 

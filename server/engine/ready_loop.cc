@@ -170,9 +170,12 @@ void ReadyLoop::RunTicker() {
   while (true) {
     std::chrono::nanoseconds sleep = kMaxTickerSleep;
     {
+      // Groups whose timers fall in the same tick (aligned heartbeats) start one pass.
+      HoldWakes();
       std::lock_guard lock(ticking_mu_);
       for (GroupEngine* g : ticking_) sleep = std::min(sleep, g->CountTicks());
     }
+    ReleaseWakes();
     std::unique_lock lock(ticker_wake_mu_);
     if (!ticker_woken_ && !ticker_stopping_) ticker_cv_.wait_for(lock, sleep);
     if (ticker_stopping_) return;

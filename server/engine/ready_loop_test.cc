@@ -155,7 +155,7 @@ struct TwoGroupNode {
   // Groups of one voter elect themselves; with voters {1, 2} they send to node 2, which is
   // not there, and wait.
   explicit TwoGroupNode(std::vector<uint64_t> voters = {1}, Outbox* out = nullptr, int election_ticks = 10,
-                        milliseconds tick = milliseconds(2))
+                        milliseconds tick = milliseconds(2), int heartbeat_ticks = 2)
       : outbox(out != nullptr ? out : &no_peers) {
     char tmpl[] = "/tmp/raftlab-ready-loop-test-XXXXXX";
     root = mkdtemp(tmpl);
@@ -181,7 +181,7 @@ struct TwoGroupNode {
       o.ready_loop = held.loop();
       o.tick = tick;
       o.election_ticks = election_ticks;
-      o.heartbeat_ticks = 2;
+      o.heartbeat_ticks = heartbeat_ticks;
       auto e = GroupEngine::Open(o, fsm.get(), outbox, &clock, metrics.get());
       EXPECT_TRUE(e.ok()) << e.status();
       engines.push_back(std::move(*e));
@@ -242,6 +242,18 @@ void ExpectOneSendPhase(TwoGroupNode& node, PhaseRecordingOutbox& outbox, raftpb
   ExpectEverySendInAPhase(outbox);
 }
 
+// Node 2 is played by the test: it grants group g's votes and acknowledges its first
+// append, so the group leads and replicates to node 2 without waiting for a probe's answer.
+void ElectWithNodeTwo(TwoGroupNode& node, PhaseRecordingOutbox& outbox, uint64_t g) {
+  GroupEngine* e = node.engines[g - 1].get();
+  e->Campaign();
+  for (auto type : {raftpb::MsgPreVote, raftpb::MsgVote, raftpb::MsgApp}) {
+    auto m = outbox.WaitFor(g, type);
+    ASSERT_TRUE(m.has_value()) << "group " << g << " sent no " << type;
+    e->Deliver(AnswerFromNodeTwo(m->message));
+  }
+}
+
 // The names of this process's threads, from /proc.
 std::vector<std::string> ThreadNames() {
   std::vector<std::string> names;
@@ -294,20 +306,37 @@ TEST(ReadyLoop, GroupsReadyInOnePassSendAfterTheWalWriteInOnePhase) {
 TEST(ReadyLoop, LeadersReadyInOnePassSendTheirAppendsBeforeTheWalWriteInOnePhase) {
   PhaseRecordingOutbox outbox;
   TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000);
-  // Node 2 is played by the test: it grants the votes and acknowledges the leaders' first
-  // append, so each leader replicates to it without waiting for a probe's answer.
-  for (uint64_t g : {1, 2}) {
-    GroupEngine* e = node.engines[g - 1].get();
-    e->Campaign();
-    for (auto type : {raftpb::MsgPreVote, raftpb::MsgVote, raftpb::MsgApp}) {
-      auto m = outbox.WaitFor(g, type);
-      ASSERT_TRUE(m.has_value()) << "group " << g << " sent no " << type;
-      e->Deliver(AnswerFromNodeTwo(m->message));
-    }
-  }
+  for (uint64_t g : {1, 2}) ElectWithNodeTwo(node, outbox, g);
   ASSERT_TRUE(node.WaitForLeaders());
   // The proposals are never committed (node 2 acknowledges no more): only their sends count.
   ExpectOneSendPhase(node, outbox, raftpb::MsgApp, [](GroupEngine* e) { (void)testing::ProposePut(e, "k", "v"); });
+}
+
+TEST(ReadyLoop, LeadersElectedOnDifferentTicksSendTheirHeartbeatsInOnePhase) {
+  PhaseRecordingOutbox outbox;
+  // Heartbeats every 10 ticks of 2 ms; the second group is elected some ticks after the first.
+  TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000, milliseconds(2), /*heartbeat_ticks=*/10);
+  ElectWithNodeTwo(node, outbox, 1);
+  // Once the first leader beats, the ticker counts every group's ticks as they come.
+  ASSERT_TRUE(outbox.WaitFor(1, raftpb::MsgHeartbeat).has_value());
+  std::this_thread::sleep_for(milliseconds(9));
+  ElectWithNodeTwo(node, outbox, 2);
+  ASSERT_TRUE(node.WaitForLeaders());
+  const int after = outbox.phase();
+  constexpr size_t kBeats = 3;
+  auto heartbeat_phases = [&](uint64_t group) {
+    std::vector<int> phases;
+    for (const auto& s : outbox.sent()[group]) {
+      if (s.message.type() == raftpb::MsgHeartbeat && s.phase > after && phases.size() < kBeats) phases.push_back(s.phase);
+    }
+    return phases;
+  };
+  const auto until = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < until && (heartbeat_phases(1).size() < kBeats || heartbeat_phases(2).size() < kBeats)) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_EQ(heartbeat_phases(1).size(), kBeats);
+  EXPECT_EQ(heartbeat_phases(1), heartbeat_phases(2));
 }
 
 TEST(ReadyLoop, GroupsQueuedWhileAThreadHoldsWakeUpsWaitForItsReleaseAndShareAPass) {

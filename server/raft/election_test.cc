@@ -341,5 +341,49 @@ TEST(Election, TicksUntilTimerNamesTheTickThatActs) {
   EXPECT_EQ(leader->state(), StateType::kFollower);
 }
 
+// Leaders elected on different ticks beat together once aligned to a shared tick count:
+// each heartbeat lands on a multiple of heartbeat_tick, and a follower ignores the call.
+TEST(Election, AlignedHeartbeatsFallOnMultiplesOfTheHeartbeatInterval) {
+  constexpr int kHeartbeat = 5;
+  auto new_leader = [](MemoryStorage* storage) {
+    Config c = testing::TestConfig(1, {1, 2, 3}, storage, 50, kHeartbeat);
+    auto r = *Raft::Create(c);
+    r->BecomeCandidate();
+    r->BecomeLeader();
+    (void)r->TakeMessages();
+    return r;
+  };
+  auto beats_on = [](Raft& r, uint64_t from_tick, uint64_t to_tick) {
+    std::vector<uint64_t> ticks;
+    for (uint64_t t = from_tick + 1; t <= to_tick; ++t) {
+      r.Tick();
+      for (const auto& m : r.TakeMessages()) {
+        if (m.type() == raftpb::MsgHeartbeat && (ticks.empty() || ticks.back() != t)) ticks.push_back(t);
+      }
+    }
+    return ticks;
+  };
+  for (const uint64_t elected_at : {101u, 103u, 104u, 105u}) {
+    MemoryStorage storage;
+    auto leader = new_leader(&storage);
+    leader->AlignHeartbeat(elected_at);
+    EXPECT_EQ(leader->TicksUntilTimer(), static_cast<int>(kHeartbeat - elected_at % kHeartbeat))
+        << "elected at tick " << elected_at;
+    std::vector<uint64_t> multiples;
+    for (uint64_t t = elected_at + 1; t <= 120; ++t) {
+      if (t % kHeartbeat == 0) multiples.push_back(t);
+    }
+    EXPECT_EQ(beats_on(*leader, elected_at, 120), multiples) << "elected at tick " << elected_at;
+  }
+
+  MemoryStorage storage;
+  Config c = testing::TestConfig(1, {1, 2, 3}, &storage, 50, kHeartbeat);
+  auto follower = *Raft::Create(c);
+  follower->BecomeFollower(1, 2);
+  const int due = follower->TicksUntilTimer();
+  follower->AlignHeartbeat(104);
+  EXPECT_EQ(follower->TicksUntilTimer(), due);
+}
+
 }  // namespace
 }  // namespace raftlab::raft

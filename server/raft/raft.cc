@@ -779,6 +779,12 @@ int Raft::TicksUntilTimer() const {
   return std::max(ticks, 1);
 }
 
+void Raft::AlignHeartbeat(uint64_t tick) {
+  if (state_ != StateType::kLeader) return;
+  const int phase = static_cast<int>(tick % static_cast<uint64_t>(cfg_.heartbeat_tick));
+  heartbeat_elapsed_ = std::max(heartbeat_elapsed_, phase);
+}
+
 void Raft::TickElection() {
   ++election_elapsed_;
   if (Promotable() && PastElectionTimeout()) {

@@ -75,6 +75,11 @@ class Raft {
   // another role's election timeout); never below 1. Fewer ticks only count, so a host may
   // hold them back and deliver them together, before its next Step, until this many came.
   int TicksUntilTimer() const;
+  // A leader's heartbeats fall from now on where `tick`, a count of ticks the host keeps
+  // for all its groups, is a multiple of heartbeat_tick: `tick` is the tick just delivered.
+  // The groups of a node then beat in the same tick, and their heartbeats to a peer can
+  // travel together. Moves the next heartbeat only earlier; a no-op unless leader.
+  void AlignHeartbeat(uint64_t tick);
 
   // Membership: applies an already-committed change; returns the new configuration.
   raftpb::ConfState ApplyConfChange(const raftpb::ConfChange& cc);

@@ -92,6 +92,7 @@ class RawNode {
   static absl::StatusOr<std::unique_ptr<RawNode>> Create(Config config);
 
   void Tick() { raft_->Tick(); }
+  void AlignHeartbeat(uint64_t tick) { raft_->AlignHeartbeat(tick); }
   // Starts an election now (tests, tooling).
   absl::Status Campaign();
   // A message from the wire; local-only types are refused (kStepLocalMessage), responses
