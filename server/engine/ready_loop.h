@@ -12,6 +12,8 @@
 //
 // A second thread, the ticker, counts every group's ticks (each on its own clock) and queues
 // a group when its core waits for them: one sleeping thread for all the groups of a node.
+// Ticks fall on the same instants for every group, leaders align their heartbeats to them,
+// and the groups due on a tick are queued for one pass: their heartbeats travel together.
 //
 // Threads: the loop thread alone steps the groups' cores. Enqueue, AddTicking and WakeTicker
 // may be called from any thread; Remove from any thread but the loop's.
