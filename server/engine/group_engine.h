@@ -346,7 +346,8 @@ class GroupEngine {
   // Ticks fall on multiples of options_.tick on clock_, the same instants for every group
   // of the node; a tick's number is its instant over options_.tick.
   Nanos next_tick_{0};             // guarded by mu_; when, on clock_, the next tick is counted
-  uint64_t last_tick_ = 0;         // guarded by mu_; the number of the tick counted last (at Start: the one before)
+  // guarded by mu_; the number of the tick counted last (at Start: the one before it)
+  uint64_t last_tick_ = 0;
   bool stopping_ = false;          // guarded by mu_
   bool stopped_ = false;           // guarded by mu_; Stop ran
 

@@ -154,8 +154,9 @@ void ExpectEverySendInAPhase(PhaseRecordingOutbox& outbox) {
 struct TwoGroupNode {
   // Groups of one voter elect themselves; with voters {1, 2} they send to node 2, which is
   // not there, and wait.
-  explicit TwoGroupNode(std::vector<uint64_t> voters = {1}, Outbox* out = nullptr, int election_ticks = 10,
-                        milliseconds tick = milliseconds(2), int heartbeat_ticks = 2)
+  explicit TwoGroupNode(std::vector<uint64_t> voters = {1}, Outbox* out = nullptr,
+                        int election_ticks = 10, milliseconds tick = milliseconds(2),
+                        int heartbeat_ticks = 2)
       : outbox(out != nullptr ? out : &no_peers) {
     char tmpl[] = "/tmp/raftlab-ready-loop-test-XXXXXX";
     root = mkdtemp(tmpl);
@@ -315,7 +316,8 @@ TEST(ReadyLoop, LeadersReadyInOnePassSendTheirAppendsBeforeTheWalWriteInOnePhase
 TEST(ReadyLoop, LeadersElectedOnDifferentTicksSendTheirHeartbeatsInOnePhase) {
   PhaseRecordingOutbox outbox;
   // Heartbeats every 10 ticks of 2 ms; the second group is elected some ticks after the first.
-  TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000, milliseconds(2), /*heartbeat_ticks=*/10);
+  TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000, milliseconds(2),
+                    /*heartbeat_ticks=*/10);
   ElectWithNodeTwo(node, outbox, 1);
   // Once the first leader beats, the ticker counts every group's ticks as they come.
   ASSERT_TRUE(outbox.WaitFor(1, raftpb::MsgHeartbeat).has_value());
@@ -327,12 +329,14 @@ TEST(ReadyLoop, LeadersElectedOnDifferentTicksSendTheirHeartbeatsInOnePhase) {
   auto heartbeat_phases = [&](uint64_t group) {
     std::vector<int> phases;
     for (const auto& s : outbox.sent()[group]) {
-      if (s.message.type() == raftpb::MsgHeartbeat && s.phase > after && phases.size() < kBeats) phases.push_back(s.phase);
+      if (s.message.type() == raftpb::MsgHeartbeat && s.phase > after && phases.size() < kBeats)
+        phases.push_back(s.phase);
     }
     return phases;
   };
   const auto until = Clock::now() + std::chrono::seconds(10);
-  while (Clock::now() < until && (heartbeat_phases(1).size() < kBeats || heartbeat_phases(2).size() < kBeats)) {
+  while (Clock::now() < until &&
+         (heartbeat_phases(1).size() < kBeats || heartbeat_phases(2).size() < kBeats)) {
     std::this_thread::sleep_for(milliseconds(5));
   }
   ASSERT_EQ(heartbeat_phases(1).size(), kBeats);

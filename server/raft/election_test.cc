@@ -358,7 +358,8 @@ TEST(Election, AlignedHeartbeatsFallOnMultiplesOfTheHeartbeatInterval) {
     for (uint64_t t = from_tick + 1; t <= to_tick; ++t) {
       r.Tick();
       for (const auto& m : r.TakeMessages()) {
-        if (m.type() == raftpb::MsgHeartbeat && (ticks.empty() || ticks.back() != t)) ticks.push_back(t);
+        if (m.type() == raftpb::MsgHeartbeat && (ticks.empty() || ticks.back() != t))
+          ticks.push_back(t);
       }
     }
     return ticks;

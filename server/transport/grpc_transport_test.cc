@@ -98,11 +98,12 @@ TEST(GrpcTransport, AFiveMebibyteSnapshotArrivesWholeThroughChunks) {
   ASSERT_EQ(nodes[0]->SendTo(2, MsgSnap, 9, image), EnqueueResult::kQueued);
   ASSERT_EQ(nodes[0]->SendTo(2, MsgApp, 10), EnqueueResult::kQueued);
   ASSERT_TRUE(nodes[1]->handler.WaitUntil([](const auto& got) { return got.size() >= 2; }))
-      << "received " << nodes[1]->handler.received().size() << " of 2 messages; snapshot bytes sent "
-      << nodes[0]->metrics.snapshot_sent_bytes->Value() << ", received " << nodes[1]->metrics.snapshot_received_bytes->Value()
+      << "received " << nodes[1]->handler.received().size()
+      << " of 2 messages; snapshot bytes sent " << nodes[0]->metrics.snapshot_sent_bytes->Value()
+      << ", received " << nodes[1]->metrics.snapshot_received_bytes->Value()
       << "; snapshots failed " << nodes[0]->metrics.snapshots_sent_failed->Value() << ", aborted "
-      << nodes[1]->metrics.snapshots_received_aborted->Value() << "; reconnects " << nodes[0]->metrics.reconnects->Value()
-      << "; drops " << nodes[0]->drops.drops().size();
+      << nodes[1]->metrics.snapshots_received_aborted->Value() << "; reconnects "
+      << nodes[0]->metrics.reconnects->Value() << "; drops " << nodes[0]->drops.drops().size();
   const auto got = nodes[1]->handler.received();
   ASSERT_EQ(got[0].message.type(), MsgSnap);
   EXPECT_EQ(got[0].group_id, kGroup);
