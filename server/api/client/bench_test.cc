@@ -12,6 +12,14 @@ namespace {
 
 using testing::FakeNode;
 
+// "CODE: message x count" for each error the run saw, for a failure's message.
+std::string ErrorsOf(const BenchResult& r) {
+  std::string out;
+  for (const auto& [error, count] : r.error_counts)
+    out += error + " x" + std::to_string(count) + "; ";
+  return out;
+}
+
 TEST(Bench, PutCompletesTheRequestedTotal) {
   FakeNode node(1);
   BenchConfig c;
@@ -22,9 +30,9 @@ TEST(Bench, PutCompletesTheRequestedTotal) {
   auto r = RunBench(c, {node.address()});
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->ok, 500);
-  EXPECT_EQ(r->errors, 0);
+  EXPECT_EQ(r->errors, 0) << ErrorsOf(*r);
   EXPECT_EQ(r->summary.count, 500);
-  EXPECT_EQ(node.kv_calls(), 500 + 1);  // and the leader probe
+  EXPECT_EQ(node.kv_calls(), 500 + 1) << ErrorsOf(*r);  // and the leader probe
   ASSERT_EQ(r->targets, std::vector<std::string>{node.address()});
   EXPECT_EQ(node.Value(BenchKey(0, 8))->size(), 256u);
 }
