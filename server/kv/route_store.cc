@@ -77,6 +77,7 @@ void RouteStore::BootstrapLoop() {
 
 absl::StatusOr<RouteTable> RouteStore::Split(std::string_view key, std::chrono::steady_clock::time_point deadline,
                                              uint64_t* leader_hint) {
+  bool bootstrapping = false;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!system_->is_leader()) {
       *leader_hint = system_->leader_id();
@@ -85,7 +86,13 @@ absl::StatusOr<RouteTable> RouteStore::Split(std::string_view key, std::chrono::
     }
     auto image = fsm_->Get(kSystemGroup, kRouteTableKey);
     if (!image.ok()) return image.status();
-    if (!image->has_value()) return absl::UnavailableError("the route table is not stored yet (bootstrapping)");
+    if (!image->has_value()) {
+      // A new leader stores the bootstrap table first (BootstrapLoop): wait for it.
+      bootstrapping = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
+    bootstrapping = false;
     auto current = RouteTable::Decode(**image);
     if (!current.ok()) return current.status();
     auto next = current->Split(key);
@@ -107,6 +114,8 @@ absl::StatusOr<RouteTable> RouteStore::Split(std::string_view key, std::chrono::
     // The compare failed: another change won; retry on the newer table once it is applied.
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  if (bootstrapping)
+    return absl::UnavailableError("the route table is not stored yet (bootstrapping)");
   return absl::DeadlineExceededError("split not applied before the deadline");
 }
 

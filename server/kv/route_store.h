@@ -54,6 +54,7 @@ class RouteStore {
   // Splits the route holding key through Raft; returns the new table, now installed
   // here. FailedPrecondition naming the leader when this node does not lead the system
   // group (leader id in *leader_hint); InvalidArgument for a key that is already a boundary.
+  // A leader that has not stored the bootstrap table yet waits for it until the deadline.
   absl::StatusOr<RouteTable> Split(std::string_view key, std::chrono::steady_clock::time_point deadline,
                                    uint64_t* leader_hint);
 
