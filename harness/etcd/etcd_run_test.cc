@@ -304,7 +304,10 @@ TEST(EtcdPowerLoss, DiskLyingAboutWalFsyncsLosesAcknowledgedWrites) {
   auto results = nlohmann::json::parse(testing::ReadAll(out + "/results.json"));
   const auto& cex = results["checker"]["counterexamples"];
   ASSERT_FALSE(cex.empty()) << results["checker"].dump().substr(0, 2000);
-  EXPECT_EQ(cex[0].value("kind", ""), "lost-write") << cex[0].dump();
+  // The precheck names a lost write when the lost write began after the surviving value's
+  // write ended; when the two overlapped (timing decides), the linearizability search finds it.
+  const std::string kind = cex[0].value("kind", "");
+  EXPECT_TRUE(kind == "lost-write" || kind == "search") << cex[0].dump();
   const std::string html = testing::ReadAll(out + "/report.html");
   const size_t overlap = html.find("Faults overlapping this window");
   ASSERT_NE(overlap, std::string::npos);
