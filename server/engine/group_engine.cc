@@ -307,7 +307,7 @@ GroupEngine::Intake GroupEngine::TakeInput(Clock::time_point* stalled_until) {
     ticks = pending_ticks_;
     pending_ticks_ = 0;
     ticks_taken_ = ticks_counted_;
-    tick_taken_ = last_tick_;
+    last_tick_taken_ = last_tick_;
   }
   for (int i = 0; i < ticks; ++i) {
     node_->Tick();
@@ -490,7 +490,7 @@ void GroupEngine::AfterPersist(ReadyInFlight& r) {
     last_leader_ = rd.soft_state->lead;
     gm_->leader_changes->Inc();
     // The node's groups then beat in the same ticks: one batch per peer carries them all.
-    if (rd.soft_state->state == raft::StateType::kLeader) node_->AlignHeartbeat(tick_taken_);
+    if (rd.soft_state->state == raft::StateType::kLeader) node_->AlignHeartbeat(last_tick_taken_);
   }
 
   r.applied_before = applied_;

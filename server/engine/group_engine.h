@@ -328,7 +328,7 @@ class GroupEngine {
   ReadyLoop* const loop_;
   std::deque<Event> intake_;  // the events a pass took, owned by the loop thread
   uint64_t ticks_taken_ = 0;  // ticks_counted_ when the pass took its ticks
-  uint64_t tick_taken_ = 0;   // last_tick_ when the pass took its ticks
+  uint64_t last_tick_taken_ = 0;  // last_tick_ when the pass took its ticks
 
   std::mutex mu_;
   std::deque<Event> mailbox_;  // guarded by mu_

@@ -307,7 +307,7 @@ TEST(ReadyLoop, GroupsReadyInOnePassSendAfterTheWalWriteInOnePhase) {
 TEST(ReadyLoop, LeadersReadyInOnePassSendTheirAppendsBeforeTheWalWriteInOnePhase) {
   PhaseRecordingOutbox outbox;
   TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000);
-  for (uint64_t g : {1, 2}) ElectWithNodeTwo(node, outbox, g);
+  for (uint64_t g : {1, 2}) ASSERT_NO_FATAL_FAILURE(ElectWithNodeTwo(node, outbox, g));
   ASSERT_TRUE(node.WaitForLeaders());
   // The proposals are never committed (node 2 acknowledges no more): only their sends count.
   ExpectOneSendPhase(node, outbox, raftpb::MsgApp, [](GroupEngine* e) { (void)testing::ProposePut(e, "k", "v"); });
@@ -318,11 +318,11 @@ TEST(ReadyLoop, LeadersElectedOnDifferentTicksSendTheirHeartbeatsInOnePhase) {
   // Heartbeats every 10 ticks of 2 ms; the second group is elected some ticks after the first.
   TwoGroupNode node({1, 2}, &outbox, /*election_ticks=*/5000, milliseconds(2),
                     /*heartbeat_ticks=*/10);
-  ElectWithNodeTwo(node, outbox, 1);
+  ASSERT_NO_FATAL_FAILURE(ElectWithNodeTwo(node, outbox, 1));
   // Once the first leader beats, the ticker counts every group's ticks as they come.
   ASSERT_TRUE(outbox.WaitFor(1, raftpb::MsgHeartbeat).has_value());
   std::this_thread::sleep_for(milliseconds(9));
-  ElectWithNodeTwo(node, outbox, 2);
+  ASSERT_NO_FATAL_FAILURE(ElectWithNodeTwo(node, outbox, 2));
   ASSERT_TRUE(node.WaitForLeaders());
   const int after = outbox.phase();
   constexpr size_t kBeats = 3;
