@@ -52,7 +52,7 @@ Status FillValue(pb::GetResponse* resp, const std::optional<std::string>& value)
 
 }  // namespace
 
-std::chrono::steady_clock::time_point SteadyDeadline(const grpc::CallbackServerContext* ctx) {
+std::chrono::steady_clock::time_point SteadyDeadline(const grpc::ServerContext* ctx) {
   const auto now = std::chrono::steady_clock::now();
   const auto left = ctx->deadline() - std::chrono::system_clock::now();
   const auto capped = std::min<std::chrono::system_clock::duration>(left, kMaxWait);
@@ -67,6 +67,21 @@ KvService::KvService(uint64_t node_id, kv::Coordinator* coordinator, node::Group
       peers_(std::move(peers)),
       limits_(limits),
       keyviz_(keyviz) {}
+
+void KvService::Listen(rpc::CompletionLoop& loop) {
+  using Svc = pb::KV::AsyncService;
+  auto bind = [this](auto handler) {
+    return [this, handler](grpc::ServerContext* ctx, const auto* req, auto* resp,
+                           rpc::UnaryReply* reply) { (this->*handler)(ctx, req, resp, reply); };
+  };
+  rpc::Serve(get_, async_, &Svc::RequestGet, bind(&KvService::Get), loop);
+  rpc::Serve(put_, async_, &Svc::RequestPut, bind(&KvService::Put), loop);
+  rpc::Serve(delete_, async_, &Svc::RequestDelete, bind(&KvService::Delete), loop);
+  rpc::Serve(cas_, async_, &Svc::RequestCompareAndSwap, bind(&KvService::CompareAndSwap), loop);
+  rpc::Serve(scan_, async_, &Svc::RequestScan, bind(&KvService::Scan), loop);
+  rpc::Serve(txn_, async_, &Svc::RequestTxn, bind(&KvService::Txn), loop);
+  rpc::Serve(append_, async_, &Svc::RequestAppend, bind(&KvService::Append), loop);
+}
 
 Status KvService::CheckKey(const std::string& key, const char* field) const {
   if (key.empty()) return Status(StatusCode::INVALID_ARGUMENT, std::string(field) + ": key is empty");
@@ -97,7 +112,7 @@ Status KvService::CheckPutValue(const std::string& value, const char* field) con
   return CheckValue(value, field);
 }
 
-Status KvService::NotLeader(grpc::CallbackServerContext* ctx, uint64_t group, uint64_t leader) const {
+Status KvService::NotLeader(grpc::ServerContext* ctx, uint64_t group, uint64_t leader) const {
   pb::NotLeader detail;
   detail.set_group_id(group);
   detail.set_leader_id(leader);
@@ -119,44 +134,44 @@ void KvService::FillHeader(pb::ResponseHeader* h, const node::GroupHeader& g, co
   h->set_read_path(path != nullptr ? ToPb(*path) : pb::READ_PATH_NONE);
 }
 
-grpc::ServerUnaryReactor* KvService::Get(grpc::CallbackServerContext* ctx, const pb::GetRequest* req,
-                                         pb::GetResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::Get(grpc::ServerContext* ctx, const pb::GetRequest* req, pb::GetResponse* resp,
+                    rpc::UnaryReply* reply) {
   if (Status s = CheckKey(req->key(), "GetRequest.key"); !s.ok()) {
-    reactor->Finish(s);
-    return reactor;
+    reply->Finish(s);
+    return;
   }
   const kv::Route route = coordinator_->ForKey(req->key());
   const uint64_t route_id = route.route_id;
   const size_t key_len = req->key().size();
-  absl::Status hosted = host_->Read(
-      route.group_id, {req->key()}, ToMode(req->read_mode()), SteadyDeadline(ctx),
-      [this, reactor, resp, route_id, key_len](const node::ReadReply& r) {
-        if (!r.status.ok()) {
-          reactor->Finish(FromAbsl(r.status));
-          return;
-        }
-        const std::optional<std::string>& v = r.values[0];
-        FillHeader(resp->mutable_header(), r.header, &r.path);
-        if (Status s = FillValue(resp, v); !s.ok()) {
-          reactor->Finish(s);
-          return;
-        }
-        if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_len, v ? v->size() : 0);
-        reactor->Finish(Status::OK);
-      });
-  if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
-  return reactor;
+  absl::Status hosted =
+      host_->Read(route.group_id, {req->key()}, ToMode(req->read_mode()), SteadyDeadline(ctx),
+                  [this, reply, resp, route_id, key_len](const node::ReadReply& r) {
+                    if (!r.status.ok()) {
+                      reply->Finish(FromAbsl(r.status));
+                      return;
+                    }
+                    const std::optional<std::string>& v = r.values[0];
+                    FillHeader(resp->mutable_header(), r.header, &r.path);
+                    if (Status s = FillValue(resp, v); !s.ok()) {
+                      reply->Finish(s);
+                      return;
+                    }
+                    if (keyviz_ != nullptr)
+                      keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_len, v ? v->size() : 0);
+                    reply->Finish(Status::OK);
+                  });
+  if (!hosted.ok()) reply->Finish(FromAbsl(hosted));
+  return;
 }
 
-void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                      const kv::Route& route, storage::KvCommand command, size_t key_len,
-                      size_t value_len, WriteFill fill) {
+void KvService::Write(grpc::ServerContext* ctx, rpc::UnaryReply* reply, const kv::Route& route,
+                      storage::KvCommand command, size_t key_len, size_t value_len,
+                      WriteFill fill) {
   const uint64_t group = route.group_id;
   const uint64_t route_id = route.route_id;
   absl::Status hosted = host_->Propose(
       group, std::move(command), SteadyDeadline(ctx),
-      [this, ctx, reactor, group, route_id, key_len, value_len, fill = std::move(fill)](
+      [this, ctx, reply, group, route_id, key_len, value_len, fill = std::move(fill)](
           const ProposeResult& r, const node::GroupHeader& header) {
         // Every outcome but a refusal means this node led the group and proposed it.
         if (keyviz_ != nullptr && r.code != ProposeResult::Code::kNotLeader &&
@@ -166,92 +181,89 @@ void KvService::Write(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor
         switch (r.code) {
           case ProposeResult::Code::kApplied:
             if (r.apply.outcome == storage::ApplyResult::Outcome::kRejected) {
-              reactor->Finish(Status(StatusCode::INTERNAL,
-                                     "state machine rejected the command: " + r.apply.error));
+              reply->Finish(Status(StatusCode::INTERNAL,
+                                   "state machine rejected the command: " + r.apply.error));
               return;
             }
             if (r.apply.outcome == storage::ApplyResult::Outcome::kAborted) {
-              reactor->Finish(
+              reply->Finish(
                   Status(StatusCode::FAILED_PRECONDITION, r.apply.error + "; nothing applied"));
               return;
             }
             fill(r, header);
-            reactor->Finish(Status::OK);
+            reply->Finish(Status::OK);
             return;
           case ProposeResult::Code::kNotLeader:
           case ProposeResult::Code::kSuperseded:
             // Certainly not applied: the client may retry at the leader.
-            reactor->Finish(NotLeader(ctx, group, r.leader_hint));
+            reply->Finish(NotLeader(ctx, group, r.leader_hint));
             return;
           case ProposeResult::Code::kRefused:
-            reactor->Finish(Status(StatusCode::RESOURCE_EXHAUSTED, "proposal refused: " + r.error));
+            reply->Finish(Status(StatusCode::RESOURCE_EXHAUSTED, "proposal refused: " + r.error));
             return;
           case ProposeResult::Code::kTimeout:
-            reactor->Finish(Status(StatusCode::DEADLINE_EXCEEDED,
-                                   "write not applied before the deadline; it may still apply"));
+            reply->Finish(Status(StatusCode::DEADLINE_EXCEEDED,
+                                 "write not applied before the deadline; it may still apply"));
             return;
           case ProposeResult::Code::kAborted:
-            reactor->Finish(
+            reply->Finish(
                 Status(StatusCode::UNAVAILABLE, "group stopped; the write may still apply"));
             return;
         }
       });
-  if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
+  if (!hosted.ok()) reply->Finish(FromAbsl(hosted));
 }
 
-grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx,
-                                         const pb::PutRequest* req, pb::PutResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::Put(grpc::ServerContext* ctx, const pb::PutRequest* req, pb::PutResponse* resp,
+                    rpc::UnaryReply* reply) {
   Status s = CheckKey(req->key(), "PutRequest.key");
   if (s.ok()) s = CheckPutValue(req->value(), "PutRequest.value");
   if (!s.ok()) {
-    reactor->Finish(s);
-    return reactor;
+    reply->Finish(s);
+    return;
   }
   const kv::Route route = coordinator_->ForKey(req->key());
-  Write(ctx, reactor, route, storage::KvCommand::Put(req->key(), req->value()), req->key().size(),
-        req->value().size(),
-        [this, resp](const ProposeResult&, const node::GroupHeader& h) { FillHeader(resp->mutable_header(), h, nullptr); });
-  return reactor;
+  Write(ctx, reply, route, storage::KvCommand::Put(req->key(), req->value()), req->key().size(),
+        req->value().size(), [this, resp](const ProposeResult&, const node::GroupHeader& h) {
+          FillHeader(resp->mutable_header(), h, nullptr);
+        });
+  return;
 }
 
-grpc::ServerUnaryReactor* KvService::Delete(grpc::CallbackServerContext* ctx, const pb::DeleteRequest* req,
-                                            pb::DeleteResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::Delete(grpc::ServerContext* ctx, const pb::DeleteRequest* req,
+                       pb::DeleteResponse* resp, rpc::UnaryReply* reply) {
   Status s = CheckKey(req->key(), "DeleteRequest.key");
   if (!s.ok()) {
-    reactor->Finish(s);
-    return reactor;
+    reply->Finish(s);
+    return;
   }
   const kv::Route route = coordinator_->ForKey(req->key());
   // "Is it absent? then nothing, else delete it": the compare reports whether it existed.
   storage::KvCommand cmd;
   cmd.compares.push_back({req->key(), std::nullopt});
   cmd.failure.push_back({storage::KvMutation::Kind::kDelete, req->key(), ""});
-  Write(ctx, reactor, route, std::move(cmd), req->key().size(), 0,
+  Write(ctx, reply, route, std::move(cmd), req->key().size(), 0,
         [this, resp](const ProposeResult& r, const node::GroupHeader& h) {
-    FillHeader(resp->mutable_header(), h, nullptr);
-    resp->set_deleted(!r.apply.succeeded);
-  });
-  return reactor;
+          FillHeader(resp->mutable_header(), h, nullptr);
+          resp->set_deleted(!r.apply.succeeded);
+        });
+  return;
 }
 
-grpc::ServerUnaryReactor* KvService::CompareAndSwap(grpc::CallbackServerContext* ctx,
-                                                    const pb::CompareAndSwapRequest* req,
-                                                    pb::CompareAndSwapResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::CompareAndSwap(grpc::ServerContext* ctx, const pb::CompareAndSwapRequest* req,
+                               pb::CompareAndSwapResponse* resp, rpc::UnaryReply* reply) {
   Status s = CheckKey(req->key(), "CompareAndSwapRequest.key");
   if (s.ok()) s = CheckPutValue(req->new_value(), "CompareAndSwapRequest.new_value");
   if (s.ok()) s = CheckValue(req->expected_value(), "CompareAndSwapRequest.expected_value");
   if (!s.ok()) {
-    reactor->Finish(s);
-    return reactor;
+    reply->Finish(s);
+    return;
   }
   const kv::Route route = coordinator_->ForKey(req->key());
   std::optional<std::string> expected;
   if (!req->expect_absent()) expected = req->expected_value();
-  Write(ctx, reactor, route, storage::KvCommand::Cas(req->key(), expected, req->new_value()), req->key().size(),
-        req->new_value().size(),
+  Write(ctx, reply, route, storage::KvCommand::Cas(req->key(), expected, req->new_value()),
+        req->key().size(), req->new_value().size(),
         [this, resp](const ProposeResult& r, const node::GroupHeader& h) {
           FillHeader(resp->mutable_header(), h, nullptr);
           resp->set_succeeded(r.apply.succeeded);
@@ -260,12 +272,12 @@ grpc::ServerUnaryReactor* KvService::CompareAndSwap(grpc::CallbackServerContext*
             resp->set_current_value(r.apply.compares[0].value);
           }
         });
-  return reactor;
+  return;
 }
 
 struct KvService::ScanState {
-  grpc::CallbackServerContext* ctx;
-  grpc::ServerUnaryReactor* reactor;
+  grpc::ServerContext* ctx;
+  rpc::UnaryReply* reply;
   pb::ScanResponse* resp;
   std::vector<kv::Route> routes;
   size_t next = 0;
@@ -277,7 +289,7 @@ struct KvService::ScanState {
 
 void KvService::ScanNext(std::shared_ptr<ScanState> st) {
   if (st->next >= st->routes.size()) {
-    st->reactor->Finish(Status::OK);
+    st->reply->Finish(Status::OK);
     return;
   }
   const kv::Route& t = st->routes[st->next++];
@@ -290,7 +302,7 @@ void KvService::ScanNext(std::shared_ptr<ScanState> st) {
       t.group_id, std::move(lo), std::move(hi), remaining + 1, st->mode, st->deadline,
       [this, st, route_id = t.route_id](const node::ScanReply& r) {
         if (!r.status.ok()) {
-          st->reactor->Finish(FromAbsl(r.status));
+          st->reply->Finish(FromAbsl(r.status));
           return;
         }
         FillHeader(st->resp->add_headers(), r.header, &r.path);
@@ -311,37 +323,37 @@ void KvService::ScanNext(std::shared_ptr<ScanState> st) {
         if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
         if (cut) {
           st->resp->set_more(true);
-          st->reactor->Finish(Status::OK);
+          st->reply->Finish(Status::OK);
           return;
         }
         ScanNext(st);
       });
-  if (!hosted.ok()) st->reactor->Finish(FromAbsl(hosted));
+  if (!hosted.ok()) st->reply->Finish(FromAbsl(hosted));
 }
 
-grpc::ServerUnaryReactor* KvService::Scan(grpc::CallbackServerContext* ctx, const pb::ScanRequest* req,
-                                          pb::ScanResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::Scan(grpc::ServerContext* ctx, const pb::ScanRequest* req, pb::ScanResponse* resp,
+                     rpc::UnaryReply* reply) {
   if (!req->end_key().empty() && req->end_key() <= req->start_key()) {
-    reactor->Finish(Status(StatusCode::INVALID_ARGUMENT, "ScanRequest.end_key: must be after start_key"));
-    return reactor;
+    reply->Finish(
+        Status(StatusCode::INVALID_ARGUMENT, "ScanRequest.end_key: must be after start_key"));
+    return;
   }
   if (req->limit() > limits_.max_scan_limit) {
-    reactor->Finish(Status(StatusCode::INVALID_ARGUMENT, "ScanRequest.limit: at most " +
-                                                             std::to_string(limits_.max_scan_limit)));
-    return reactor;
+    reply->Finish(Status(StatusCode::INVALID_ARGUMENT,
+                         "ScanRequest.limit: at most " + std::to_string(limits_.max_scan_limit)));
+    return;
   }
   std::vector<kv::Route> routes = coordinator_->ForRange(req->start_key(), req->end_key());
   // Every group is checked before any is read, so a scan is refused whole or served whole.
   for (const kv::Route& r : routes) {
     if (absl::Status hosted = host_->CheckHosted(r.group_id); !hosted.ok()) {
-      reactor->Finish(FromAbsl(hosted));
-      return reactor;
+      reply->Finish(FromAbsl(hosted));
+      return;
     }
   }
   auto st = std::make_shared<ScanState>();
   st->ctx = ctx;
-  st->reactor = reactor;
+  st->reply = reply;
   st->resp = resp;
   st->routes = std::move(routes);
   st->start = req->start_key();
@@ -350,15 +362,13 @@ grpc::ServerUnaryReactor* KvService::Scan(grpc::CallbackServerContext* ctx, cons
   st->mode = ToMode(req->read_mode());
   st->deadline = SteadyDeadline(ctx);
   ScanNext(st);
-  return reactor;
+  return;
 }
 
-grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const pb::TxnRequest* req,
-                                         pb::TxnResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::Txn(grpc::ServerContext* ctx, const pb::TxnRequest* req, pb::TxnResponse* resp,
+                    rpc::UnaryReply* reply) {
   auto fail = [&](const std::string& msg) {
-    reactor->Finish(Status(StatusCode::INVALID_ARGUMENT, msg));
-    return reactor;
+    reply->Finish(Status(StatusCode::INVALID_ARGUMENT, msg));
   };
   if (req->compares_size() + req->success_size() + req->failure_size() > static_cast<int>(limits_.max_txn_ops)) {
     return fail("TxnRequest: more than " + std::to_string(limits_.max_txn_ops) + " compares and ops");
@@ -416,8 +426,8 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
                          std::all_of(cmd.success.begin(), cmd.success.end(),
                                      [](const auto& m) { return m.kind == storage::KvMutation::Kind::kRead; });
   if (read_only) {
-    ReadTxn(ctx, reactor, *route, std::move(keys), req->read_mode(), resp);
-    return reactor;
+    ReadTxn(ctx, reply, *route, std::move(keys), req->read_mode(), resp);
+    return;
   }
   // Observed once, on the route of its first key, with the bytes of every key and value.
   size_t key_bytes = 0, value_bytes = 0;
@@ -427,15 +437,18 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
   std::vector<storage::KvMutation::Kind> success_kinds, failure_kinds;
   for (const auto& m : cmd.success) success_kinds.push_back(m.kind);
   for (const auto& m : cmd.failure) failure_kinds.push_back(m.kind);
-  Write(ctx, reactor, *route, std::move(cmd), key_bytes, value_bytes,
-        [this, resp, success_kinds, failure_kinds](const ProposeResult& r, const node::GroupHeader& h) {
+  Write(ctx, reply, *route, std::move(cmd), key_bytes, value_bytes,
+        [this, resp, success_kinds, failure_kinds](const ProposeResult& r,
+                                                   const node::GroupHeader& h) {
           FillHeader(resp->mutable_header(), h, nullptr);
           resp->set_succeeded(r.apply.succeeded);
           size_t read = 0;
           for (auto kind : r.apply.succeeded ? success_kinds : failure_kinds) {
             pb::ResponseOp* op = resp->add_responses();
             switch (kind) {
-              case storage::KvMutation::Kind::kPut: FillHeader(op->mutable_put()->mutable_header(), h, nullptr); break;
+              case storage::KvMutation::Kind::kPut:
+                FillHeader(op->mutable_put()->mutable_header(), h, nullptr);
+                break;
               case storage::KvMutation::Kind::kDelete:
                 FillHeader(op->mutable_delete_()->mutable_header(), h, nullptr);
                 break;
@@ -453,18 +466,18 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx, const
             }
           }
         });
-  return reactor;
+  return;
 }
 
-void KvService::ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, const kv::Route& route,
+void KvService::ReadTxn(grpc::ServerContext* ctx, rpc::UnaryReply* reply, const kv::Route& route,
                         std::vector<std::string> keys, pb::ReadMode mode, pb::TxnResponse* resp) {
   size_t key_bytes = 0;
   for (const std::string& k : keys) key_bytes += k.size();
   absl::Status hosted = host_->Read(
       route.group_id, std::move(keys), ToMode(mode), SteadyDeadline(ctx),
-      [this, reactor, resp, route_id = route.route_id, key_bytes](const node::ReadReply& r) {
+      [this, reply, resp, route_id = route.route_id, key_bytes](const node::ReadReply& r) {
         if (!r.status.ok()) {
-          reactor->Finish(FromAbsl(r.status));
+          reply->Finish(FromAbsl(r.status));
           return;
         }
         FillHeader(resp->mutable_header(), r.header, &r.path);
@@ -474,32 +487,34 @@ void KvService::ReadTxn(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReact
           pb::GetResponse* get = resp->add_responses()->mutable_get();
           FillHeader(get->mutable_header(), r.header, &r.path);
           if (Status s = FillValue(get, v); !s.ok()) {
-            reactor->Finish(s);
+            reply->Finish(s);
             return;
           }
           value_bytes += v ? v->size() : 0;
         }
-        if (keyviz_ != nullptr) keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
-        reactor->Finish(Status::OK);
+        if (keyviz_ != nullptr)
+          keyviz_->Observe(route_id, kv::KeyVizOp::kRead, key_bytes, value_bytes);
+        reply->Finish(Status::OK);
       });
-  if (!hosted.ok()) reactor->Finish(FromAbsl(hosted));
+  if (!hosted.ok()) reply->Finish(FromAbsl(hosted));
 }
 
-grpc::ServerUnaryReactor* KvService::Append(grpc::CallbackServerContext* ctx, const pb::AppendRequest* req,
-                                            pb::AppendResponse* resp) {
-  auto* reactor = ctx->DefaultReactor();
+void KvService::Append(grpc::ServerContext* ctx, const pb::AppendRequest* req,
+                       pb::AppendResponse* resp, rpc::UnaryReply* reply) {
   Status s = CheckKey(req->key(), "AppendRequest.key");
   if (s.ok()) s = CheckValue(req->element(), "AppendRequest.element");
   if (!s.ok()) {
-    reactor->Finish(s);
-    return reactor;
+    reply->Finish(s);
+    return;
   }
   const kv::Route route = coordinator_->ForKey(req->key());
   storage::KvCommand cmd;
   cmd.success.push_back({storage::KvMutation::Kind::kAppend, req->key(), req->element()});
-  Write(ctx, reactor, route, std::move(cmd), req->key().size(), req->element().size(),
-        [this, resp](const ProposeResult&, const node::GroupHeader& h) { FillHeader(resp->mutable_header(), h, nullptr); });
-  return reactor;
+  Write(ctx, reply, route, std::move(cmd), req->key().size(), req->element().size(),
+        [this, resp](const ProposeResult&, const node::GroupHeader& h) {
+          FillHeader(resp->mutable_header(), h, nullptr);
+        });
+  return;
 }
 
 }  // namespace raftlab::api

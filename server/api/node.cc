@@ -147,13 +147,17 @@ absl::Status Node::Open() {
   int bound_port = 0;
   builder.AddListeningPort(c.listen.ToString(), grpc::InsecureServerCredentials(), &bound_port);
   builder.SetMaxReceiveMessageSize(transport::kMaxInboundMessageBytes);
-  builder.RegisterService(kv_service_.get());
+  builder.RegisterService(kv_service_->service());
   builder.RegisterService(admin_service_.get());
-  builder.RegisterService(transport_service_.get());
+  builder.RegisterService(transport_service_->service());
+  rpc_loop_ = std::make_unique<rpc::CompletionLoop>(builder);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || bound_port == 0) {
     return absl::UnavailableError("--listen: cannot listen on " + c.listen.ToString());
   }
+  kv_service_->Listen(*rpc_loop_);
+  transport_service_->Listen(*rpc_loop_);
+  rpc_loop_->Start("rpc");
 
   std::map<std::string, HttpHandler> routes;
   routes["/metrics"] = [this](const HttpRequest&) {
@@ -221,6 +225,8 @@ void Node::Shutdown() {
   if (grpc_sender_) grpc_sender_->Shutdown();
   if (host_) host_->Shutdown();
   if (server_) server_->Wait();
+  // Last: the host finished every call it held.
+  if (rpc_loop_) rpc_loop_->Stop();
 }
 
 }  // namespace raftlab::api

@@ -32,6 +32,7 @@
 #include "server/kv/route_store.h"
 #include "server/metrics/registry.h"
 #include "server/node/group_host.h"
+#include "server/rpc/completion_loop.h"
 #include "server/storage/state_machine.h"
 #include "server/transport/grpc_batch_sender.h"
 #include "server/transport/raft_transport_service.h"
@@ -79,6 +80,7 @@ class Node final {
   std::unique_ptr<KvService> kv_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<transport::RaftTransportService> transport_service_;
+  std::unique_ptr<rpc::CompletionLoop> rpc_loop_;  // serves kv_service_ and transport_service_
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
   bool shut_down_ = false;

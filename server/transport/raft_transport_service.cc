@@ -5,6 +5,7 @@
 
 #include "faults/points.h"
 #include "proto/raft_message_types.h"
+#include "server/rpc/reader_call.h"
 #include "server/transport/snapshot_stream.h"
 
 namespace raftlab::transport {
@@ -19,52 +20,50 @@ bool Valid(const raftpb::Message& m, uint64_t from_node, uint64_t to_node) {
 }  // namespace
 
 // One Send stream: read a batch, deliver it, read the next, until the peer ends the stream.
-class RaftTransportService::BatchReader final : public grpc::ServerReadReactor<MessageBatch> {
+class RaftTransportService::BatchReader final : public rpc::ReaderCall<MessageBatch, SendSummary> {
  public:
-  BatchReader(RaftTransportService& service, SendSummary* summary)
-      : service_(service), summary_(summary) {
-    StartRead(&batch_);
+  BatchReader(RaftTransportService& service, rpc::CompletionLoop& loop)
+      : ReaderCall(loop), service_(service) {
+    service_.async_.RequestSend(context(), reader(), loop.queue(), loop.queue(), this);
   }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      Finish(grpc::Status::OK);
-      return;
-    }
-    if (grpc::Status status = service_.Handle(batch_, *summary_); !status.ok()) {
+ private:
+  void ListenForNext() override { new BatchReader(service_, loop()); }
+
+  void OnMessage(MessageBatch& batch) override {
+    if (grpc::Status status = service_.Handle(batch, response()); !status.ok()) {
       Finish(status);
       return;
     }
-    batch_.Clear();
-    StartRead(&batch_);
+    ReadNext();
   }
 
-  void OnDone() override { delete this; }
+  void OnEnd() override { Finish(grpc::Status::OK); }
 
- private:
   RaftTransportService& service_;
-  SendSummary* const summary_;
-  MessageBatch batch_;
 };
 
 // One SendSnapshot stream: assemble chunks, then verify and deliver the MsgSnap.
-class RaftTransportService::SnapshotReader final : public grpc::ServerReadReactor<SnapshotChunk> {
+class RaftTransportService::SnapshotReader final
+    : public rpc::ReaderCall<SnapshotChunk, SnapshotResponse> {
  public:
-  SnapshotReader(RaftTransportService& service, SnapshotResponse* response)
-      : service_(service), response_(response), assembler_(service.options_.max_snapshot_bytes) {
-    StartRead(&chunk_);
+  SnapshotReader(RaftTransportService& service, rpc::CompletionLoop& loop)
+      : ReaderCall(loop), service_(service), assembler_(service.options_.max_snapshot_bytes) {
+    service_.async_.RequestSendSnapshot(context(), reader(), loop.queue(), loop.queue(), this);
   }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      // The sender gave up (or was cut off) before the last chunk.
-      service_.metrics_.snapshots_received_aborted->Inc();
-      Finish(
-          grpc::Status(grpc::StatusCode::ABORTED, "snapshot stream ended before its last chunk"));
-      return;
-    }
-    const std::size_t bytes = chunk_.data().size();
-    if (absl::Status s = assembler_.Add(chunk_); !s.ok()) {
+ private:
+  void ListenForNext() override { new SnapshotReader(service_, loop()); }
+
+  void OnEnd() override {
+    // The sender gave up (or was cut off) before the last chunk.
+    service_.metrics_.snapshots_received_aborted->Inc();
+    Finish(grpc::Status(grpc::StatusCode::ABORTED, "snapshot stream ended before its last chunk"));
+  }
+
+  void OnMessage(SnapshotChunk& chunk) override {
+    const std::size_t bytes = chunk.data().size();
+    if (absl::Status s = assembler_.Add(chunk); !s.ok()) {
       Refuse(std::string(s.message()));
       return;
     }
@@ -82,8 +81,7 @@ class RaftTransportService::SnapshotReader final : public grpc::ServerReadReacto
       }
     }
     if (!assembler_.done()) {
-      chunk_.Clear();
-      StartRead(&chunk_);
+      ReadNext();
       return;
     }
     absl::StatusOr<raftpb::Message> msg = assembler_.Take();
@@ -103,25 +101,20 @@ class RaftTransportService::SnapshotReader final : public grpc::ServerReadReacto
     }
     service_.metrics_.snapshots_received_accepted->Inc();
     service_.handler_.Deliver(assembler_.group_id(), std::move(*msg));
-    response_->set_accepted(true);
+    response().set_accepted(true);
     Finish(grpc::Status::OK);
   }
 
-  void OnDone() override { delete this; }
-
- private:
   // A refusal is an answer, not a transport failure: OK status, accepted = false.
   void Refuse(std::string why) {
     service_.metrics_.snapshots_received_refused->Inc();
-    response_->set_accepted(false);
-    response_->set_error(std::move(why));
+    response().set_accepted(false);
+    response().set_error(std::move(why));
     Finish(grpc::Status::OK);
   }
 
   RaftTransportService& service_;
-  SnapshotResponse* const response_;
   SnapshotAssembler assembler_;
-  SnapshotChunk chunk_;
   bool peer_checked_ = false;  // the first chunk's sender and receiver were checked
 };
 
@@ -129,14 +122,9 @@ RaftTransportService::RaftTransportService(RaftTransportServiceOptions options,
                                            InboundHandler& handler, TransportMetrics& metrics)
     : options_(options), handler_(handler), metrics_(metrics) {}
 
-grpc::ServerReadReactor<MessageBatch>* RaftTransportService::Send(
-    grpc::CallbackServerContext* /*context*/, SendSummary* summary) {
-  return new BatchReader(*this, summary);
-}
-
-grpc::ServerReadReactor<SnapshotChunk>* RaftTransportService::SendSnapshot(
-    grpc::CallbackServerContext* /*context*/, SnapshotResponse* response) {
-  return new SnapshotReader(*this, response);
+void RaftTransportService::Listen(rpc::CompletionLoop& loop) {
+  new BatchReader(*this, loop);
+  new SnapshotReader(*this, loop);
 }
 
 grpc::Status RaftTransportService::Handle(MessageBatch& batch, SendSummary& summary) {

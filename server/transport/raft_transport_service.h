@@ -16,8 +16,10 @@
 // larger than max_snapshot_bytes, fails its CRC, comes from an isolated peer, or when the
 // raftlab/snapshot/apply fault point fires.
 //
-// Uses the callback API: no thread is held per stream. Streams never end on their own, so
-// stop the server with grpc::Server::Shutdown(deadline) (a deadline of now is fine).
+// Served on a CompletionLoop (server/rpc): no thread is held per stream. Register service()
+// with the server's builder, then Listen on the loop once the server started.
+// Streams never end on their own, so stop the server with grpc::Server::Shutdown(deadline)
+// (a deadline of now is fine).
 // The ServerBuilder should accept messages of kMaxInboundMessageBytes
 // (SetMaxReceiveMessageSize): a batch of MsgApps can exceed gRPC's 4 MiB default.
 // Owns nothing but its options; handler, partition filter and metrics must outlive it.
@@ -25,6 +27,7 @@
 #include <cstdint>
 
 #include "faults/partition_filter.h"
+#include "server/rpc/completion_loop.h"
 #include "server/transport/inbound_handler.h"
 #include "server/transport/transport_metrics.h"
 #include "transport.grpc.pb.h"
@@ -41,15 +44,15 @@ struct RaftTransportServiceOptions {
   const faults::PartitionFilter* partition = nullptr;
 };
 
-class RaftTransportService final : public RaftTransport::CallbackService {
+class RaftTransportService final {
  public:
   RaftTransportService(RaftTransportServiceOptions options, InboundHandler& handler,
                        TransportMetrics& metrics);
 
-  grpc::ServerReadReactor<MessageBatch>* Send(grpc::CallbackServerContext* context,
-                                              SendSummary* summary) override;
-  grpc::ServerReadReactor<SnapshotChunk>* SendSnapshot(grpc::CallbackServerContext* context,
-                                                       SnapshotResponse* response) override;
+  // For grpc::ServerBuilder::RegisterService, before the server starts.
+  grpc::Service* service() { return &async_; }
+  // Serves Send and SendSnapshot streams on loop until the server shuts down.
+  void Listen(rpc::CompletionLoop& loop);
 
  private:
   class BatchReader;
@@ -62,6 +65,7 @@ class RaftTransportService final : public RaftTransport::CallbackService {
   }
 
   const RaftTransportServiceOptions options_;
+  RaftTransport::AsyncService async_;
   InboundHandler& handler_;
   TransportMetrics& metrics_;
 };

@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 
+#include "server/rpc/completion_loop.h"
 #include "server/transport/dispatcher.h"
 #include "server/transport/grpc_batch_sender.h"
 #include "server/transport/raft_transport_service.h"
@@ -56,8 +57,11 @@ struct Link {
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.SetMaxReceiveMessageSize(kMaxInboundMessageBytes);
-    builder.RegisterService(service.get());
+    builder.RegisterService(service->service());
+    loop = std::make_unique<rpc::CompletionLoop>(builder);
     server = builder.BuildAndStart();
+    service->Listen(*loop);
+    loop->Start("rpc");
     GrpcBatchSenderOptions o;
     o.self_id = 1;
     o.peer_addresses = {{2, "127.0.0.1:" + std::to_string(port)}};
@@ -74,12 +78,14 @@ struct Link {
     sender.reset();
     server->Shutdown(std::chrono::system_clock::now());
     server->Wait();
+    loop->Stop();
   }
 
   metrics::Registry registry;
   TransportMetrics metrics;
   CountingHandler handler;
   std::unique_ptr<RaftTransportService> service;
+  std::unique_ptr<rpc::CompletionLoop> loop;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<GrpcBatchSender> sender;
   std::unique_ptr<Dispatcher> dispatcher;

@@ -101,16 +101,24 @@ bool TestNode::StartServer(int port) {
   builder.AddListeningPort("127.0.0.1:" + std::to_string(port), grpc::InsecureServerCredentials(),
                            &port_);
   builder.SetMaxReceiveMessageSize(kMaxInboundMessageBytes);
-  builder.RegisterService(service_.get());
+  builder.RegisterService(service_->service());
+  loop_ = std::make_unique<rpc::CompletionLoop>(builder);
   server_ = builder.BuildAndStart();
-  return server_ != nullptr && port_ != 0;
+  if (server_ == nullptr || port_ == 0) return false;
+  service_->Listen(*loop_);
+  loop_->Start("rpc" + std::to_string(id));
+  return true;
 }
 
 void TestNode::StopServer() {
-  if (server_ == nullptr) return;
+  if (loop_ == nullptr) return;
   // Send streams never end on their own: cancel them now.
-  server_->Shutdown(std::chrono::system_clock::now());
-  server_->Wait();
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now());
+    server_->Wait();
+  }
+  loop_->Stop();
+  loop_.reset();
   server_.reset();
   service_.reset();
 }

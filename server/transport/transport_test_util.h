@@ -18,6 +18,7 @@
 
 #include "faults/partition_filter.h"
 #include "server/metrics/registry.h"
+#include "server/rpc/completion_loop.h"
 #include "server/transport/dispatcher.h"
 #include "server/transport/grpc_batch_sender.h"
 #include "server/transport/inbound_handler.h"
@@ -117,6 +118,7 @@ class TestNode {
 
  private:
   std::unique_ptr<RaftTransportService> service_;
+  std::unique_ptr<rpc::CompletionLoop> loop_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
