@@ -60,27 +60,36 @@ std::chrono::steady_clock::time_point SteadyDeadline(const grpc::ServerContext* 
 }
 
 KvService::KvService(uint64_t node_id, kv::Coordinator* coordinator, node::GroupHost* host,
-                     std::map<uint64_t, std::string> peers, KvLimits limits, kv::KeyVizSampler* keyviz)
+                     std::map<uint64_t, std::string> peers, KvLimits limits,
+                     kv::KeyVizSampler* keyviz)
     : node_id_(node_id),
       coordinator_(coordinator),
       host_(host),
       peers_(std::move(peers)),
       limits_(limits),
-      keyviz_(keyviz) {}
+      keyviz_(keyviz) {
+  using Svc = pb::KV::AsyncService;
+  auto handler = [this](auto member) {
+    return [this, member](grpc::ServerContext* ctx, const auto* req, auto* resp,
+                          rpc::UnaryReply* reply) { (this->*member)(ctx, req, resp, reply); };
+  };
+  rpc::Bind(get_, async_, &Svc::RequestGet, handler(&KvService::Get));
+  rpc::Bind(put_, async_, &Svc::RequestPut, handler(&KvService::Put));
+  rpc::Bind(delete_, async_, &Svc::RequestDelete, handler(&KvService::Delete));
+  rpc::Bind(cas_, async_, &Svc::RequestCompareAndSwap, handler(&KvService::CompareAndSwap));
+  rpc::Bind(scan_, async_, &Svc::RequestScan, handler(&KvService::Scan));
+  rpc::Bind(txn_, async_, &Svc::RequestTxn, handler(&KvService::Txn));
+  rpc::Bind(append_, async_, &Svc::RequestAppend, handler(&KvService::Append));
+}
 
 void KvService::Listen(rpc::CompletionLoop& loop) {
-  using Svc = pb::KV::AsyncService;
-  auto bind = [this](auto handler) {
-    return [this, handler](grpc::ServerContext* ctx, const auto* req, auto* resp,
-                           rpc::UnaryReply* reply) { (this->*handler)(ctx, req, resp, reply); };
-  };
-  rpc::Serve(get_, async_, &Svc::RequestGet, bind(&KvService::Get), loop);
-  rpc::Serve(put_, async_, &Svc::RequestPut, bind(&KvService::Put), loop);
-  rpc::Serve(delete_, async_, &Svc::RequestDelete, bind(&KvService::Delete), loop);
-  rpc::Serve(cas_, async_, &Svc::RequestCompareAndSwap, bind(&KvService::CompareAndSwap), loop);
-  rpc::Serve(scan_, async_, &Svc::RequestScan, bind(&KvService::Scan), loop);
-  rpc::Serve(txn_, async_, &Svc::RequestTxn, bind(&KvService::Txn), loop);
-  rpc::Serve(append_, async_, &Svc::RequestAppend, bind(&KvService::Append), loop);
+  get_.Listen(loop);
+  put_.Listen(loop);
+  delete_.Listen(loop);
+  cas_.Listen(loop);
+  scan_.Listen(loop);
+  txn_.Listen(loop);
+  append_.Listen(loop);
 }
 
 Status KvService::CheckKey(const std::string& key, const char* field) const {

@@ -36,7 +36,7 @@ class KvService final {
 
   // For grpc::ServerBuilder::RegisterService, before the server starts.
   grpc::Service* service() { return &async_; }
-  // Serves every method's calls on loop until the server shuts down.
+  // Serves every method's calls on loop (one or more loops) until the server shuts down.
   void Listen(rpc::CompletionLoop& loop);
 
  private:

@@ -150,14 +150,17 @@ absl::Status Node::Open() {
   builder.RegisterService(kv_service_->service());
   builder.RegisterService(admin_service_.get());
   builder.RegisterService(transport_service_->service());
-  rpc_loop_ = std::make_unique<rpc::CompletionLoop>(builder);
+  for (int i = 0; i < c.rpc_threads; ++i)
+    rpc_loops_.push_back(std::make_unique<rpc::CompletionLoop>(builder));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || bound_port == 0) {
     return absl::UnavailableError("--listen: cannot listen on " + c.listen.ToString());
   }
-  kv_service_->Listen(*rpc_loop_);
-  transport_service_->Listen(*rpc_loop_);
-  rpc_loop_->Start("rpc");
+  for (size_t i = 0; i < rpc_loops_.size(); ++i) {
+    kv_service_->Listen(*rpc_loops_[i]);
+    transport_service_->Listen(*rpc_loops_[i]);
+    rpc_loops_[i]->Start(rpc_loops_.size() == 1 ? "rpc" : "rpc" + std::to_string(i));
+  }
 
   std::map<std::string, HttpHandler> routes;
   routes["/metrics"] = [this](const HttpRequest&) {
@@ -226,7 +229,7 @@ void Node::Shutdown() {
   if (host_) host_->Shutdown();
   if (server_) server_->Wait();
   // Last: the host finished every call it held.
-  if (rpc_loop_) rpc_loop_->Stop();
+  for (auto& loop : rpc_loops_) loop->Stop();
 }
 
 }  // namespace raftlab::api

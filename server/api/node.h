@@ -80,7 +80,8 @@ class Node final {
   std::unique_ptr<KvService> kv_service_;
   std::unique_ptr<AdminService> admin_service_;
   std::unique_ptr<transport::RaftTransportService> transport_service_;
-  std::unique_ptr<rpc::CompletionLoop> rpc_loop_;  // serves kv_service_ and transport_service_
+  // Each serves kv_service_ and transport_service_ (--rpc-threads).
+  std::vector<std::unique_ptr<rpc::CompletionLoop>> rpc_loops_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpServer> http_;
   bool shut_down_ = false;

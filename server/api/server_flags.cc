@@ -77,6 +77,9 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   app.add_option("--keyviz-columns", c.keyviz_columns, "Keyviz time columns kept")->capture_default_str();
   app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries")
       ->capture_default_str();
+  app.add_option("--rpc-threads", c.rpc_threads,
+                 "Threads serving KV and node-to-node calls (each polls its own completion queue)")
+      ->capture_default_str();
   app.add_option("--compaction-lag", c.compaction_lag,
                  "Entries kept behind a snapshot, so a follower this far behind catches up from the log")
       ->capture_default_str();
@@ -123,6 +126,7 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   if (c.data_dir.empty()) return Invalid("--data-dir: must not be empty");
   if (c.groups == 0 || c.groups > 256) return Invalid("--groups: must be in 1..256");
   if (c.snapshot_every == 0) return Invalid("--snapshot-every: must be positive");
+  if (c.rpc_threads < 1 || c.rpc_threads > 64) return Invalid("--rpc-threads: must be in 1..64");
   // With --cluster-file, --groups may only confirm the file's group count (checked when
   // the file is read).
   c.groups_given = groups_opt->count() > 0;

@@ -40,6 +40,8 @@ struct ServerConfig {
   int keyviz_column_ms = 60000;  // width of one keyviz time column
   int keyviz_columns = 60;       // columns kept (a ring)
   uint64_t snapshot_every = 10000;
+  // Threads serving the KV and transport calls, each polling its own completion queue.
+  int rpc_threads = 1;
   // Entries kept behind a snapshot for slow followers (DurableLogOptions::compaction_lag).
   uint64_t compaction_lag = 1000;
   // Mixed with the node and group ids into each group's election randomness and the

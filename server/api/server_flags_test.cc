@@ -35,6 +35,7 @@ TEST(ServerFlags, DefaultsAreLoopbackAndDesignValues) {
   EXPECT_FALSE(c.fsm_sync_mode.has_value());
   EXPECT_EQ(c.groups, 1u);
   EXPECT_EQ(c.compaction_lag, 1000u);
+  EXPECT_EQ(c.rpc_threads, 1);
 }
 
 TEST(ServerFlags, CompactionLagIsKeptAndMustBeANumber) {
@@ -45,6 +46,19 @@ TEST(ServerFlags, CompactionLagIsKeptAndMustBeANumber) {
   EXPECT_EQ(r->config.compaction_lag, 20u);
   args.back() = "many";
   EXPECT_NE(ErrorOf(args).find("--compaction-lag"), std::string::npos) << ErrorOf(args);
+}
+
+TEST(ServerFlags, RpcThreadsIsKeptAndMustBeInRange) {
+  auto args = Base();
+  args.insert(args.end(), {"--rpc-threads", "3"});
+  auto r = ParseServerFlags(args);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.rpc_threads, 3);
+  for (const char* bad : {"0", "65", "two"}) {
+    args.back() = bad;
+    EXPECT_NE(ErrorOf(args).find("--rpc-threads"), std::string::npos)
+        << bad << ": " << ErrorOf(args);
+  }
 }
 
 TEST(ServerFlags, GivenValuesAreKeptRawForTheirOwners) {

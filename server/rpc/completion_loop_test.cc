@@ -68,7 +68,7 @@ class PutServer {
                           void* tag) { service_.RequestPut(ctx, req, writer, queue, queue, tag); };
     put_.handle = [this](grpc::ServerContext*, const pb::PutRequest* req, pb::PutResponse* resp,
                          UnaryReply* reply) { held.Add(req, resp, reply); };
-    PutCall::Listen(put_, *loop_);
+    put_.Listen(*loop_);
     if (start_loop) loop_->Start("rpc-test");
   }
   ~PutServer() { Stop(); }

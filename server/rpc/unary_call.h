@@ -25,6 +25,7 @@ class UnaryReply {
   ~UnaryReply() = default;
 };
 
+// A unary method of a service: how to ask gRPC for its calls and how to handle one.
 template <class Request, class Response>
 struct UnaryMethod {
   // The generated AsyncService's RequestX: (context, request, writer, queue, tag).
@@ -32,6 +33,10 @@ struct UnaryMethod {
                      grpc::ServerCompletionQueue*, void*)>
       request;
   std::function<void(grpc::ServerContext*, const Request*, Response*, UnaryReply*)> handle;
+
+  // Serves the method's calls on loop (several loops may serve one method) until the server
+  // shuts down; the method must outlive them.
+  void Listen(CompletionLoop& loop) const;
 };
 
 template <class Request, class Response>
@@ -76,19 +81,22 @@ class UnaryCall final : public CallTag, public UnaryReply {
   std::atomic<bool> finishing_ = false;
 };
 
+template <class Request, class Response>
+void UnaryMethod<Request, Response>::Listen(CompletionLoop& loop) const {
+  UnaryCall<Request, Response>::Listen(*this, loop);
+}
+
 // Fills method from an AsyncService's RequestX (e.g. &KV::AsyncService::RequestPut) and a
-// handler, and serves its calls on loop.
+// handler.
 template <class Request, class Response, class Service, class RequestX>
-void Serve(UnaryMethod<Request, Response>& method, Service& service, RequestX request_x,
-           std::type_identity_t<decltype(UnaryMethod<Request, Response>::handle)> handle,
-           CompletionLoop& loop) {
+void Bind(UnaryMethod<Request, Response>& method, Service& service, RequestX request_x,
+          std::type_identity_t<decltype(UnaryMethod<Request, Response>::handle)> handle) {
   method.request = [&service, request_x](grpc::ServerContext* ctx, Request* request,
                                          grpc::ServerAsyncResponseWriter<Response>* writer,
                                          grpc::ServerCompletionQueue* q, void* tag) {
     (service.*request_x)(ctx, request, writer, q, q, tag);
   };
   method.handle = std::move(handle);
-  UnaryCall<Request, Response>::Listen(method, loop);
 }
 
 }  // namespace raftlab::rpc
