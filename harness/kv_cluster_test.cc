@@ -111,6 +111,11 @@ TEST_F(KvCluster, FourGroupsWithLeadersSpreadByTransferLeaderEachServeTheirKeys)
   auto metrics = cluster_->HttpGet(1, "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_NE(metrics->find("group=\"4\""), std::string::npos) << "metrics carry the group";
+  const size_t memtable = metrics->find("\nraftlab_fsm_memtable_bytes ");
+  ASSERT_NE(memtable, std::string::npos) << *metrics;
+  EXPECT_GT(
+      std::stod(metrics->substr(memtable + std::string("\nraftlab_fsm_memtable_bytes ").size())), 0)
+      << "the writes above sit in the state machine's memtables";
 }
 
 TEST_F(KvCluster, KillingANodeLeavesEveryGroupElectingAndWriting) {

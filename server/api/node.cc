@@ -62,6 +62,11 @@ absl::Status Node::Open() {
   auto fsm = storage::StateMachine::Open(so);
   if (!fsm.ok()) return fsm.status();
   fsm_ = std::move(*fsm);
+  memtable_bytes_ =
+      registry_
+          .AddGauge("raftlab_fsm_memtable_bytes",
+                    "Bytes in the state machine's memtables, all groups together, at the scrape.")
+          .Get();
 
   std::map<uint64_t, std::string> addresses;
   std::vector<uint64_t> voters;
@@ -164,6 +169,7 @@ absl::Status Node::Open() {
 
   std::map<std::string, HttpHandler> routes;
   routes["/metrics"] = [this](const HttpRequest&) {
+    memtable_bytes_->Set(static_cast<double>(fsm_->MemtableBytes()));
     return HttpResponse{200, std::string(metrics::kTextContentType), registry_.TextExposition()};
   };
   routes["/status"] = [this](const HttpRequest&) {

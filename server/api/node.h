@@ -72,6 +72,7 @@ class Node final {
   std::unique_ptr<engine::EngineMetrics> engine_metrics_;
   std::unique_ptr<transport::TransportMetrics> transport_metrics_;
   std::unique_ptr<storage::StateMachine> fsm_;
+  metrics::Gauge* memtable_bytes_ = nullptr;  // set from fsm_ at each /metrics scrape
   std::unique_ptr<transport::GrpcBatchSender> grpc_sender_;
   std::unique_ptr<node::GroupHost> host_;
   std::unique_ptr<kv::Coordinator> coordinator_;

@@ -94,6 +94,7 @@ absl::StatusOr<std::unique_ptr<StateMachine>> StateMachine::Open(
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 3;
+  db_options.db_write_buffer_size = options.memtable_budget_bytes;
 
   std::vector<std::string> names;
   rocksdb::Status ls = rocksdb::DB::ListColumnFamilies(db_options, options.path, &names);
@@ -318,6 +319,13 @@ absl::StatusOr<uint64_t> StateMachine::AppliedIndex(uint64_t group) const {
   auto g = Find(group);
   if (!g.ok()) return g.status();
   return (*g)->applied.load();
+}
+
+uint64_t StateMachine::MemtableBytes() const {
+  uint64_t bytes = 0;
+  if (!db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &bytes))
+    return 0;
+  return bytes;
 }
 
 absl::StatusOr<std::optional<std::string>> StateMachine::Get(uint64_t group,

@@ -86,6 +86,10 @@ struct StateMachineOptions {
   // Opens an existing database for inspection (raftlab-dump), also while a server runs:
   // reads work, writes fail, nothing is created. create_if_missing is ignored.
   bool read_only = false;
+  // Memtable bytes of all groups together before the oldest is flushed. Each group is a
+  // column family with its own memtables (64 MiB, two of them, by RocksDB's defaults): with
+  // no shared budget a node of 256 groups could hold 32 GiB of them.
+  uint64_t memtable_budget_bytes = 256ull << 20;
 };
 
 // A point-in-time view of one group's state (StateMachine::PinImage). Stream may be called
@@ -136,6 +140,8 @@ class StateMachine {
   absl::StatusOr<std::vector<std::vector<ApplyResult>>> ApplyGroups(std::span<const GroupEntries> groups);
 
   absl::StatusOr<uint64_t> AppliedIndex(uint64_t group) const;
+  // Bytes held in the memtables of all groups (RocksDB's cur-size-all-mem-tables).
+  uint64_t MemtableBytes() const;
 
   // Point read of the group's latest applied state.
   absl::StatusOr<std::optional<std::string>> Get(uint64_t group, std::string_view key) const;

@@ -1,7 +1,9 @@
 #include "server/storage/state_machine.h"
 
+#include <chrono>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -145,6 +147,40 @@ TEST(StateMachine, ApplyGroupsAppliesEveryGroupInOneWriteWithItsOwnResults) {
   EXPECT_EQ(GetOrDie(sm.get(), "k", 8), "old");
   EXPECT_EQ(*sm->AppliedIndex(kGroup), 1u);
   EXPECT_EQ(*sm->AppliedIndex(8), 2u);
+}
+
+TEST(StateMachine, TheSharedMemtableBudgetFlushesGroupsFarBelowTheirOwnMemtableSize) {
+  TempDir dir;
+  StateMachineOptions o;
+  o.path = dir.path() + "/db";
+  o.sync_mode = SyncMode::kNoSync;
+  o.memtable_budget_bytes = 1 << 20;
+  auto sm = StateMachine::Open(o);
+  ASSERT_TRUE(sm.ok()) << sm.status();
+  constexpr uint64_t kGroups = 4;
+  constexpr uint64_t kEntries = 1024;
+  for (uint64_t g = 1; g <= kGroups; ++g) ASSERT_TRUE((*sm)->AddGroup(g).ok());
+  // 8 MiB per group, 32 MiB in all: without the budget no group reaches its own memtable
+  // size (64 MiB) and all of it stays in memory.
+  const std::string value(8 << 10, 'v');
+  for (uint64_t index = 1; index <= kEntries; ++index) {
+    for (uint64_t g = 1; g <= kGroups; ++g) {
+      ApplyOrDie(sm->get(),
+                 {CommandEntry(index, KvCommand::Put("k" + std::to_string(index), value))}, g);
+    }
+  }
+  // The budget is soft (a write over it flushes the oldest memtable in the background): it
+  // keeps a few budgets' worth, not the 32 MiB written.
+  constexpr uint64_t kBound = 16u << 20;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while ((*sm)->MemtableBytes() > kBound && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LE((*sm)->MemtableBytes(), kBound);
+  for (uint64_t g = 1; g <= kGroups; ++g) {
+    EXPECT_EQ(GetOrDie(sm->get(), "k1", g), value) << "group " << g;
+    EXPECT_EQ(*(*sm)->AppliedIndex(g), kEntries);
+  }
 }
 
 TEST(StateMachine, ApplyGroupsRefusingOneGroupWritesNoneOfThem) {
