@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/cluster_test_fixture.h"
+#include "harness/etcd/bench_turns.h"
 #include "harness/test_util.h"
 #include "server/api/client/admin_client.h"
 #include "server/api/client/kv_client.h"
@@ -370,6 +371,24 @@ TEST_F(ServerCluster, SyncAndNosyncEndInTheSameState) {
     cluster_.reset();
   }
   EXPECT_EQ(states.size(), 6u);
+}
+
+TEST_F(ServerCluster, ABenchmarkTurnNamesHowAMemberEndedAndWhereItsLogIs) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(Options("turns")));
+  const uint64_t victim = LeaderOrFail() % 3 + 1;
+  admin::EnableFaultRequest req;
+  req.set_name("raftlab/wal/fsync");
+  ASSERT_TRUE(cluster_->admin().EnableFault(cluster_->endpoint(victim), req).ok());
+  ASSERT_TRUE(kv_->Put("k", "v").ok());
+  ASSERT_TRUE(WaitFor([&] { return !cluster_->Running(victim); })) << "node did not fail-stop";
+  // Another system's turn pauses this cluster (here the same cluster, listed as the other).
+  const absl::Status s = RunAlone({cluster_.get(), cluster_.get()}, 1, seconds(10));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(
+      s.message().find("raftlab node " + std::to_string(victim) +
+                       " has ended (exit code 75; its log: " + cluster_->log_path(victim) + ")"),
+      std::string::npos)
+      << s;
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ namespace raftlab::harness {
 
 // Pauses every member of systems other than systems[active] and resumes those of
 // systems[active]; when any was paused, waits until it is healthy again (a resumed leader
-// may have lost its followers' votes to the pause).
+// may have lost its followers' votes to the pause). A member that has ended (crashed,
+// fail-stopped) fails the turn with how it ended and the path of its log.
 absl::Status RunAlone(const std::vector<SystemUnderTest*>& systems, size_t active,
                       std::chrono::milliseconds healthy_timeout);
 
