@@ -106,31 +106,40 @@ grpc::Status Put(pb::KV::Stub& stub, const std::string& key, pb::PutResponse* re
   return stub.Put(&ctx, req, resp);
 }
 
-TEST(UnaryCall, AnAnswerFinishedOnAnotherThreadReachesTheClient) {
-  PutServer server;
-  auto stub = server.Stub();
+// One client Put (key "abc") in flight on its own thread, held by the server until answered.
+struct OnePut {
+  explicit OnePut(const PutServer& server)
+      : stub(server.Stub()), client([this] { status = Put(*stub, "abc", &resp); }) {}
+  ~OnePut() { Join(); }
+  void Join() {
+    if (client.joinable()) client.join();
+  }
+
+  std::unique_ptr<pb::KV::Stub> stub;
   pb::PutResponse resp;
   grpc::Status status;
-  std::thread client([&] { status = Put(*stub, "abc", &resp); });
+  std::thread client;  // last: it uses the members above
+};
+
+TEST(UnaryCall, AnAnswerFinishedOnAnotherThreadReachesTheClient) {
+  PutServer server;
+  OnePut put(server);
   ASSERT_TRUE(server.held.WaitFor(1));
   server.held.FinishAll(grpc::Status::OK);
-  client.join();
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(resp.header().node_id(), 3u);
+  put.Join();
+  ASSERT_TRUE(put.status.ok()) << put.status.error_message();
+  EXPECT_EQ(put.resp.header().node_id(), 3u);
 }
 
 TEST(UnaryCall, AnErrorReachesTheClientWithItsCodeAndMessage) {
   PutServer server;
-  auto stub = server.Stub();
-  pb::PutResponse resp;
-  grpc::Status status;
-  std::thread client([&] { status = Put(*stub, "abc", &resp); });
+  OnePut put(server);
   ASSERT_TRUE(server.held.WaitFor(1));
   server.held.FinishAll(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "not leader"));
-  client.join();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(status.error_message(), "not leader");
-  EXPECT_EQ(resp.header().node_id(), 0u) << "an error carries no response";
+  put.Join();
+  EXPECT_EQ(put.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(put.status.error_message(), "not leader");
+  EXPECT_EQ(put.resp.header().node_id(), 0u) << "an error carries no response";
 }
 
 TEST(UnaryCall, CallsArriveWhileEarlierOnesAreStillUnanswered) {
@@ -156,14 +165,11 @@ TEST(UnaryCall, CallsArriveWhileEarlierOnesAreStillUnanswered) {
 
 TEST(CompletionLoop, ACallStillUnansweredAtShutdownIsCancelledAndMayBeFinishedLater) {
   PutServer server;
-  auto stub = server.Stub();
-  pb::PutResponse resp;
-  grpc::Status status;
-  std::thread client([&] { status = Put(*stub, "abc", &resp); });
+  OnePut put(server);
   ASSERT_TRUE(server.held.WaitFor(1));
   server.ShutdownServer();
-  client.join();
-  EXPECT_FALSE(status.ok());
+  put.Join();
+  EXPECT_FALSE(put.status.ok());
   // The holder answers after the shutdown, as a Ready loop stopping later does.
   server.held.FinishAll(grpc::Status::OK);
   server.Stop();
@@ -171,13 +177,10 @@ TEST(CompletionLoop, ACallStillUnansweredAtShutdownIsCancelledAndMayBeFinishedLa
 
 TEST(CompletionLoop, StopWaitsForACallFinishedAfterTheServerShutDown) {
   PutServer server;
-  auto stub = server.Stub();
-  pb::PutResponse resp;
-  grpc::Status status;
-  std::thread client([&] { status = Put(*stub, "abc", &resp); });
+  OnePut put(server);
   ASSERT_TRUE(server.held.WaitFor(1));
   server.ShutdownServer();
-  client.join();
+  put.Join();
   // Finishing on a queue already shut down would abort the process.
   std::thread late([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
