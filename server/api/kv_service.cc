@@ -170,7 +170,6 @@ void KvService::Get(grpc::ServerContext* ctx, const pb::GetRequest* req, pb::Get
                     reply->Finish(Status::OK);
                   });
   if (!hosted.ok()) reply->Finish(FromAbsl(hosted));
-  return;
 }
 
 void KvService::Write(grpc::ServerContext* ctx, rpc::UnaryReply* reply, const kv::Route& route,
@@ -236,7 +235,6 @@ void KvService::Put(grpc::ServerContext* ctx, const pb::PutRequest* req, pb::Put
         req->value().size(), [this, resp](const ProposeResult&, const node::GroupHeader& h) {
           FillHeader(resp->mutable_header(), h, nullptr);
         });
-  return;
 }
 
 void KvService::Delete(grpc::ServerContext* ctx, const pb::DeleteRequest* req,
@@ -256,7 +254,6 @@ void KvService::Delete(grpc::ServerContext* ctx, const pb::DeleteRequest* req,
           FillHeader(resp->mutable_header(), h, nullptr);
           resp->set_deleted(!r.apply.succeeded);
         });
-  return;
 }
 
 void KvService::CompareAndSwap(grpc::ServerContext* ctx, const pb::CompareAndSwapRequest* req,
@@ -281,11 +278,9 @@ void KvService::CompareAndSwap(grpc::ServerContext* ctx, const pb::CompareAndSwa
             resp->set_current_value(r.apply.compares[0].value);
           }
         });
-  return;
 }
 
 struct KvService::ScanState {
-  grpc::ServerContext* ctx;
   rpc::UnaryReply* reply;
   pb::ScanResponse* resp;
   std::vector<kv::Route> routes;
@@ -361,7 +356,6 @@ void KvService::Scan(grpc::ServerContext* ctx, const pb::ScanRequest* req, pb::S
     }
   }
   auto st = std::make_shared<ScanState>();
-  st->ctx = ctx;
   st->reply = reply;
   st->resp = resp;
   st->routes = std::move(routes);
@@ -371,7 +365,6 @@ void KvService::Scan(grpc::ServerContext* ctx, const pb::ScanRequest* req, pb::S
   st->mode = ToMode(req->read_mode());
   st->deadline = SteadyDeadline(ctx);
   ScanNext(st);
-  return;
 }
 
 void KvService::Txn(grpc::ServerContext* ctx, const pb::TxnRequest* req, pb::TxnResponse* resp,
@@ -475,7 +468,6 @@ void KvService::Txn(grpc::ServerContext* ctx, const pb::TxnRequest* req, pb::Txn
             }
           }
         });
-  return;
 }
 
 void KvService::ReadTxn(grpc::ServerContext* ctx, rpc::UnaryReply* reply, const kv::Route& route,
@@ -523,7 +515,6 @@ void KvService::Append(grpc::ServerContext* ctx, const pb::AppendRequest* req,
         [this, resp](const ProposeResult&, const node::GroupHeader& h) {
           FillHeader(resp->mutable_header(), h, nullptr);
         });
-  return;
 }
 
 }  // namespace raftlab::api
