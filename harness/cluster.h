@@ -46,7 +46,7 @@ struct ClusterOptions {
   int tick_ms = 10;
   int election_ticks = 100;
   int heartbeat_ticks = 10;
-  uint64_t snapshot_every = 10000;
+  uint64_t snapshot_every = 100000;  // the servers' default
   uint64_t compaction_lag = 1000;  // --compaction-lag
   // The run's seed, handed to every server (--seed) so election timeouts follow it; each
   // restart of a node gets a different derived seed. 0 = the servers' own default.

@@ -39,7 +39,7 @@ struct ServerConfig {
   bool keyviz = false;        // the key-visualizer sampler
   int keyviz_column_ms = 60000;  // width of one keyviz time column
   int keyviz_columns = 60;       // columns kept (a ring)
-  uint64_t snapshot_every = 10000;
+  uint64_t snapshot_every = 100000;
   // Threads serving the KV and transport calls, each polling its own completion queue.
   int rpc_threads = 1;
   // Entries kept behind a snapshot for slow followers (DurableLogOptions::compaction_lag).
