@@ -72,6 +72,14 @@ std::string AppendError(const KvMutation& m, const std::optional<std::string>& c
   return "";
 }
 
+// "group 1,4,7": named in errors only, so built only on one.
+std::string GroupNames(std::span<const GroupEntries> groups) {
+  std::string names;
+  for (const GroupEntries& ge : groups)
+    names += (names.empty() ? "group " : ",") + std::to_string(ge.group);
+  return names;
+}
+
 }  // namespace
 
 StateMachine::StateMachine(std::string path, SyncMode mode)
@@ -186,7 +194,6 @@ absl::StatusOr<std::vector<std::vector<ApplyResult>>> StateMachine::ApplyGroups(
   rocksdb::WriteBatch batch;
   std::vector<std::vector<ApplyResult>> results;
   std::vector<std::pair<Group*, uint64_t>> staged;  // each group and the applied index it reaches
-  std::string names;
   for (const GroupEntries& ge : groups) {
     auto found = Find(ge.group);
     if (!found.ok()) return found.status();
@@ -201,16 +208,16 @@ absl::StatusOr<std::vector<std::vector<ApplyResult>>> StateMachine::ApplyGroups(
     if (!group_results.ok()) return group_results.status();
     results.push_back(std::move(*group_results));
     staged.emplace_back(*found, applied);
-    names += (names.empty() ? "group " : ",") + std::to_string(ge.group);
   }
   if (batch.Count() == 0) return results;  // all skipped
   if (faults::ShouldFail(faults::kFsmCommit)) {
-    return absl::UnavailableError(path_ + ": " + names + ": write batch: injected failure (raftlab/fsm/commit)");
+    return absl::UnavailableError(path_ + ": " + GroupNames(groups) +
+                                  ": write batch: injected failure (raftlab/fsm/commit)");
   }
   rocksdb::WriteOptions wo;
   wo.sync = sync_mode_ == SyncMode::kSync;
   rocksdb::Status s = db_->Write(wo, &batch);
-  if (!s.ok()) return FromRocks(s, path_ + ": " + names + ": write batch");
+  if (!s.ok()) return FromRocks(s, path_ + ": " + GroupNames(groups) + ": write batch");
   for (const auto& [g, applied] : staged) g->applied = applied;
   return results;
 }
