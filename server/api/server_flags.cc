@@ -75,7 +75,9 @@ absl::StatusOr<ParsedFlags> ParseServerFlags(const std::vector<std::string>& arg
   app.add_option("--keyviz-column-ms", c.keyviz_column_ms, "Width of one keyviz time column")
       ->capture_default_str();
   app.add_option("--keyviz-columns", c.keyviz_columns, "Keyviz time columns kept")->capture_default_str();
-  app.add_option("--snapshot-every", c.snapshot_every, "Snapshot and purge the WAL after this many entries (etcd's --snapshot-count default)")
+  app.add_option(
+         "--snapshot-every", c.snapshot_every,
+         "Snapshot and purge the WAL after this many entries (etcd's --snapshot-count default)")
       ->capture_default_str();
   app.add_option("--rpc-threads", c.rpc_threads,
                  "Threads serving KV and node-to-node calls (each polls its own completion queue)")

@@ -157,7 +157,6 @@ void BM_FsmApply16_NoSync(benchmark::State& state) { FsmApply(state, SyncMode::k
 BENCHMARK(BM_FsmApply16_Sync)->UseRealTime();
 BENCHMARK(BM_FsmApply16_NoSync)->UseRealTime();
 
-// Opening (recovering) a node log of state.range(0) MiB of 4 KiB entries of one group.
 // One pass's apply as a loaded leader makes it: 20 puts of 256-byte values at random keys of
 // a 100000-key space, spread over state.range(0) groups (one column family each), in one
 // ApplyGroups. Memtable inserts of random keys dominate; the group count shows what each
@@ -203,6 +202,7 @@ void BM_FsmApplyPass(benchmark::State& state) {
 }
 BENCHMARK(BM_FsmApplyPass)->Arg(1)->Arg(4)->Arg(16)->UseRealTime();
 
+// Opening (recovering) a node log of state.range(0) MiB of 4 KiB entries of one group.
 void BM_WalRecover(benchmark::State& state) {
   BenchDir dir;
   const uint64_t total = static_cast<uint64_t>(state.range(0)) << 20;
